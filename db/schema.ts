@@ -1,0 +1,171 @@
+// The single source of truth for postpay's tables. Migrations in db/migrations are generated
+// from this file with `npm run db:generate` and committed.
+import { sql } from "drizzle-orm";
+import {
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const centers = pgTable("centers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  orderUrl: text("order_url").notNull(),
+  leadTimeDays: integer("lead_time_days").notNull(),
+});
+
+export const products = pgTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    priceCents: integer("price_cents").notNull(),
+    currency: text("currency").notNull(),
+    fulfillmentCenterId: text("fulfillment_center_id")
+      .notNull()
+      .references(() => centers.id),
+    stock: integer("stock").notNull(),
+  },
+  (t) => [check("products_stock_never_negative", sql`${t.stock} >= 0`)],
+);
+
+/** What the customer bought, frozen at checkout so later catalog edits cannot change an order. */
+export type LineItemSnapshot = {
+  productId: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  fulfillmentCenterId: string;
+};
+
+export const paymentSessions = pgTable("payment_sessions", {
+  id: text("id").primaryKey(),
+  customerId: text("customer_id").notNull(),
+  email: text("email").notNull(),
+  items: jsonb("items").$type<LineItemSnapshot[]>().notNull(),
+  amountTotal: integer("amount_total").notNull(),
+  currency: text("currency").notNull(),
+  stripeCheckoutSessionId: text("stripe_checkout_session_id").unique(),
+  checkoutUrl: text("checkout_url"),
+  createdAt: createdAt(),
+});
+
+/** One row per order (id = payment session id); status mirrors the workflow's for reporting. */
+export const orders = pgTable(
+  "orders",
+  {
+    id: text("id")
+      .primaryKey()
+      .references(() => paymentSessions.id),
+    customerId: text("customer_id").notNull(),
+    status: text("status").notNull(),
+    failedStep: text("failed_step"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("orders_customer_idx").on(t.customerId)],
+);
+
+/** Stock moves, keyed by (order, product): written in the same transaction as the stock update. */
+export const inventoryMovements = pgTable(
+  "inventory_movements",
+  {
+    orderId: text("order_id").notNull(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    delta: integer("delta").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.productId] })],
+);
+
+/** Accepted fulfillment requests, keyed by (order, center). */
+export const fulfillmentRequests = pgTable(
+  "fulfillment_requests",
+  {
+    orderId: text("order_id").notNull(),
+    centerId: text("center_id").notNull(),
+    shipmentId: text("shipment_id"),
+    estimatedArrival: date("estimated_arrival"),
+    /** "accepted" from the center, or "manual" when an operator marked the step done by hand. */
+    outcome: text("outcome").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.centerId] })],
+);
+
+export type ShipmentRecord = {
+  centerId: string;
+  shipmentId: string | null;
+  estimatedArrival: string | null;
+};
+
+/** The customer's order history: one record per fulfilled order. */
+export const orderHistory = pgTable(
+  "order_history",
+  {
+    orderId: text("order_id").primaryKey(),
+    customerId: text("customer_id").notNull(),
+    items: jsonb("items").$type<LineItemSnapshot[]>().notNull(),
+    amountTotal: integer("amount_total").notNull(),
+    currency: text("currency").notNull(),
+    shipments: jsonb("shipments").$type<ShipmentRecord[]>().notNull(),
+    estimatedArrival: date("estimated_arrival"),
+    recordedAt: createdAt(),
+  },
+  (t) => [index("order_history_customer_idx").on(t.customerId, t.recordedAt)],
+);
+
+/** Every customer email, keyed by (order, kind); sent over SMTP when configured. */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    orderId: text("order_id").notNull(),
+    kind: text("kind").notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.kind] })],
+);
+
+/** A failed step after payment, waiting for (or settled by) an operator. */
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    step: text("step").notNull(),
+    error: text("error").notNull(),
+    status: text("status").notNull(),
+    resolution: text("resolution"),
+    note: text("note"),
+    createdAt: createdAt(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [index("incidents_open_idx").on(t.status, t.createdAt), index("incidents_order_idx").on(t.orderId)],
+);
+
+export const schema = {
+  centers,
+  products,
+  paymentSessions,
+  orders,
+  inventoryMovements,
+  fulfillmentRequests,
+  orderHistory,
+  emailOutbox,
+  incidents,
+};

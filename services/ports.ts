@@ -1,0 +1,40 @@
+// What the Restate services need from the outside world, in domain verbs. Implementations are
+// wired in src/wiring.ts; services never build SQL or HTTP requests themselves.
+// Errors: PermanentError (src/domain/errors.ts) for rejections and bad data, anything else is
+// transient and retried by the step.
+import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
+import type { EmailContent } from "../src/domain/emails.ts";
+import type {
+  CenterGroup,
+  LineItemSnapshot,
+  OrderSession,
+  OrderStatus,
+  PaymentCheck,
+  ShipmentRecord,
+} from "../src/domain/order.ts";
+
+export type Decision = { action: "retry" | "skip" | "abandon"; note?: string | null };
+
+export type OrderPorts = {
+  /** Loads the payment session and opens the order row; undefined when the session is unknown. */
+  beginOrder(orderId: string): Promise<OrderSession | undefined>;
+  /** Asks Stripe for the Checkout Session and decides whether it is paid as quoted. */
+  checkPayment(order: OrderSession): Promise<PaymentCheck>;
+  /** Takes stock for one center's items, exactly once per (order, product). */
+  takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void>;
+  /** Sends the order to a center (Idempotency-Key order:center) and records the shipment. */
+  sendToCenter(order: OrderSession, group: CenterGroup): Promise<ShipmentRecord>;
+  /** Records that an operator settled a center by hand. */
+  recordManualFulfillment(orderId: string, centerId: string): Promise<ShipmentRecord>;
+  sendEmail(orderId: string, to: string, content: EmailContent): Promise<void>;
+  recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
+  setStatus(orderId: string, status: OrderStatus): Promise<void>;
+  openIncident(incident: { id: string; orderId: string; customerId: string; step: string; error: string }): Promise<void>;
+  resolveIncident(incidentId: string, decision: Decision): Promise<void>;
+  /** Builds the operator-facing links for an alert. */
+  alertLinks(orderId: string, invocationId: string): Pick<Alert, "orderUrl" | "journalCommand">;
+};
+
+export type AlertPorts = {
+  postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
+};

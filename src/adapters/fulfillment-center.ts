@@ -1,0 +1,75 @@
+// Fulfillment centers: POST the order to the center's orderUrl with an Idempotency-Key.
+// 2xx is a shipment; 4xx other than 408/429 is a rejection (permanent); 5xx, 408, 429,
+// timeouts and network errors are transient and retried by the workflow step.
+import { z } from "zod";
+import { PermanentError } from "../domain/errors.ts";
+import type { Center, CenterGroup } from "../domain/order.ts";
+
+export const ShipmentSchema = z.object({
+  shipmentId: z.string().min(1),
+  estimatedArrival: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"),
+});
+export type Shipment = z.infer<typeof ShipmentSchema>;
+
+export const FulfillmentOrderSchema = z.object({
+  orderId: z.string().min(1),
+  centerId: z.string().min(1),
+  items: z.array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int().positive() })).min(1),
+  customer: z.object({ id: z.string(), email: z.string() }),
+});
+export type FulfillmentOrder = z.infer<typeof FulfillmentOrderSchema>;
+
+export const idempotencyKeyFor = (orderId: string, centerId: string) => `${orderId}:${centerId}`;
+
+export function fulfillmentOrder(
+  order: { id: string; customerId: string; email: string },
+  group: CenterGroup,
+): FulfillmentOrder {
+  return {
+    orderId: order.id,
+    centerId: group.center.id,
+    items: group.items.map((i) => ({ productId: i.productId, name: i.name, quantity: i.quantity })),
+    customer: { id: order.customerId, email: order.email },
+  };
+}
+
+export type FulfillmentClient = { sendOrder(center: Center, order: FulfillmentOrder): Promise<Shipment> };
+
+export function createFulfillmentClient({ timeoutMs }: { timeoutMs: number }): FulfillmentClient {
+  return {
+    async sendOrder(center, order) {
+      let res: Response;
+      try {
+        res = await fetch(center.orderUrl, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "idempotency-key": idempotencyKeyFor(order.orderId, center.id),
+          },
+          body: JSON.stringify(order),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        const reason = (err as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+        throw new Error(`center ${center.id} unreachable: ${reason}`);
+      }
+      const body = await res.text().catch(() => "");
+      if (res.ok) {
+        const parsed = ShipmentSchema.safeParse(safeJson(body));
+        if (!parsed.success) throw new PermanentError(`center ${center.id} answered ${res.status} with an invalid shipment: ${body.slice(0, 200)}`);
+        return parsed.data;
+      }
+      const message = `center ${center.id} answered ${res.status}: ${body.slice(0, 200)}`;
+      const transient = res.status >= 500 || res.status === 408 || res.status === 429;
+      throw transient ? new Error(message) : new PermanentError(message);
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,103 @@
+// Stripe, through stripe-node: create Checkout Sessions, read them back, verify webhooks.
+// Only POST/GET /v1/checkout/sessions are used, so the local emulator can stay small.
+import Stripe from "stripe";
+import { PermanentError } from "../domain/errors.ts";
+import type { CheckoutSessionFacts, LineItemSnapshot } from "../domain/order.ts";
+
+export type StripeOptions = { secretKey: string; apiBase?: string; timeoutMs: number };
+
+export function createStripeClient({ secretKey, apiBase, timeoutMs }: StripeOptions): Stripe {
+  const base = apiBase ? new URL(apiBase) : undefined;
+  return new Stripe(secretKey, {
+    timeout: timeoutMs,
+    // Retries belong to the caller: Restate retries workflow steps, Stripe retries webhooks.
+    maxNetworkRetries: 0,
+    telemetry: false,
+    ...(base && {
+      host: base.hostname,
+      port: base.port || (base.protocol === "https:" ? 443 : 80),
+      protocol: base.protocol === "https:" ? "https" : "http",
+    }),
+  });
+}
+
+export type NewCheckout = {
+  paymentSessionId: string;
+  customerId: string;
+  email: string;
+  currency: string;
+  items: LineItemSnapshot[];
+  successUrl: string;
+  cancelUrl: string;
+};
+
+export type StripeGateway = {
+  createCheckoutSession(input: NewCheckout): Promise<{ id: string; url: string | null }>;
+  retrieveCheckoutSession(id: string): Promise<CheckoutSessionFacts>;
+};
+
+export function createStripeGateway(stripe: Stripe): StripeGateway {
+  return {
+    async createCheckoutSession(input) {
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: "payment",
+          client_reference_id: input.paymentSessionId,
+          customer_email: input.email,
+          metadata: { paymentSessionId: input.paymentSessionId, customerId: input.customerId },
+          line_items: input.items.map((item) => ({
+            quantity: item.quantity,
+            price_data: {
+              currency: input.currency,
+              unit_amount: item.unitPriceCents,
+              product_data: { name: item.name, metadata: { productId: item.productId } },
+            },
+          })),
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        // Our key, derived from the payment session, so a retried checkout never creates two.
+        { idempotencyKey: `checkout:${input.paymentSessionId}` },
+      );
+      return { id: session.id, url: session.url };
+    },
+
+    async retrieveCheckoutSession(id) {
+      try {
+        const s = await stripe.checkout.sessions.retrieve(id);
+        return {
+          id: s.id,
+          status: s.status,
+          paymentStatus: s.payment_status,
+          amountTotal: s.amount_total,
+          currency: s.currency,
+        };
+      } catch (err) {
+        throw classifyStripeError(err);
+      }
+    },
+  };
+}
+
+/** Rejections (bad request, unknown id, bad credentials) are permanent; the rest is transient. */
+export function classifyStripeError(err: unknown): Error {
+  if (err instanceof Stripe.errors.StripeError) {
+    const status = err.statusCode ?? 0;
+    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
+    const message = `Stripe ${status || err.type}: ${err.message}`;
+    return permanent ? new PermanentError(message) : new Error(message);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export type StripeEvent = Stripe.Event;
+
+/** Verifies a webhook's Stripe-Signature (HMAC and 300 s tolerance) and parses the event. */
+export function verifyWebhook(payload: string, signature: string, secret: string): Stripe.Event {
+  return Stripe.webhooks.constructEvent(payload, signature, secret);
+}
+
+/** Signs a payload the way Stripe does: used by the local emulator and tests. */
+export function signWebhook(payload: string, secret: string, timestamp?: number): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp && { timestamp }) });
+}

@@ -1,0 +1,65 @@
+// What an operator reads in Slack when an order needs attention. Pure formatting.
+export type Alert = {
+  incidentId: string;
+  orderId: string;
+  customerId: string;
+  step: string;
+  error: string;
+  orderUrl: string;
+  /** The Restate CLI command that shows this order's journal. */
+  journalCommand: string;
+};
+
+type Block = Record<string, unknown>;
+export type SlackMessage = { text: string; blocks: Block[] };
+
+const MAX_DETAILED = 10; // Slack allows 50 blocks a message; keep a burst readable.
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function alertBlocks(a: Alert): Block[] {
+  return [
+    {
+      type: "section",
+      text: { type: "mrkdwn", text: `*Order \`${a.orderId}\` needs attention*: step *${a.step}* failed` },
+      fields: [
+        { type: "mrkdwn", text: `*Customer*\n${a.customerId}` },
+        { type: "mrkdwn", text: `*Incident*\n${a.incidentId}` },
+      ],
+    },
+    { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${clip(a.error, 2500)}\`\`\`` } },
+    {
+      type: "context",
+      elements: [
+        { type: "mrkdwn", text: `<${a.orderUrl}|Open the order>` },
+        { type: "mrkdwn", text: `Journal: \`${a.journalCommand}\`` },
+      ],
+    },
+  ];
+}
+
+/**
+ * One message for one alert, or one digest for a burst: every alert is named in the top-level
+ * text (so nothing is dropped silently), the first few also get full blocks.
+ */
+export function slackMessage(alerts: Alert[]): SlackMessage {
+  if (alerts.length === 1) {
+    const a = alerts[0]!;
+    return {
+      text: `:rotating_light: Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId}) ${a.orderUrl} | journal: ${a.journalCommand}`,
+      blocks: alertBlocks(a),
+    };
+  }
+  const detailed = alerts.slice(0, MAX_DETAILED);
+  const rest = alerts.length - detailed.length;
+  return {
+    text: `:rotating_light: ${alerts.length} orders need attention: ${alerts.map((a) => `${a.orderId} (${a.step})`).join(", ")}`,
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: `${alerts.length} orders need attention` } },
+      ...detailed.flatMap((a) => [...alertBlocks(a), { type: "divider" }]),
+      ...(rest > 0
+        ? [{ type: "section", text: { type: "mrkdwn", text: `…and ${rest} more, listed above and under /admin/incidents.` } }]
+        : []),
+    ],
+  };
+}

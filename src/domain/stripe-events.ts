@@ -1,0 +1,35 @@
+// Which Stripe events move an order, and how. Pure: the event was verified before it got here.
+export type WebhookIntent =
+  | { kind: "ignore"; reason: string }
+  | {
+      kind: "start";
+      paymentSessionId: string;
+      checkoutSessionId: string;
+      /** Set for async payment results, which a waiting workflow needs to hear about. */
+      asyncOutcome?: "succeeded" | "failed";
+    };
+
+type CheckoutSessionLike = { id?: unknown; client_reference_id?: unknown; metadata?: unknown };
+
+const OUTCOMES: Record<string, "succeeded" | "failed" | undefined> = {
+  "checkout.session.completed": undefined,
+  "checkout.session.async_payment_succeeded": "succeeded",
+  "checkout.session.async_payment_failed": "failed",
+};
+
+export function intentOf(event: { type: string; data: { object: unknown } }): WebhookIntent {
+  if (!(event.type in OUTCOMES)) return { kind: "ignore", reason: `event type ${event.type} is not handled` };
+  const session = (event.data?.object ?? {}) as CheckoutSessionLike;
+  const metadata = (session.metadata ?? {}) as Record<string, unknown>;
+  const paymentSessionId = session.client_reference_id ?? metadata.paymentSessionId;
+  if (typeof paymentSessionId !== "string" || !paymentSessionId || typeof session.id !== "string") {
+    return { kind: "ignore", reason: "checkout session carries no postpay payment session id" };
+  }
+  const asyncOutcome = OUTCOMES[event.type];
+  return {
+    kind: "start",
+    paymentSessionId,
+    checkoutSessionId: session.id,
+    ...(asyncOutcome && { asyncOutcome }),
+  };
+}

@@ -1,0 +1,169 @@
+// The HTTP app: thin routes that verify, map, hand off and answer. Built by a factory so tests
+// and entry points wire it with the same real adapters.
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { findProducts, listInventory } from "../../db/catalog.ts";
+import { listOpenIncidents } from "../../db/incidents.ts";
+import { findOrder, findOrderHistory, listCustomerHistory } from "../../db/orders.ts";
+import { attachCheckoutSession, findPaymentSession, insertPaymentSession } from "../../db/sessions.ts";
+import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { verifyWebhook, type StripeGateway } from "../adapters/stripe.ts";
+import { CheckoutRequestSchema, priceCheckout } from "../domain/checkout.ts";
+import { intentOf } from "../domain/stripe-events.ts";
+import type { Logger } from "../log.ts";
+import { ApiError, ERROR_STATUS, errorBody, toApiError } from "./errors.ts";
+
+/** Stripe's event payloads are far below this; anything larger is not from Stripe. */
+export const WEBHOOK_MAX_BYTES = 256 * 1024;
+const JSON_MAX_BYTES = 64 * 1024;
+
+export type AppDeps = {
+  db: Db;
+  stripe: StripeGateway;
+  orders: OrderClient;
+  webhookSecret: string;
+  adminToken: string;
+  publicUrl: string;
+  log: Logger;
+};
+
+const DecisionSchema = z.object({ action: z.enum(["retry", "skip", "abandon"]), note: z.string().max(2000).optional() });
+
+export function createApp(deps: AppDeps) {
+  const { db, log } = deps;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    const apiError = toApiError(err);
+    const status = ERROR_STATUS[apiError.code];
+    if (status >= 500) log.error("request failed", { method: c.req.method, path: c.req.path, error: err });
+    return c.json(errorBody(apiError), status);
+  });
+  app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)), 404));
+
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError("payload_too_large", `request body over ${maxSize} bytes`);
+      },
+    });
+
+  async function jsonBody<T>(c: { req: { json(): Promise<unknown> } }, schema: z.ZodType<T>): Promise<T> {
+    const body = await c.req.json().catch(() => {
+      throw new ApiError("invalid_request", "body must be JSON");
+    });
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new ApiError("invalid_request", z.prettifyError(parsed.error));
+    return parsed.data;
+  }
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.post("/checkout", limit(JSON_MAX_BYTES), async (c) => {
+    const request = await jsonBody(c, CheckoutRequestSchema);
+    const catalog = await findProducts(db, [...new Set(request.items.map((i) => i.productId))]);
+    const priced = priceCheckout(request, catalog);
+    const id = `ps_${randomUUID().replaceAll("-", "")}`;
+    // Stored before Stripe hears of it, so every Stripe event names a session we know.
+    await insertPaymentSession(db, { id, customerId: request.customerId, email: request.email, ...priced });
+    const checkout = await deps.stripe
+      .createCheckoutSession({
+        paymentSessionId: id,
+        customerId: request.customerId,
+        email: request.email,
+        currency: priced.currency,
+        items: priced.items,
+        successUrl: `${deps.publicUrl}/orders/${id}`,
+        cancelUrl: `${deps.publicUrl}/orders/${id}?checkout=cancelled`,
+      })
+      .catch((err: Error) => {
+        throw new ApiError("stripe_unavailable", `Stripe could not create the checkout session: ${err.message}`);
+      });
+    await attachCheckoutSession(db, id, { stripeCheckoutSessionId: checkout.id, checkoutUrl: checkout.url });
+    log.info("checkout created", { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, amountTotal: priced.amountTotal });
+    return c.json({ paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url }, 201);
+  });
+
+  app.post("/webhooks/stripe", limit(WEBHOOK_MAX_BYTES), async (c) => {
+    const signature = c.req.header("stripe-signature");
+    if (!signature) throw new ApiError("invalid_signature", "missing Stripe-Signature header");
+    const payload = await c.req.text();
+    let event;
+    try {
+      event = verifyWebhook(payload, signature, deps.webhookSecret);
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new ApiError("invalid_request", "signed body is not valid JSON");
+      throw new ApiError("invalid_signature", (err as Error).message);
+    }
+    const intent = intentOf(event);
+    if (intent.kind === "ignore") return c.json({ received: true, ignored: intent.reason });
+
+    const session = await findPaymentSession(db, intent.paymentSessionId);
+    if (!session || session.stripeCheckoutSessionId !== intent.checkoutSessionId) {
+      log.warn("webhook for an unknown payment session ignored", { eventId: event.id, type: event.type, ...intent });
+      return c.json({ received: true, ignored: "unknown payment session" });
+    }
+    // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
+    const submission = await deps.orders.start(intent.paymentSessionId);
+    if (intent.asyncOutcome) {
+      await deps.orders.paymentEvent(intent.paymentSessionId, { outcome: intent.asyncOutcome, eventId: event.id });
+    }
+    log.info("webhook accepted", { eventId: event.id, type: event.type, orderId: intent.paymentSessionId, submission: submission.status });
+    return c.json({ received: true, orderId: intent.paymentSessionId, invocationId: submission.invocationId });
+  });
+
+  app.get("/orders/:id", async (c) => {
+    const id = c.req.param("id");
+    const view = await deps.orders.status(id).catch((err) => {
+      // An unknown workflow key: fall through to the database (not started, or long finished).
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    });
+    if (view) {
+      const { invocationId, ...rest } = view;
+      return c.json({ ...rest, invocationId });
+    }
+    const session = await findPaymentSession(db, id);
+    if (!session) throw new ApiError("not_found", `no order ${id}`);
+    const [order, history] = await Promise.all([findOrder(db, id), findOrderHistory(db, id)]);
+    return c.json({
+      orderId: id,
+      customerId: session.customerId,
+      status: order?.status ?? "awaiting_payment",
+      steps: [],
+      shipments: history?.shipments ?? [],
+      estimatedArrival: history?.estimatedArrival ?? null,
+      incident: null,
+    });
+  });
+
+  app.get("/customers/:customerId/orders", async (c) => {
+    const rows = await listCustomerHistory(db, c.req.param("customerId"));
+    return c.json({ customerId: c.req.param("customerId"), orders: rows });
+  });
+
+  const admin = new Hono();
+  const expected = digest(deps.adminToken);
+  admin.use("*", async (c, next) => {
+    const token = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+    if (!timingSafeEqual(digest(token), expected)) throw new ApiError("unauthorized", "missing or wrong bearer token");
+    await next();
+  });
+  admin.get("/incidents", async (c) => c.json({ incidents: await listOpenIncidents(db) }));
+  admin.get("/inventory", async (c) => c.json({ products: await listInventory(db) }));
+  admin.post("/orders/:id/resolution", limit(JSON_MAX_BYTES), async (c) => {
+    const decision = await jsonBody(c, DecisionSchema);
+    const result = await deps.orders.resolve(c.req.param("id"), decision);
+    log.info("operator decision", { orderId: c.req.param("id"), ...result });
+    return c.json(result);
+  });
+  app.route("/admin", admin);
+
+  return app;
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();

@@ -1,0 +1,48 @@
+// Every error the HTTP API answers with, and its status, in one place.
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { RestateCallError, RestateUnavailableError } from "../adapters/restate-ingress.ts";
+import { CheckoutError } from "../domain/checkout.ts";
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_signature: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  out_of_stock: 409,
+  payload_too_large: 413,
+  unknown_product: 422,
+  mixed_currency: 422,
+  internal: 500,
+  stripe_unavailable: 502,
+  restate_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const RESTATE_CODES: Record<number, ErrorCode> = { 400: "invalid_request", 404: "not_found", 409: "conflict" };
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof CheckoutError) return new ApiError(err.code, err.message);
+  if (err instanceof RestateUnavailableError) return new ApiError("restate_unavailable", err.message);
+  if (err instanceof RestateCallError) return new ApiError(RESTATE_CODES[err.status] ?? "internal", err.message);
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError("payload_too_large", err.message);
+    if (err.status === 401) return new ApiError("unauthorized", "missing or wrong bearer token");
+    return new ApiError("invalid_request", err.message);
+  }
+  return new ApiError("internal", "internal error");
+}
+
+export const errorBody = (e: ApiError) => ({ error: { code: e.code, message: e.message } });

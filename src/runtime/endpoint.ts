@@ -1,0 +1,46 @@
+// The Restate service endpoint: HTTP/2 on loopback (HTTP/1.1 would replay after every step).
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import * as restate from "@restatedev/restate-sdk";
+import type { Logger } from "../log.ts";
+
+type Services = Parameters<typeof restate.createEndpointHandler>[0]["services"];
+
+export type ServiceEndpoint = { url: string; port: number; close(): Promise<void> };
+
+export async function startServiceEndpoint(
+  services: Services,
+  { port = 0, host = "127.0.0.1", log }: { port?: number; host?: string; log: Logger },
+): Promise<ServiceEndpoint> {
+  const sdkLog = log.child({ component: "restate-sdk" });
+  const handler = restate.createEndpointHandler({
+    services,
+    logger: (meta, message, ...rest) => {
+      if (meta.replaying) return;
+      const level = meta.level === "trace" ? "debug" : meta.level;
+      const text = [message, ...rest].map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
+      sdkLog[level](text, {
+        invocationId: meta.context?.invocationId,
+        service: meta.context?.serviceName,
+        handler: meta.context?.handlerName,
+        key: meta.context?.key,
+      });
+    },
+  });
+  const server = http2.createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open HTTP/2 sessions (Restate keeps them alive) would hold close() forever.
+        setTimeout(resolve, 500).unref();
+      }),
+  };
+}

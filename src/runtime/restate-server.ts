@@ -1,0 +1,137 @@
+// Runs restate-server from node_modules as a child process, on chosen or free loopback ports.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+
+export type RestateServer = {
+  ingressUrl: string;
+  adminUrl: string;
+  child: ChildProcess;
+  /** Graceful stop (SIGTERM), waits for the process to exit. */
+  stop(): Promise<void>;
+  /** Hard kill (SIGKILL), for crash tests. */
+  kill(): Promise<void>;
+};
+
+export type RestateServerOptions = {
+  baseDir: string;
+  configFile?: string;
+  ports?: { ingress: number; admin: number; fabric: number };
+  /** Extra RESTATE_* environment, e.g. retry policy overrides in tests. */
+  env?: Record<string, string>;
+  logFile?: string;
+  readyTimeoutMs?: number;
+};
+
+export function restateServerBinary(): string {
+  const require = createRequire(import.meta.url);
+  const arch = process.arch === "x64" ? "x64" : process.arch;
+  return require.resolve(`@restatedev/restate-server-${process.platform}-${arch}/bin/restate-server`);
+}
+
+export function restateCliBinary(): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve(`@restatedev/restate-${process.platform}-${process.arch}/bin/restate`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRestateServer(options: RestateServerOptions): Promise<RestateServer> {
+  mkdirSync(options.baseDir, { recursive: true });
+  const ports = options.ports ?? { ingress: await freePort(), admin: await freePort(), fabric: await freePort() };
+  const env = {
+    ...process.env,
+    RESTATE_BIND_IP: "127.0.0.1",
+    RESTATE_LISTEN_MODE: "tcp",
+    RESTATE_INGRESS__BIND_ADDRESS: `127.0.0.1:${ports.ingress}`,
+    RESTATE_ADMIN__BIND_ADDRESS: `127.0.0.1:${ports.admin}`,
+    RESTATE_BIND_ADDRESS: `127.0.0.1:${ports.fabric}`,
+    RESTATE_ADVERTISED_ADDRESS: `http://127.0.0.1:${ports.fabric}/`,
+    RESTATE_DISABLE_TELEMETRY: "true",
+    ...options.env,
+  };
+  const args = ["--base-dir", options.baseDir, "--no-logo", "--log-format", "compact", "--log-disable-ansi-codes", "true"];
+  if (options.configFile) args.push("--config-file", options.configFile);
+
+  const logFile = options.logFile ?? path.join(options.baseDir, "restate-server.log");
+  const out = createWriteStream(logFile, { flags: "a" });
+  const child = spawn(restateServerBinary(), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const adminUrl = `http://127.0.0.1:${ports.admin}`;
+  const server: RestateServer = {
+    ingressUrl: `http://127.0.0.1:${ports.ingress}`,
+    adminUrl,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (!(await isReady(adminUrl))) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`restate-server exited (${child.exitCode ?? child.signalCode}) before it was ready; see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`restate-server not ready after ${options.readyTimeoutMs ?? 30_000} ms; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return server;
+}
+
+/** Ready means the admin API answers SQL queries: partitions are up. */
+export async function isReady(adminUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${adminUrl}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: "SELECT count(1) AS c FROM sys_invocation" }),
+      signal: AbortSignal.timeout(2000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Registers (or re-registers) a service endpoint as a Restate deployment. */
+export async function registerDeployment(adminUrl: string, serviceUrl: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${adminUrl}/deployments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ uri: serviceUrl, force: true }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = await res.text();
+      if (res.ok) return (JSON.parse(body) as { id: string }).id;
+      if (Date.now() > deadline) throw new Error(`registering ${serviceUrl} failed: ${res.status} ${body}`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,91 @@
+// Builds postpay's parts from configuration. Entry points (npm start, start:services, start:http),
+// the tests and the benchmark all assemble the system through these functions.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Db } from "../../db/client.ts";
+import { createServices } from "../../services/index.ts";
+import type { AlertOptions } from "../../services/slack-alerts.ts";
+import { createEmailSender } from "../adapters/email.ts";
+import { createFulfillmentClient } from "../adapters/fulfillment-center.ts";
+import { createOrderClient } from "../adapters/restate-ingress.ts";
+import { createSlackPoster } from "../adapters/slack.ts";
+import { createStripeClient, createStripeGateway } from "../adapters/stripe.ts";
+import type { StepPolicy } from "../config.ts";
+import { createApp } from "../http/app.ts";
+import type { Logger } from "../log.ts";
+import { createPorts } from "../wiring.ts";
+import { startServiceEndpoint } from "./endpoint.ts";
+
+export type SystemConfig = {
+  stripeSecretKey: string;
+  stripeApiBase?: string;
+  stripeWebhookSecret: string;
+  slackWebhookUrl?: string;
+  smtpUrl?: string;
+  emailFrom: string;
+  restateIngressUrl: string;
+  restateAdminUrl?: string;
+  adminToken: string;
+  publicUrl: string;
+  httpTimeoutMs: number;
+  steps: StepPolicy;
+  alerts?: Partial<AlertOptions>;
+};
+
+export const DEFAULT_ALERTS: AlertOptions = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 };
+
+export function createStripe(config: SystemConfig) {
+  return createStripeGateway(
+    createStripeClient({ secretKey: config.stripeSecretKey, apiBase: config.stripeApiBase, timeoutMs: config.httpTimeoutMs }),
+  );
+}
+
+/** The order ports with their real adapters. */
+export function createSystemPorts(config: SystemConfig, db: Db, log: Logger) {
+  return createPorts({
+    db,
+    stripe: createStripe(config),
+    centers: createFulfillmentClient({ timeoutMs: config.httpTimeoutMs }),
+    email: createEmailSender({ db, smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: config.httpTimeoutMs, log }),
+    slack: createSlackPoster({ url: config.slackWebhookUrl, timeoutMs: config.httpTimeoutMs, log }),
+    publicUrl: config.publicUrl,
+    restateAdminUrl: config.restateAdminUrl,
+  });
+}
+
+/** The Restate service endpoint (HTTP/2). */
+export function serveServices(config: SystemConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  const services = createServices(createSystemPorts(config, db, log), {
+    steps: config.steps,
+    alerts: { ...DEFAULT_ALERTS, ...config.alerts },
+  });
+  return startServiceEndpoint(services, { ...listen, log });
+}
+
+/** The Hono HTTP app, served on node:http. */
+export async function serveHttpApp(config: SystemConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  const app = createApp({
+    db,
+    stripe: createStripe(config),
+    orders: createOrderClient({ ingressUrl: config.restateIngressUrl, timeoutMs: config.httpTimeoutMs }),
+    webhookSecret: config.stripeWebhookSecret,
+    adminToken: config.adminToken,
+    publicUrl: config.publicUrl,
+    log,
+  });
+  const host = listen.host ?? "127.0.0.1";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: listen.port, hostname: host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,64 @@
+// Where real adapters meet the ports the services need. Entry points, tests and the benchmark's
+// baseline all build their ports here, so every one of them runs the production code paths.
+import type { Db } from "../db/client.ts";
+import { recordFulfillment } from "../db/fulfillment.ts";
+import { openIncident, resolveIncident } from "../db/incidents.ts";
+import { takeStock } from "../db/inventory.ts";
+import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
+import type { AlertPorts, OrderPorts } from "../services/ports.ts";
+import type { EmailSender } from "./adapters/email.ts";
+import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
+import type { SlackPoster } from "./adapters/slack.ts";
+import type { StripeGateway } from "./adapters/stripe.ts";
+import { checkPayment } from "./domain/order.ts";
+
+export type Adapters = {
+  db: Db;
+  stripe: StripeGateway;
+  centers: FulfillmentClient;
+  email: EmailSender;
+  slack: SlackPoster;
+  /** Base of links in alerts, e.g. http://127.0.0.1:3000 */
+  publicUrl: string;
+  /** Shown in the journal command when it is not the CLI's default. */
+  restateAdminUrl?: string;
+};
+
+export function createPorts(a: Adapters): OrderPorts & AlertPorts {
+  const db = a.db;
+  return {
+    beginOrder: (orderId) => beginOrder(db, orderId),
+    checkPayment: async (order) =>
+      checkPayment(order, await a.stripe.retrieveCheckoutSession(order.stripeCheckoutSessionId)),
+    takeStock: (orderId, items) => takeStock(db, orderId, items),
+    async sendToCenter(order, group) {
+      const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group));
+      const record = { centerId: group.center.id, ...shipment };
+      await recordFulfillment(db, { orderId: order.id, ...record, outcome: "accepted" });
+      return record;
+    },
+    async recordManualFulfillment(orderId, centerId) {
+      await recordFulfillment(db, { orderId, centerId, outcome: "manual" });
+      return { centerId, shipmentId: null, estimatedArrival: null };
+    },
+    sendEmail: async (orderId, to, content) => void (await a.email.send(orderId, to, content)),
+    recordHistory: (order, shipments, estimatedArrival) =>
+      recordOrderHistory(db, {
+        orderId: order.id,
+        customerId: order.customerId,
+        items: order.items,
+        amountTotal: order.amountTotal,
+        currency: order.currency,
+        shipments,
+        estimatedArrival,
+      }),
+    setStatus: (orderId, status) => setOrderStatus(db, orderId, status),
+    openIncident: (incident) => openIncident(db, incident),
+    resolveIncident: (id, decision) => resolveIncident(db, id, { action: decision.action, note: decision.note ?? null }),
+    alertLinks: (orderId, invocationId) => ({
+      orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
+      journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,
+    }),
+    postToSlack: (message) => a.slack.post(message),
+  };
+}

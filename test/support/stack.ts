@@ -1,0 +1,136 @@
+// The whole system for one test file: a spawned restate-server, real Postgres or PGlite, the
+// service endpoint and HTTP app in this process, the Stripe emulator, fulfillment centers, a
+// Slack sink and an SMTP server. Tests drive it through HTTP, like Stripe and customers do.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { upsertCatalog, type CatalogFile } from "../../db/catalog.ts";
+import type { StepPolicy } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { registerDeployment, startRestateServer } from "../../src/runtime/restate-server.ts";
+import { serveHttpApp, serveServices, type SystemConfig } from "../../src/runtime/system.ts";
+import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
+import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
+import { startSlackSink } from "./slack-sink.ts";
+import { startSmtpSink } from "./smtp-sink.ts";
+import { testDatabase } from "./db.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export const CENTERS = [
+  { id: "fc-east", name: "East", leadTimeDays: 2 },
+  { id: "fc-west", name: "West", leadTimeDays: 4 },
+  { id: "fc-north", name: "North", leadTimeDays: 3 },
+];
+
+export const PRODUCTS = [
+  { id: "sku-mug", name: "Mug", priceCents: 1200, fulfillmentCenterId: "fc-east", stock: 1000 },
+  { id: "sku-tee", name: "T-shirt", priceCents: 2500, fulfillmentCenterId: "fc-west", stock: 1000 },
+  { id: "sku-cap", name: "Cap", priceCents: 1800, fulfillmentCenterId: "fc-north", stock: 1000 },
+  { id: "sku-pen", name: "Pen", priceCents: 300, fulfillmentCenterId: "fc-east", stock: 1000 },
+];
+
+export type StackOptions = {
+  steps?: Partial<StepPolicy>;
+  products?: typeof PRODUCTS;
+  restateEnv?: Record<string, string>;
+};
+
+export async function startStack(options: StackOptions = {}) {
+  const log = createLogger({ test: true });
+  const baseDir = mkdtempSync(path.join(tmpdir(), "postpay-test-"));
+  const database = await testDatabase();
+  const restate = await startRestateServer({
+    baseDir,
+    configFile: path.join(root, "restate.toml"),
+    env: options.restateEnv,
+  });
+  const stripe = await startStripeEmulator({});
+  const centers = await startFulfillmentCenters({ centers: CENTERS });
+  const smtp = await startSmtpSink();
+  const slack = await startSlackSink();
+
+  const catalog: CatalogFile = {
+    centers: CENTERS.map((c) => ({ ...c, orderUrl: centers.orderUrl(c.id) })),
+    products: (options.products ?? PRODUCTS).map((p) => ({ ...p, currency: "usd" })),
+  };
+  await upsertCatalog(database.db, catalog);
+
+  const config: SystemConfig = {
+    stripeSecretKey: stripe.secretKey,
+    stripeApiBase: stripe.url,
+    stripeWebhookSecret: stripe.webhookSecret,
+    slackWebhookUrl: slack.url,
+    smtpUrl: smtp.url,
+    emailFrom: "postpay test <orders@postpay.test>",
+    restateIngressUrl: restate.ingressUrl,
+    restateAdminUrl: restate.adminUrl,
+    adminToken: "test-admin-token",
+    publicUrl: "http://127.0.0.1:3000",
+    httpTimeoutMs: 5000,
+    steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
+    alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
+  };
+  const services = await serveServices(config, database.db, log, { port: 0 });
+  await registerDeployment(restate.adminUrl, services.url);
+  const http = await serveHttpApp(config, database.db, log, { port: 0 });
+  config.publicUrl = http.url;
+  stripe.setWebhookUrl(`${http.url}/webhooks/stripe`);
+
+  const api = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${http.url}${route}`, {
+      method,
+      headers: { ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  return {
+    db: database.db,
+    database,
+    restate,
+    stripe,
+    centers,
+    smtp,
+    slack,
+    http,
+    config,
+    api,
+    admin: (method: string, route: string, body?: unknown) =>
+      api(method, route, body, { authorization: `Bearer ${config.adminToken}` }),
+
+    /** POST /checkout as a shop front would. */
+    async checkout(items: { productId: string; quantity: number }[], customerId = "cus_test") {
+      const res = await api("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items });
+      if (res.status !== 201) throw new Error(`checkout failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as { paymentSessionId: string; stripeCheckoutSessionId: string; url: string };
+    },
+
+    /** Polls GET /orders/:id until its status is one of `statuses`. */
+    async waitForStatus(orderId: string, statuses: string[], timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: unknown;
+      while (Date.now() < deadline) {
+        const res = await api("GET", `/orders/${orderId}`);
+        last = res.body;
+        if (res.status === 200 && statuses.includes(res.body.status)) return res.body;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`order ${orderId} did not reach ${statuses.join("|")}: ${JSON.stringify(last)}`);
+    },
+
+    async close() {
+      await http.close();
+      await restate.stop(); // before the endpoint, so waiting invocations are not aborted noisily
+      await services.close();
+      await Promise.all([stripe.close(), centers.close(), smtp.close(), slack.close()]);
+      await database.drop();
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
