@@ -122,7 +122,11 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
       ),
 
       /** The live view: status, steps with times, shipments, arrival date, open incident. */
-      status: async (ctx: restate.WorkflowSharedContext): Promise<OrderView | null> => ctx.get<OrderView>(VIEW),
+      status: restate.handlers.workflow.shared(
+        // A read, polled often: nothing about one call is worth keeping once it has answered.
+        { idempotencyRetention: 0, journalRetention: 0 },
+        async (ctx: restate.WorkflowSharedContext): Promise<OrderView | null> => ctx.get<OrderView>(VIEW),
+      ),
 
       /** Tells a waiting order the outcome of its async payment (from a verified Stripe event). */
       paymentEvent: async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {

@@ -17,11 +17,14 @@ const EnvSchema = z.object({
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
   }),
-  EMAIL_FROM: z.string().default("postpay <orders@postpay.localhost>"),
+  EMAIL_FROM: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("postpay <orders@postpay.localhost>")),
   RESTATE_INGRESS_URL: optionalUrl,
   RESTATE_ADMIN_URL: optionalUrl,
   HTTP_PORT: port(3000),
   SERVICE_PORT: port(9080),
+  // Interfaces to listen on: loopback by default; containers set 0.0.0.0.
+  HTTP_HOST: z.string().default("127.0.0.1"),
+  SERVICE_HOST: z.string().default("127.0.0.1"),
   ADMIN_TOKEN: optionalString,
   PUBLIC_URL: optionalUrl,
   // Step retries: attempts per step (first try included) before it escalates to an operator,
@@ -65,3 +68,6 @@ export function required<T>(value: T | undefined, name: string, why: string): T 
   if (value === undefined) throw new ConfigError(`${name} is required: ${why}`);
   return value;
 }
+
+export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
+export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";

@@ -17,7 +17,8 @@ export async function startServiceEndpoint(
     services,
     logger: (meta, message, ...rest) => {
       if (meta.replaying) return;
-      const level = meta.level === "trace" ? "debug" : meta.level;
+      // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.
+      const level = meta.level === "warn" || meta.level === "error" ? meta.level : "debug";
       const text = [message, ...rest].map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
       sdkLog[level](text, {
         invocationId: meta.context?.invocationId,

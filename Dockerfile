@@ -1,0 +1,31 @@
+# postpay app image: one image for every Node process of the stack. The command picks the role:
+#   npm run start:services   Restate service endpoint (default, port 9080)
+#   npm run start:http       Hono HTTP app (port 3000)
+#   npm run db:migrate       apply the committed Drizzle migrations, then exit
+#   npm run register         register the service endpoint with Restate, then exit
+#   npm run db:seed -- FILE  upsert a catalog
+# The TypeScript runs through tsx at runtime (no build step). The full `npm ci`, dev dependencies
+# included, keeps the image multi-purpose (drizzle-kit for db:generate, vitest); the `node`
+# package it installs pins the Node runtime that npm scripts run on.
+FROM node:22-slim
+
+WORKDIR /app
+RUN chown node:node /app
+USER node
+
+# Dependencies first: this layer is rebuilt only when the lockfile changes.
+# NODE_ENV is deliberately not set to production here: npm would then skip devDependencies.
+# SCARF_ANALYTICS=false: the Restate npm packages otherwise report the install to Scarf.
+ENV SCARF_ANALYTICS=false
+COPY --chown=node:node package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+
+COPY --chown=node:node tsconfig.json drizzle.config.ts restate.toml ./
+COPY --chown=node:node db ./db
+COPY --chown=node:node services ./services
+COPY --chown=node:node src ./src
+
+# HTTP app, Restate service endpoint.
+EXPOSE 3000 9080
+
+CMD ["npm", "run", "start:services"]

@@ -1,0 +1,109 @@
+// `npm start`: the whole system on this machine. It starts restate-server from node_modules
+// (unless RESTATE_ADMIN_URL is set), the embedded database (unless DATABASE_URL is set), local
+// stand-ins for whatever is not configured (Stripe, fulfillment centers), the service endpoint
+// and the HTTP app; registers the deployment and prints how to use it. Ctrl-C stops it all.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { countProducts } from "../../db/catalog.ts";
+import { centers as centersTable } from "../../db/schema.ts";
+import { DEMO_CATALOG_FILE, seedCatalog } from "../../db/seed.ts";
+import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, parseEnv, required } from "../config.ts";
+import { log } from "../log.ts";
+import { registerDeployment, startRestateServer, type RestateServer } from "../runtime/restate-server.ts";
+import { serveHttpApp, serveServices } from "../runtime/system.ts";
+import { startFulfillmentCenters } from "../standins/fulfillment-centers.ts";
+import { startStripeEmulator } from "../standins/stripe-emulator.ts";
+import { DATA_DIR, fail, onShutdown, openConfiguredDatabase, systemConfig } from "./common.ts";
+
+const STRIPE_EMULATOR_PORT = 12111;
+const CENTERS_PORT = 4001;
+const CENTERS_URL = `http://127.0.0.1:${CENTERS_PORT}/`;
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const stops: (() => Promise<unknown>)[] = [];
+const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
+
+try {
+  const env = parseEnv();
+
+  let restate: RestateServer | undefined;
+  if (!env.RESTATE_ADMIN_URL) {
+    progress(`starting restate-server (data in ${path.join(DATA_DIR, "restate")})`);
+    restate = await startRestateServer({
+      baseDir: path.join(DATA_DIR, "restate"),
+      configFile: path.join(root, "restate.toml"),
+      ports: { ingress: 8080, admin: 9070, fabric: 5122 },
+      logFile: path.join(DATA_DIR, "restate-server.log"),
+    });
+    stops.push(() => restate!.stop());
+  }
+  const adminUrl = env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+  const ingressUrl = env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL;
+
+  progress(env.DATABASE_URL ? "connecting to PostgreSQL (DATABASE_URL) and migrating" : "opening embedded PGlite and migrating");
+  const database = await openConfiguredDatabase(env);
+  stops.push(() => database.close());
+  if ((await countProducts(database.db)) === 0) {
+    progress("seeding the demo catalog");
+    await seedCatalog(database.db, DEMO_CATALOG_FILE);
+  }
+
+  let stripe: Awaited<ReturnType<typeof startStripeEmulator>> | undefined;
+  if (!env.STRIPE_SECRET_KEY) {
+    progress(`starting the Stripe API emulator on :${STRIPE_EMULATOR_PORT}`);
+    stripe = await startStripeEmulator({ port: STRIPE_EMULATOR_PORT, webhookSecret: env.STRIPE_WEBHOOK_SECRET });
+    stops.push(() => stripe!.close());
+  }
+
+  const localCenters = (await database.db.select().from(centersTable)).filter((c) => c.orderUrl.startsWith(CENTERS_URL));
+  if (localCenters.length) {
+    progress(`starting ${localCenters.length} local fulfillment centers on :${CENTERS_PORT}`);
+    const fcs = await startFulfillmentCenters({ port: CENTERS_PORT, centers: localCenters });
+    stops.push(() => fcs.close());
+  }
+
+  const adminToken = env.ADMIN_TOKEN ?? randomBytes(18).toString("base64url");
+  const config = systemConfig(env, {
+    stripeSecretKey: stripe?.secretKey ?? env.STRIPE_SECRET_KEY!,
+    stripeApiBase: stripe?.url ?? env.STRIPE_API_BASE,
+    stripeWebhookSecret:
+      stripe?.webhookSecret ?? required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe"),
+    adminToken,
+  });
+
+  progress(`starting the Restate service endpoint on :${env.SERVICE_PORT} (HTTP/2)`);
+  const endpoint = await serveServices(config, database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
+  stops.push(() => endpoint.close());
+  progress("registering the deployment with Restate");
+  await registerDeployment(adminUrl, endpoint.url);
+
+  progress(`starting the HTTP app on :${env.HTTP_PORT}`);
+  const http = await serveHttpApp(config, database.db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
+  stops.push(() => http.close());
+  stripe?.setWebhookUrl(`${http.url}/webhooks/stripe`);
+
+  onShutdown(async () => {
+    for (const stop of stops.reverse()) await stop();
+  });
+
+  process.stdout.write(`
+postpay is running. Ctrl-C stops everything it started.
+
+  HTTP app          ${http.url}            (POST /checkout, POST /webhooks/stripe, GET /orders/:id)
+  Restate UI        ${adminUrl}/ui/
+  Restate ingress   ${ingressUrl}
+  Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
+  Database          ${database.kind === "pglite" ? `PGlite in ${path.join(DATA_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
+  Admin token       ${adminToken}
+
+Place a demo order (checkout, pay, follow it to completion):
+
+  npm run demo
+
+Follow orders:  curl ${http.url}/orders/<paymentSessionId>
+Journals:       npx restate invocations list --all    /    npx restate invocations describe <id>
+`);
+} catch (err) {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  fail(err);
+}
