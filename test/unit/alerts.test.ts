@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { slackMessage, type Alert } from "../../src/domain/alerts.ts";
+
+const alert = (n: number): Alert => ({
+  incidentId: `ps_${n}#1`,
+  orderId: `ps_${n}`,
+  customerId: `cus_${n}`,
+  step: "send to fc-east",
+  error: "center fc-east answered 422: no",
+  orderUrl: `http://127.0.0.1:3000/orders/ps_${n}`,
+  journalCommand: `npx restate invocations describe inv_${n}`,
+});
+
+describe("the Slack alert", () => {
+  it("names order, step, error, customer, link and journal command in its top-level text", () => {
+    const { text, blocks } = slackMessage([alert(1)]);
+    for (const part of ["ps_1", "send to fc-east", "422", "cus_1", "/orders/ps_1", "restate invocations describe inv_1"]) {
+      expect(text).toContain(part);
+    }
+    expect(JSON.stringify(blocks)).toContain("<http://127.0.0.1:3000/orders/ps_1|Open the order>");
+  });
+
+  it("coalesces a burst into one message that still names every order", () => {
+    const burst = Array.from({ length: 25 }, (_, i) => alert(i));
+    const { text, blocks } = slackMessage(burst);
+    expect(text).toContain("25 orders need attention");
+    for (const a of burst) expect(text).toContain(a.orderId);
+    expect(blocks.length).toBeLessThanOrEqual(50); // Slack's limit per message
+    expect(JSON.stringify(blocks)).toContain("and 15 more");
+  });
+});
