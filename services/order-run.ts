@@ -122,17 +122,19 @@ export class OrderRun {
     const incident: OpenIncident = { id: `${this.view.orderId}#${seq}`, step: stepName, error, promise: `decision-${seq}` };
     this.record(stepName, "failed", await this.ctx.date.now(), error); // never Date.now(): replays must match
     this.publish({ status: "needs_attention", incident });
-    await this.bookkeeping("record incident", () =>
-      this.ports.openIncident({ id: incident.id, orderId: this.view.orderId, customerId: this.view.customerId, step: stepName, error }),
-    );
-    const alert: Alert = {
-      incidentId: incident.id,
-      orderId: this.view.orderId,
-      customerId: this.view.customerId,
-      step: stepName,
-      error,
-      ...this.ports.alertLinks(this.view.orderId, this.view.invocationId),
-    };
+    // The alert is built inside the step: its links come from configuration, which may differ
+    // after a redeploy, and a replay must send exactly what the first execution sent.
+    const alert = await this.bookkeeping("record incident", async (): Promise<Alert> => {
+      await this.ports.openIncident({ id: incident.id, orderId: this.view.orderId, customerId: this.view.customerId, step: stepName, error });
+      return {
+        incidentId: incident.id,
+        orderId: this.view.orderId,
+        customerId: this.view.customerId,
+        step: stepName,
+        error,
+        ...this.ports.alertLinks(this.view.orderId, this.view.invocationId),
+      };
+    });
     this.ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
 
     const decision = await this.ctx.promise<Decision>(incident.promise);

@@ -8,6 +8,8 @@ import path from "node:path";
 export type RestateServer = {
   ingressUrl: string;
   adminUrl: string;
+  /** The ports it listens on; start again with the same ports and baseDir to restart it. */
+  ports: { ingress: number; admin: number; fabric: number };
   child: ChildProcess;
   /** Graceful stop (SIGTERM), waits for the process to exit. */
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startRestateServer(options: RestateServerOptions): Promise
   const server: RestateServer = {
     ingressUrl: `http://127.0.0.1:${ports.ingress}`,
     adminUrl,
+    ports,
     child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

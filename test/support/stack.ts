@@ -41,11 +41,13 @@ export async function startStack(options: StackOptions = {}) {
   const log = createLogger({ test: true });
   const baseDir = mkdtempSync(path.join(tmpdir(), "postpay-test-"));
   const database = await testDatabase();
-  const restate = await startRestateServer({
+  const restateOptions = {
     baseDir,
     configFile: path.join(root, "restate.toml"),
-    env: options.restateEnv,
-  });
+    // Come back quickly after an endpoint or server restart in tests.
+    env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s", ...options.restateEnv },
+  };
+  let restate = await startRestateServer(restateOptions);
   const stripe = await startStripeEmulator({});
   const centers = await startFulfillmentCenters({ centers: CENTERS });
   const smtp = await startSmtpSink();
@@ -72,7 +74,7 @@ export async function startStack(options: StackOptions = {}) {
     steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
     alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
   };
-  const services = await serveServices(config, database.db, log, { port: 0 });
+  let services = await serveServices(config, database.db, log, { port: 0 });
   await registerDeployment(restate.adminUrl, services.url);
   const http = await serveHttpApp(config, database.db, log, { port: 0 });
   config.publicUrl = http.url;
@@ -91,7 +93,9 @@ export async function startStack(options: StackOptions = {}) {
   return {
     db: database.db,
     database,
-    restate,
+    get restate() {
+      return restate;
+    },
     stripe,
     centers,
     smtp,
@@ -101,6 +105,27 @@ export async function startStack(options: StackOptions = {}) {
     api,
     admin: (method: string, route: string, body?: unknown) =>
       api(method, route, body, { authorization: `Bearer ${config.adminToken}` }),
+
+    /** Stops restate-server (SIGKILL when `hard`), leaving it down until `startRestate`. */
+    async stopRestate(hard = false) {
+      await (hard ? restate.kill() : restate.stop());
+    },
+    async startRestate() {
+      restate = await startRestateServer({ ...restateOptions, ports: restate.ports });
+    },
+    /** Restarts the in-process service endpoint on the same port (a deploy or a crash). */
+    async restartServices() {
+      const port = services.port;
+      await services.close();
+      services = await serveServices(config, database.db, log, { port });
+    },
+
+    /** Pays a session in the emulator; `deliver` redelivers until the webhook answers 200. */
+    async pay(stripeCheckoutSessionId: string) {
+      const delivery = await stripe.complete(stripeCheckoutSessionId);
+      if (delivery.status !== 200) throw new Error(`webhook answered ${delivery.status}: ${delivery.body}`);
+      return delivery;
+    },
 
     /** POST /checkout as a shop front would. */
     async checkout(items: { productId: string; quantity: number }[], customerId = "cus_test") {
