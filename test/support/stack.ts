@@ -35,6 +35,7 @@ export type StackOptions = {
   steps?: Partial<StepPolicy>;
   products?: typeof PRODUCTS;
   restateEnv?: Record<string, string>;
+  httpTimeoutMs?: number;
 };
 
 export async function startStack(options: StackOptions = {}) {
@@ -70,7 +71,7 @@ export async function startStack(options: StackOptions = {}) {
     restateAdminUrl: restate.adminUrl,
     adminToken: "test-admin-token",
     publicUrl: "http://127.0.0.1:3000",
-    httpTimeoutMs: 5000,
+    httpTimeoutMs: options.httpTimeoutMs ?? 5000,
     steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
     alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
   };
