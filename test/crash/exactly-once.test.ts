@@ -1,0 +1,294 @@
+// Nothing lost, nothing doubled. 200 orders go through the webhook while the app process (service
+// endpoint + HTTP app, and PGlite when there is no DATABASE_URL) or restate-server is killed with
+// SIGKILL and started again, several times. Afterwards every order is completed, or in
+// needs_attention where a failure was injected, and every effect happened exactly once.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upsertCatalog } from "../../db/catalog.ts";
+import { openDatabase, type Database } from "../../db/client.ts";
+import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, products } from "../../db/schema.ts";
+import { freePort, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
+import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
+import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
+import { appProcess, type AppProcess } from "../support/app-process.ts";
+import { testDatabase, type TestDatabase } from "../support/db.ts";
+import { startSlackSink } from "../support/slack-sink.ts";
+import { startSmtpSink } from "../support/smtp-sink.ts";
+
+const ORDERS = Number(process.env.CRASH_ORDERS ?? 200);
+const KILLS = 4;
+const CONCURRENCY = 10;
+const STOCK = 100_000;
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+const CENTERS = [
+  { id: "fc-east", name: "East", leadTimeDays: 2 },
+  { id: "fc-west", name: "West", leadTimeDays: 4 },
+  { id: "fc-north", name: "North", leadTimeDays: 3 },
+  { id: "fc-reject", name: "Always rejects", leadTimeDays: 1 }, // the injected failure
+];
+const PRODUCTS = [
+  { id: "sku-a", center: "fc-east" },
+  { id: "sku-b", center: "fc-east" },
+  { id: "sku-c", center: "fc-west" },
+  { id: "sku-d", center: "fc-north" },
+  { id: "sku-x", center: "fc-reject" },
+];
+
+/** A deterministic mix: one to four products over one to four centers; about 1 in 25 is rejected. */
+function cart(i: number) {
+  const items = [{ productId: "sku-a", quantity: (i % 3) + 1 }];
+  if (i % 2 === 0) items.push({ productId: "sku-c", quantity: 1 });
+  if (i % 3 === 0) items.push({ productId: "sku-d", quantity: 2 });
+  if (i % 5 === 0) items.push({ productId: "sku-b", quantity: 1 });
+  if (i % 25 === 7) items.push({ productId: "sku-x", quantity: 1 });
+  return items;
+}
+const centerOf = (productId: string) => PRODUCTS.find((p) => p.id === productId)!.center;
+
+async function harness() {
+  const dir = mkdtempSync(path.join(tmpdir(), "postpay-crash-"));
+  const restateOptions = {
+    baseDir: path.join(dir, "restate"),
+    configFile: path.join(root, "restate.toml"),
+    env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
+  };
+  let restate: RestateServer = await startRestateServer(restateOptions);
+  const stripe = await startStripeEmulator({});
+  const centers = await startFulfillmentCenters({ centers: CENTERS });
+  centers.script("fc-reject", Array.from({ length: 5_000 }, () => ({ status: 422, body: { error: "we do not ship this" } })));
+  const smtp = await startSmtpSink();
+  const slack = await startSlackSink();
+
+  // The database: a fresh PostgreSQL database, or PGlite files the app process owns.
+  let pg: TestDatabase | undefined;
+  const pgliteDir = path.join(dir, "data");
+  const catalog = {
+    centers: CENTERS.map((c) => ({ ...c, orderUrl: centers.orderUrl(c.id) })),
+    products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
+  };
+  if (process.env.DATABASE_URL) {
+    pg = await testDatabase();
+    await upsertCatalog(pg.db, catalog);
+  } else {
+    const seed = await openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") });
+    await seed.migrate();
+    await upsertCatalog(seed.db, catalog);
+    await seed.close();
+  }
+
+  const httpPort = await freePort();
+  const env = {
+    RESTATE_ADMIN_URL: restate.adminUrl,
+    RESTATE_INGRESS_URL: restate.ingressUrl,
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+    SMTP_URL: smtp.url,
+    SLACK_WEBHOOK_URL: slack.url,
+    SERVICE_PORT: String(await freePort()),
+    ADMIN_TOKEN: "crash-test",
+    STEP_RETRY_MAX_MS: "500",
+    ...(pg ? { DATABASE_URL: pg.url! } : { DATABASE_URL: "", POSTPAY_DATA_DIR: pgliteDir }),
+  };
+  const app: AppProcess = appProcess(env, httpPort, path.join(dir, "app.log"));
+  await app.start();
+  stripe.setWebhookUrl(`${app.url}/webhooks/stripe`);
+
+  return {
+    stripe,
+    centers,
+    smtp,
+    app,
+    get restate() {
+      return restate;
+    },
+    async restartRestate() {
+      await restate.kill();
+      await new Promise((r) => setTimeout(r, 200));
+      restate = await startRestateServer({ ...restateOptions, ports: restate.ports });
+    },
+    async restartApp() {
+      await app.kill();
+      await new Promise((r) => setTimeout(r, 200));
+      await app.start();
+    },
+    /** The database, for counting; with PGlite the app process must be stopped first. */
+    async database(): Promise<Pick<Database, "db" | "close">> {
+      if (pg) return { db: pg.db, close: async () => {} };
+      await app.stop();
+      return openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") });
+    },
+    async close() {
+      await app.stop();
+      await restate.stop();
+      await Promise.all([stripe.close(), centers.close(), smtp.close(), slack.close()]);
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+type Harness = Awaited<ReturnType<typeof harness>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: size }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  }));
+}
+
+/** What Stripe does: deliver, and redeliver until the webhook answers 2xx. */
+async function payLikeStripe(h: Harness, checkoutSessionId: string): Promise<number> {
+  let delivery = await h.stripe.complete(checkoutSessionId);
+  let deliveries = 1;
+  while (delivery.status !== 200) {
+    await sleep(150);
+    delivery = await h.stripe.resend(delivery.eventId);
+    deliveries++;
+  }
+  return deliveries;
+}
+
+async function statusOf(h: Harness, id: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${h.app.url}/orders/${id}`, { signal: AbortSignal.timeout(5_000) });
+    return res.ok ? ((await res.json()) as { status: string }).status : undefined;
+  } catch {
+    return undefined; // the app process is being restarted
+  }
+}
+
+async function runWithKills(h: Harness, victim: "app" | "restate") {
+  const orders: { id: string; cs: string; items: ReturnType<typeof cart> }[] = [];
+  for (let i = 0; i < ORDERS; i++) {
+    const items = cart(i);
+    const res = await fetch(`${h.app.url}/checkout`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ customerId: `cus_${i % 17}`, email: `c${i}@example.com`, items }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+    orders.push({ id: body.paymentSessionId, cs: body.stripeCheckoutSessionId, items });
+  }
+
+  let webhookDeliveries = 0;
+  let paid = 0;
+  const paying = pool(orders, CONCURRENCY, async (o) => {
+    webhookDeliveries += await payLikeStripe(h, o.cs);
+    paid++;
+  });
+  const killing = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      // Kill while orders are in flight: spread over the payment phase.
+      while (paid < ((k + 1) * ORDERS) / (KILLS + 1)) await sleep(20);
+      await (victim === "app" ? h.restartApp() : h.restartRestate());
+    }
+  })();
+  await Promise.all([paying, killing]);
+
+  const pending = new Set(orders.map((o) => o.id));
+  const final = new Map<string, string>();
+  const deadline = Date.now() + 180_000;
+  while (pending.size && Date.now() < deadline) {
+    await pool([...pending], CONCURRENCY, async (id) => {
+      const status = await statusOf(h, id);
+      if (status === "completed" || status === "needs_attention") {
+        final.set(id, status);
+        pending.delete(id);
+      }
+    });
+    if (pending.size) await sleep(250);
+  }
+  return { orders, final, pending, webhookDeliveries };
+}
+
+async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>, label: string) {
+  const { orders, final, pending } = run;
+  expect([...pending], "orders still not settled").toEqual([]);
+  const rejected = (o: (typeof orders)[number]) => o.items.some((i) => i.productId === "sku-x");
+
+  const database = await h.database();
+  const db = database.db;
+  const [moves, shipments, outbox, history, stock] = await Promise.all([
+    db.select().from(inventoryMovements),
+    db.select().from(fulfillmentRequests),
+    db.select().from(emailOutbox),
+    db.select().from(orderHistory),
+    db.select().from(products),
+  ]);
+  const accepted = h.centers.accepted();
+  const mails = h.smtp.received;
+  const problems: string[] = [];
+  const count = <T>(rows: T[], pred: (r: T) => boolean) => rows.filter(pred).length;
+
+  for (const o of orders) {
+    const expected = rejected(o) ? "needs_attention" : "completed";
+    if (final.get(o.id) !== expected) problems.push(`${o.id}: ${final.get(o.id)}, expected ${expected}`);
+    for (const item of o.items) {
+      const n = count(moves, (m) => m.orderId === o.id && m.productId === item.productId);
+      if (n !== 1) problems.push(`${o.id}: ${n} stock moves for ${item.productId}`);
+    }
+    for (const center of new Set(o.items.map((i) => centerOf(i.productId)))) {
+      const atCenter = accepted.filter((a) => a.order.orderId === o.id && a.centerId === center);
+      const want = center === "fc-reject" ? 0 : 1;
+      if (atCenter.length !== want) problems.push(`${o.id}: ${atCenter.length} accepted requests at ${center}`);
+      const ours = shipments.find((s) => s.orderId === o.id && s.centerId === center);
+      if (want && ours?.shipmentId !== atCenter[0]?.shipmentId) problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
+    }
+    const wantDone = expected === "completed" ? 1 : 0;
+    const confirmations = new Set(mails.filter((m) => m.messageId === `<${o.id}.confirmation@postpay>`).map((m) => m.messageId)).size;
+    if (confirmations !== wantDone) problems.push(`${o.id}: ${confirmations} confirmation emails`);
+    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== wantDone) problems.push(`${o.id}: confirmation outbox rows`);
+    if (count(history, (r) => r.orderId === o.id) !== wantDone) problems.push(`${o.id}: history records`);
+  }
+  for (const p of stock) {
+    const sold = orders.flatMap((o) => o.items).filter((i) => i.productId === p.id).reduce((s, i) => s + i.quantity, 0);
+    if (p.stock !== STOCK - sold) problems.push(`${p.id}: stock ${p.stock}, expected ${STOCK - sold}`);
+  }
+
+  const completed = [...final.values()].filter((s) => s === "completed").length;
+  const confirmationMails = mails.filter((m) => m.messageId.endsWith(".confirmation@postpay>"));
+  const report = {
+    run: label,
+    orders: orders.length,
+    completed,
+    needs_attention: orders.length - completed,
+    "app process starts": h.app.starts,
+    "webhook deliveries (with Stripe retries)": run.webhookDeliveries,
+    "stock moves": moves.length,
+    "stock moves expected": orders.reduce((s, o) => s + o.items.length, 0),
+    "accepted fulfillment requests": accepted.length,
+    "fulfillment POSTs received (with retries)": h.centers.deliveries(),
+    "confirmation emails (distinct Message-ID)": new Set(confirmationMails.map((m) => m.messageId)).size,
+    "confirmation emails (SMTP deliveries)": confirmationMails.length,
+    "history records": history.length,
+    problems: problems.length,
+  };
+  console.log(`exactly-once check, ${label}:\n${Object.entries(report).map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join("\n")}`);
+  await database.close();
+  expect(problems).toEqual([]);
+}
+
+describe.each([
+  ["the app process (service endpoint + HTTP app)", "app" as const],
+  ["restate-server", "restate" as const],
+])(`SIGKILL of %s ${KILLS} times during ${ORDERS} orders`, (label, victim) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("leaves every order completed (or needs_attention where injected) with each effect exactly once", async () => {
+    const run = await runWithKills(h, victim);
+    await verify(h, run, `kill ${victim}`);
+  }, 600_000);
+});
