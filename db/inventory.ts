@@ -1,43 +1,50 @@
-import { and, eq, gte, inArray, sql } from "drizzle-orm";
-import { OutOfStockError, type ShortItem } from "../src/domain/errors.ts";
+import { eq, inArray, sql } from "drizzle-orm";
+import { OutOfStockError } from "../src/domain/errors.ts";
 import type { Db } from "./client.ts";
 import { inventoryMovements, products } from "./schema.ts";
 
 export type StockMove = { productId: string; quantity: number };
 
 /**
- * Takes stock for one order, all or nothing. Each (order, product) move is inserted in the same
- * transaction as its stock update, so a repeated call (a retried or replayed step) moves nothing
- * twice. Rows are locked in product-id order, so concurrent orders serialize without deadlocks,
- * and the conditional update keeps stock from going below zero.
+ * Takes stock for one order, all or nothing, in one statement (one round trip). Each
+ * (order, product) move is inserted together with its stock update, so a repeated call (a retried
+ * or replayed step) moves nothing twice: only newly inserted moves touch stock. Stock never goes
+ * below zero: the products_stock_never_negative CHECK rejects the whole statement, which then
+ * becomes a backorder. Concurrent orders for a product serialize on its row lock.
  */
 export async function takeStock(db: Db, orderId: string, moves: StockMove[]): Promise<void> {
-  const sorted = [...moves].sort((a, b) => a.productId.localeCompare(b.productId));
-  await db.transaction(async (tx) => {
-    const short: ShortItem[] = [];
-    for (const { productId, quantity } of sorted) {
-      const inserted = await tx
-        .insert(inventoryMovements)
-        .values({ orderId, productId, delta: -quantity })
-        .onConflictDoNothing()
-        .returning({ productId: inventoryMovements.productId });
-      if (inserted.length === 0) continue; // moved by an earlier attempt
-      const updated = await tx
-        .update(products)
-        .set({ stock: sql`${products.stock} - ${quantity}` })
-        .where(and(eq(products.id, productId), gte(products.stock, quantity)))
-        .returning({ stock: products.stock });
-      if (updated.length === 0) short.push({ productId, requested: quantity, available: -1 });
-    }
-    if (short.length) {
-      const left = await tx
-        .select({ id: products.id, stock: products.stock })
-        .from(products)
-        .where(inArray(products.id, short.map((s) => s.productId)));
-      for (const s of short) s.available = left.find((p) => p.id === s.productId)?.stock ?? 0;
-      throw new OutOfStockError(short); // rolls the whole transaction back
-    }
-  });
+  const rows = JSON.stringify(moves.map((m) => ({ product_id: m.productId, quantity: m.quantity })));
+  try {
+    await db.execute(sql`
+      WITH moved AS (
+        INSERT INTO inventory_movements (order_id, product_id, delta)
+        SELECT ${orderId}, m.product_id, -m.quantity
+        FROM jsonb_to_recordset(${rows}::jsonb) AS m(product_id text, quantity int)
+        ORDER BY m.product_id
+        ON CONFLICT DO NOTHING
+        RETURNING product_id, -delta AS quantity
+      )
+      UPDATE products SET stock = products.stock - moved.quantity
+      FROM moved WHERE products.id = moved.product_id`);
+  } catch (err) {
+    if (pgErrorCode(err) !== "23514") throw err; // check_violation: not enough stock
+    const left = await db
+      .select({ id: products.id, stock: products.stock })
+      .from(products)
+      .where(inArray(products.id, moves.map((m) => m.productId)));
+    const short = moves
+      .map((m) => ({ productId: m.productId, requested: m.quantity, available: left.find((p) => p.id === m.productId)?.stock ?? 0 }))
+      .filter((s) => s.available < s.requested);
+    throw new OutOfStockError(short.length ? short : moves.map((m) => ({ productId: m.productId, requested: m.quantity, available: 0 })));
+  }
+}
+
+/** The SQLSTATE of a database error, from postgres-js or PGlite, possibly wrapped by Drizzle. */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
 }
 
 export const movementsFor = (db: Db, orderId: string) =>

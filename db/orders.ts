@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import type { Center, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { Db } from "./client.ts";
 import { centers, orderHistory, orders, paymentSessions } from "./schema.ts";
@@ -47,15 +47,18 @@ export async function findOrder(db: Db, id: string) {
 
 export type HistoryRecord = typeof orderHistory.$inferInsert;
 
-/** Writes the customer's history record and completes the order row, once per order. */
+/**
+ * Writes the customer's history record and completes the order row. Both writes are idempotent,
+ * so they need no transaction: a repeated call after a crash between them finishes the job.
+ */
 export async function recordOrderHistory(db: Db, record: HistoryRecord): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.insert(orderHistory).values(record).onConflictDoNothing();
-    await tx
+  await Promise.all([
+    db.insert(orderHistory).values(record).onConflictDoNothing(),
+    db
       .update(orders)
       .set({ status: "completed", failedStep: null, updatedAt: new Date() })
-      .where(and(eq(orders.id, record.orderId)));
-  });
+      .where(eq(orders.id, record.orderId)),
+  ]);
 }
 
 export const findOrderHistory = async (db: Db, orderId: string) =>

@@ -91,7 +91,7 @@ export class OrderRun {
         outcomes.push(await this.escalate(step, result.reason));
       }
     }
-    this.publish();
+    // No publish here: the workflow publishes once per phase (each publish is a journal entry).
     return outcomes;
   }
 

@@ -35,10 +35,11 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
     const order = await flow.bookkeeping("load payment session", () => ports.beginOrder(ctx.key));
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
     const orderedAt = Date.parse(flow.view.steps[0]!.at);
-    flow.publish({ customerId: order.customerId });
 
     try {
+      flow.view.customerId = order.customerId;
       const payment = await verifyPayment(flow, order);
+      flow.publish();
       if (payment.outcome === "failed") {
         await flow.step("email payment problem", () => ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason)));
         await flow.bookkeeping("mark payment failed", () => ports.setStatus(order.id, "payment_failed"));

@@ -46,6 +46,9 @@ function createSmtpTransport(smtpUrl: string, timeoutMs: number) {
   const url = new URL(smtpUrl);
   const secure = url.protocol === "smtps:";
   return nodemailer.createTransport({
+    // Reuse connections: a new SMTP session per email costs several round trips.
+    pool: true,
+    maxConnections: 5,
     host: url.hostname,
     port: Number(url.port) || (secure ? 465 : 25),
     secure,

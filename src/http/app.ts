@@ -1,17 +1,18 @@
 // The HTTP app: thin routes that verify, map, hand off and answer. Built by a factory so tests
 // and entry points wire it with the same real adapters.
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { findProducts, listInventory } from "../../db/catalog.ts";
+import { listInventory } from "../../db/catalog.ts";
 import { listOpenIncidents } from "../../db/incidents.ts";
 import { findOrder, findOrderHistory, listCustomerHistory } from "../../db/orders.ts";
-import { attachCheckoutSession, findPaymentSession, insertPaymentSession } from "../../db/sessions.ts";
+import { findPaymentSession } from "../../db/sessions.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import { verifyWebhook, type StripeGateway } from "../adapters/stripe.ts";
-import { CheckoutRequestSchema, priceCheckout } from "../domain/checkout.ts";
+import { placeCheckout } from "../checkout.ts";
+import { CheckoutRequestSchema } from "../domain/checkout.ts";
 import { intentOf } from "../domain/stripe-events.ts";
 import type { Logger } from "../log.ts";
 import { ApiError, ERROR_STATUS, errorBody, toApiError } from "./errors.ts";
@@ -64,28 +65,10 @@ export function createApp(deps: AppDeps) {
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.post("/checkout", limit(JSON_MAX_BYTES), async (c) => {
-    const request = await jsonBody(c, CheckoutRequestSchema);
-    const catalog = await findProducts(db, [...new Set(request.items.map((i) => i.productId))]);
-    const priced = priceCheckout(request, catalog);
-    const id = `ps_${randomUUID().replaceAll("-", "")}`;
-    // Stored before Stripe hears of it, so every Stripe event names a session we know.
-    await insertPaymentSession(db, { id, customerId: request.customerId, email: request.email, ...priced });
-    const checkout = await deps.stripe
-      .createCheckoutSession({
-        paymentSessionId: id,
-        customerId: request.customerId,
-        email: request.email,
-        currency: priced.currency,
-        items: priced.items,
-        successUrl: `${deps.publicUrl}/orders/${id}`,
-        cancelUrl: `${deps.publicUrl}/orders/${id}?checkout=cancelled`,
-      })
-      .catch((err: Error) => {
-        throw new ApiError("stripe_unavailable", `Stripe could not create the checkout session: ${err.message}`);
-      });
-    await attachCheckoutSession(db, id, { stripeCheckoutSessionId: checkout.id, checkoutUrl: checkout.url });
-    log.info("checkout created", { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, amountTotal: priced.amountTotal });
-    return c.json({ paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url }, 201);
+    const placed = await placeCheckout(deps, await jsonBody(c, CheckoutRequestSchema));
+    log.info("checkout created", placed);
+    const { amountTotal: _, ...body } = placed;
+    return c.json(body, 201);
   });
 
   app.post("/webhooks/stripe", limit(WEBHOOK_MAX_BYTES), async (c) => {

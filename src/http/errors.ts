@@ -2,6 +2,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { RestateCallError, RestateUnavailableError } from "../adapters/restate-ingress.ts";
+import { StripeUnavailableError } from "../checkout.ts";
 import { CheckoutError } from "../domain/checkout.ts";
 
 export const ERROR_STATUS = {
@@ -35,6 +36,7 @@ const RESTATE_CODES: Record<number, ErrorCode> = { 400: "invalid_request", 404: 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof CheckoutError) return new ApiError(err.code, err.message);
+  if (err instanceof StripeUnavailableError) return new ApiError("stripe_unavailable", err.message);
   if (err instanceof RestateUnavailableError) return new ApiError("restate_unavailable", err.message);
   if (err instanceof RestateCallError) return new ApiError(RESTATE_CODES[err.status] ?? "internal", err.message);
   if (err instanceof HTTPException) {

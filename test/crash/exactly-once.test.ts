@@ -16,7 +16,7 @@ import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
 import { appProcess, type AppProcess } from "../support/app-process.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
 import { startSlackSink } from "../support/slack-sink.ts";
-import { startSmtpSink } from "../support/smtp-sink.ts";
+import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
 
 const ORDERS = Number(process.env.CRASH_ORDERS ?? 200);
 const KILLS = 4;

@@ -1,8 +1,7 @@
 // A fresh, migrated database per test file: PGlite in memory by default, or a new database on
 // the PostgreSQL server named by DATABASE_URL (dropped afterwards).
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { openDatabase, type Database } from "../../db/client.ts";
+import { createScratchDatabase } from "../../db/scratch.ts";
 
 export type TestDatabase = Database & { url?: string; drop(): Promise<void> };
 
@@ -13,20 +12,15 @@ export async function testDatabase(): Promise<TestDatabase> {
     await database.migrate();
     return { ...database, drop: () => database.close() };
   }
-  const name = `postpay_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
+  const scratch = await createScratchDatabase(serverUrl, "postpay_test");
+  const database = await openDatabase({ url: scratch.url });
   await database.migrate();
   return {
     ...database,
-    url: url.toString(),
+    url: scratch.url,
     async drop() {
       await database.close();
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

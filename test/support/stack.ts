@@ -13,7 +13,7 @@ import { serveHttpApp, serveServices, type SystemConfig } from "../../src/runtim
 import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
 import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
 import { startSlackSink } from "./slack-sink.ts";
-import { startSmtpSink } from "./smtp-sink.ts";
+import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
 import { testDatabase } from "./db.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -1,4 +1,6 @@
-// A real SMTP server (smtp-server) that keeps what it receives, for asserting customer email.
+// A real SMTP server (smtp-server, a dev dependency) that keeps what it receives: the mail
+// system for tests and the benchmark. npm start does not use it; without SMTP_URL mail stays in
+// the outbox.
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
@@ -8,6 +10,8 @@ export async function startSmtpSink() {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    // No reverse DNS per connection: on a closed network each lookup waits ~100 ms for nothing.
+    disableReverseLookup: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
     onData(stream, _session, callback) {

@@ -1,0 +1,23 @@
+// The same business steps as the order workflow, with the same ports (adapters and database),
+// as plain async calls: no journal, no retries, no recovery. What durability is measured against.
+import type { OrderPorts } from "../services/ports.ts";
+import { confirmationEmail } from "../src/domain/emails.ts";
+import { estimatedArrival, groupByCenter, type ShipmentRecord } from "../src/domain/order.ts";
+
+export async function processOrderWithoutRestate(ports: OrderPorts, orderId: string): Promise<string> {
+  const order = await ports.beginOrder(orderId);
+  if (!order) throw new Error(`unknown payment session ${orderId}`);
+  const payment = await ports.checkPayment(order);
+  if (payment.outcome !== "paid") throw new Error(`payment ${payment.outcome}`);
+  const groups = groupByCenter(order.items, order.centers);
+  const results = await Promise.all(
+    groups.flatMap((g) => [ports.takeStock(order.id, g.items).then(() => null), ports.sendToCenter(order, g)]),
+  );
+  const shipments = results.filter((r): r is ShipmentRecord => r !== null);
+  const arrival = estimatedArrival(shipments, order.centers, Date.now());
+  await Promise.all([
+    ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival)),
+    ports.recordHistory(order, shipments, arrival),
+  ]);
+  return arrival;
+}

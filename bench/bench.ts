@@ -1,0 +1,268 @@
+// The benchmark: paid orders turned into fulfilled orders, through the real path (checkout →
+// paid in the Stripe emulator → signed webhook → OrderWorkflow → output ready), beside the same
+// steps as plain async calls without Restate. Its own stack: restate-server from node_modules,
+// the app processes, the Stripe emulator and the fulfillment centers; PostgreSQL when
+// DATABASE_URL is set (a scratch database on that server), PGlite otherwise.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as clients from "@restatedev/restate-sdk-clients";
+import { upsertCatalog, type CatalogFile } from "../db/catalog.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { createScratchDatabase } from "../db/scratch.ts";
+import type { OrderWorkflow } from "../services/order-workflow.ts";
+import { placeCheckout } from "../src/checkout.ts";
+import { stepPolicyFrom, parseEnv } from "../src/config.ts";
+import { createLogger } from "../src/log.ts";
+import { httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
+import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
+import { createStripe, createSystemPorts, type SystemConfig } from "../src/runtime/system.ts";
+import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
+import { startSmtpSink } from "../src/standins/smtp-sink.ts";
+import { startStripeEmulator, type StripeEmulator } from "../src/standins/stripe-emulator.ts";
+import { processOrderWithoutRestate } from "./baseline.ts";
+import { cpuMeter, latencySummary, peakRssMb, pidsNamed, type ProcessGroup } from "./metrics.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const MAX_CENTERS = 8;
+
+export type BenchOptions = {
+  orders: number; // N at concurrency C
+  concurrency: number; // C
+  oneAtATimeOrders: number; // orders at C=1 (two centers)
+  sweepOrders: number; // orders per fan-out width at C=1
+  fanOut: number[];
+  progress?: (line: string) => void;
+};
+
+export const DEFAULTS: BenchOptions = { orders: 1000, concurrency: 50, oneAtATimeOrders: 100, sweepOrders: 40, fanOut: [1, 2, 4, 8] };
+
+type Latency = ReturnType<typeof latencySummary>;
+type PhaseResult = { orders: number; failed: number; seconds: number; ordersPerSecond: number; latencyMs: Latency };
+
+const cart = (centers: number) => Array.from({ length: centers }, (_, i) => ({ productId: `p-${i + 1}`, quantity: 1 }));
+
+export async function runBench(options: BenchOptions) {
+  const progress = options.progress ?? (() => {});
+  const dir = mkdtempSync(path.join(os.tmpdir(), "postpay-bench-"));
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    // Outside world, in this process: Stripe, the centers, a mail server.
+    const stripe = await startStripeEmulator({});
+    const centers = await startFulfillmentCenters({
+      centers: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, leadTimeDays: i + 1 })),
+    });
+    const smtp = await startSmtpSink();
+    stops.push(() => stripe.close(), () => centers.close(), () => smtp.close());
+
+    progress("starting restate-server");
+    const restate = await startRestateServer({ baseDir: path.join(dir, "restate"), configFile: path.join(root, "restate.toml") });
+    stops.push(() => restate.stop());
+
+    const serverUrl = process.env.DATABASE_URL || undefined;
+    const scratch = serverUrl ? await createScratchDatabase(serverUrl, "postpay_bench") : undefined;
+    if (scratch) stops.push(() => scratch.drop());
+    const pgliteDir = path.join(dir, "data");
+    const openDb = () => (scratch ? openDatabase({ url: scratch.url }) : openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") }));
+    let database: Database | undefined = await openDb();
+    await database.migrate();
+    const catalog: CatalogFile = {
+      centers: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, orderUrl: centers.orderUrl(`fc-${i + 1}`), leadTimeDays: i + 1 })),
+      products: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `p-${i + 1}`, name: `Product ${i + 1}`, priceCents: 1000 + i, currency: "usd", fulfillmentCenterId: `fc-${i + 1}`, stock: 10_000_000 })),
+    };
+    await upsertCatalog(database.db, catalog);
+    if (!scratch) {
+      await database.close(); // PGlite has one owner: the app process, until the baseline
+      database = undefined;
+    }
+
+    // The system under test, as it is deployed: separate processes.
+    const httpPort = await freePort();
+    const servicePort = await freePort();
+    const appUrl = `http://127.0.0.1:${httpPort}`;
+    const env: Record<string, string> = {
+      LOG_LEVEL: "warn",
+      RESTATE_ADMIN_URL: restate.adminUrl,
+      RESTATE_INGRESS_URL: restate.ingressUrl,
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      SMTP_URL: smtp.url,
+      SLACK_WEBHOOK_URL: "",
+      ADMIN_TOKEN: "bench",
+      HTTP_PORT: String(httpPort),
+      SERVICE_PORT: String(servicePort),
+      ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: "", POSTPAY_DATA_DIR: pgliteDir }),
+      // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
+      ...(process.env.BENCH_PROFILE && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }),
+    };
+    const processes: { name: string; proc: NodeProcess }[] = [];
+    const spawnApp = async (name: string, script: string, ready: () => Promise<boolean>) => {
+      const proc = nodeProcess({ script, env, logFile: path.join(dir, `${name}.log`), ready });
+      await proc.start();
+      stops.push(() => proc.stop());
+      processes.push({ name, proc });
+      return proc;
+    };
+    if (scratch) {
+      progress("starting the service endpoint and the HTTP app (separate processes)");
+      await spawnApp("services", "src/main/services.ts", async () => {
+        await registerDeployment(restate.adminUrl, `http://127.0.0.1:${servicePort}`, 1000);
+        return true;
+      });
+      await spawnApp("app", "src/main/http.ts", httpReady(`${appUrl}/healthz`));
+    } else {
+      progress("starting the app process (service endpoint + HTTP app + PGlite)");
+      await spawnApp("services+app+PGlite", "src/main/local.ts", httpReady(`${appUrl}/healthz`));
+    }
+    stripe.setWebhookUrl(`${appUrl}/webhooks/stripe`);
+
+    const groups: ProcessGroup[] = [
+      { name: "restate-server", pids: () => [restate.child.pid!] },
+      ...processes.map(({ name, proc }) => ({ name, pids: () => [proc.pid!] })),
+      ...(scratch && isLocal(scratch.url) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : []),
+      { name: "bench driver + stand-ins", pids: () => [process.pid] },
+    ];
+
+    const ingress = clients.connect({ url: restate.ingressUrl });
+    const restateOrder = async (centersPerOrder: number) => {
+      const res = await fetch(`${appUrl}/checkout`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ customerId: "cus_bench", email: "bench@example.com", items: cart(centersPerOrder) }),
+      });
+      if (res.status !== 201) throw new Error(`checkout ${res.status}: ${await res.text()}`);
+      const { paymentSessionId, stripeCheckoutSessionId } = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+      const delivery = await stripe.complete(stripeCheckoutSessionId);
+      if (delivery.status !== 200) throw new Error(`webhook ${delivery.status}: ${delivery.body}`);
+      const accepted = performance.now();
+      const result = await ingress.workflowClient<OrderWorkflow>({ name: "OrderWorkflow" }, paymentSessionId).workflowAttach();
+      if (result.status !== "completed") throw new Error(`order ended ${result.status}`);
+      return performance.now() - accepted;
+    };
+
+    // Warm-up: JIT, connection pools, Restate partitions.
+    progress("warming up");
+    await drive("warm-up", 30, 5, () => restateOrder(2), progress);
+
+    progress(`Restate: ${options.orders} orders at C=${options.concurrency}`);
+    const cpu = cpuMeter(groups);
+    const durable = await drive("restate", options.orders, options.concurrency, () => restateOrder(2), progress);
+    const cpuMs = cpu.stop();
+    const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, round(v / options.orders, 2)]));
+
+    progress(`Restate: ${options.oneAtATimeOrders} orders one at a time`);
+    const durableC1 = await drive("restate C=1", options.oneAtATimeOrders, 1, () => restateOrder(2), progress);
+    const durableFanOut: Record<number, PhaseResult> = {};
+    for (const k of options.fanOut) {
+      durableFanOut[k] = await drive(`restate ${k} centers`, options.sweepOrders, 1, () => restateOrder(k), progress);
+    }
+    const peakRss = Object.fromEntries(
+      [{ name: "restate-server", pid: restate.child.pid! }, ...processes.map(({ name, proc }) => ({ name, pid: proc.pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
+    );
+
+    // The baseline runs in this process with the same ports; PGlite is handed over first.
+    if (!database) {
+      progress("handing PGlite over to the baseline");
+      for (const { proc } of processes) await proc.stop();
+      database = await openDb();
+    }
+    const db = database;
+    stops.push(() => db.close());
+    const config = baselineConfig(stripe, smtp.url);
+    const ports = createSystemPorts(config, db.db, createLogger({ component: "baseline" }));
+    const stripeGateway = createStripe(config);
+    const plainOrder = async (centersPerOrder: number) => {
+      const placed = await placeCheckout({ db: db.db, stripe: stripeGateway, publicUrl: config.publicUrl }, {
+        customerId: "cus_bench",
+        email: "bench@example.com",
+        items: cart(centersPerOrder),
+      });
+      stripe.setWebhookUrl(undefined); // the baseline does not go through the webhook
+      await stripe.complete(placed.stripeCheckoutSessionId);
+      const paid = performance.now();
+      await processOrderWithoutRestate(ports, placed.paymentSessionId);
+      return performance.now() - paid;
+    };
+    progress(`baseline: ${options.orders} orders at C=${options.concurrency}`);
+    await drive("baseline warm-up", 30, 5, () => plainOrder(2), progress);
+    const baseline = await drive("baseline", options.orders, options.concurrency, () => plainOrder(2), progress);
+    const baselineC1 = await drive("baseline C=1", options.oneAtATimeOrders, 1, () => plainOrder(2), progress);
+    const baselineFanOut: Record<number, PhaseResult> = {};
+    for (const k of options.fanOut) {
+      baselineFanOut[k] = await drive(`baseline ${k} centers`, options.sweepOrders, 1, () => plainOrder(k), progress);
+    }
+
+    return {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      database: scratch ? (isLocal(scratch.url) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
+      options: { orders: options.orders, concurrency: options.concurrency, oneAtATimeOrders: options.oneAtATimeOrders, sweepOrders: options.sweepOrders, centersPerOrder: 2 },
+      restate: { ...durable, cpuMsPerOrder, peakRssMb: peakRss },
+      baseline,
+      ratio: {
+        throughput: round(durable.ordersPerSecond / baseline.ordersPerSecond, 2),
+        p50: round(durable.latencyMs.p50 / baseline.latencyMs.p50, 2),
+      },
+      oneAtATime: { restate: durableC1.latencyMs, baseline: baselineC1.latencyMs },
+      fanOut: options.fanOut.map((k) => ({ centers: k, restate: durableFanOut[k]!.latencyMs, baseline: baselineFanOut[k]!.latencyMs })),
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type BenchReport = Awaited<ReturnType<typeof runBench>>;
+
+/** Runs `total` orders, `concurrency` at a time; reports throughput and latency. */
+async function drive(label: string, total: number, concurrency: number, order: () => Promise<number>, progress: (line: string) => void): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let started = 0;
+  let failed = 0;
+  let firstError: unknown;
+  const t0 = performance.now();
+  const ticker = setInterval(() => {
+    const s = (performance.now() - t0) / 1000;
+    progress(`${label}: ${latencies.length + failed}/${total} orders, ${Math.round(latencies.length / s)}/s`);
+  }, 1000);
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, total) }, async () => {
+        while (started < total) {
+          started++;
+          try {
+            latencies.push(await order());
+          } catch (err) {
+            failed++;
+            firstError ??= err;
+          }
+        }
+      }),
+    );
+  } finally {
+    clearInterval(ticker);
+  }
+  if (failed) progress(`${label}: ${failed} orders failed, first: ${(firstError as Error)?.message}`);
+  const seconds = (performance.now() - t0) / 1000;
+  return { orders: total, failed, seconds: round(seconds, 2), ordersPerSecond: round(latencies.length / seconds, 1), latencyMs: latencySummary(latencies) };
+}
+
+function baselineConfig(stripe: StripeEmulator, smtpUrl: string): SystemConfig {
+  return {
+    stripeSecretKey: stripe.secretKey,
+    stripeApiBase: stripe.url,
+    stripeWebhookSecret: stripe.webhookSecret,
+    smtpUrl,
+    emailFrom: "postpay <orders@postpay.localhost>",
+    restateIngressUrl: "",
+    adminToken: "bench",
+    publicUrl: "http://127.0.0.1",
+    httpTimeoutMs: 10_000,
+    steps: stepPolicyFrom(parseEnv({})),
+  };
+}
+
+const isLocal = (url: string) => ["127.0.0.1", "localhost", "::1", ""].includes(new URL(url).hostname);
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;

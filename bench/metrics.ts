@@ -1,0 +1,69 @@
+// Per-process CPU time and peak memory, read from /proc (Linux). CPU is utime+stime in clock
+// ticks (USER_HZ = 100 on Linux), peak RSS is VmHWM.
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICK_MS = 10;
+
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+export function peakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** Every running process whose command name is `name` (e.g. all PostgreSQL backends). */
+export function pidsNamed(name: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === name;
+      } catch {
+        return false;
+      }
+    });
+}
+
+export type ProcessGroup = { name: string; pids: () => number[] };
+
+/** CPU used by each group between `start()` and `stop()`. */
+export function cpuMeter(groups: ProcessGroup[]) {
+  const sum = (g: ProcessGroup) => g.pids().reduce((s, pid) => s + cpuMs(pid), 0);
+  const before = new Map(groups.map((g) => [g.name, sum(g)]));
+  return {
+    stop(): Record<string, number> {
+      return Object.fromEntries(groups.map((g) => [g.name, sum(g) - before.get(g.name)!]));
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)]!;
+}
+
+export function latencySummary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    mean: round(sorted.reduce((s, n) => s + n, 0) / (sorted.length || 1)),
+  };
+}

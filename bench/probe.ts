@@ -1,0 +1,34 @@
+import { openDatabase } from "../db/client.ts";
+import { upsertCatalog } from "../db/catalog.ts";
+import { placeCheckout } from "../src/checkout.ts";
+import { createLogger } from "../src/log.ts";
+import { createStripe, createSystemPorts } from "../src/runtime/system.ts";
+import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
+import { startSmtpSink } from "../src/standins/smtp-sink.ts";
+import { startStripeEmulator } from "../src/standins/stripe-emulator.ts";
+import { groupByCenter } from "../src/domain/order.ts";
+import { confirmationEmail } from "../src/domain/emails.ts";
+const stripe = await startStripeEmulator({});
+const centers = await startFulfillmentCenters({ centers: [{ id: "fc-1", leadTimeDays: 1 }] });
+const smtp = await startSmtpSink();
+const d = await openDatabase({ url: process.env.DATABASE_URL! });
+await d.migrate();
+await upsertCatalog(d.db, { centers: [{ id: "fc-1", name: "c", orderUrl: centers.orderUrl("fc-1"), leadTimeDays: 1 }], products: [{ id: "p-1", name: "p", priceCents: 100, currency: "usd", fulfillmentCenterId: "fc-1", stock: 1e6 }] });
+const config: any = { stripeSecretKey: stripe.secretKey, stripeApiBase: stripe.url, stripeWebhookSecret: stripe.webhookSecret, smtpUrl: process.env.NOSMTP ? undefined : smtp.url, emailFrom: "a <a@b.c>", publicUrl: "http://x", httpTimeoutMs: 10000 };
+const ports = createSystemPorts(config, d.db, createLogger());
+for (let round = 0; round < 4; round++) {
+  const t = () => performance.now();
+  let t0 = t();
+  const placed = await placeCheckout({ db: d.db, stripe: createStripe(config), publicUrl: "http://x" }, { customerId: "c", email: "c@example.com", items: [{ productId: "p-1", quantity: 1 }] });
+  const times: Record<string, number> = { checkout: t() - t0 };
+  await stripe.complete(placed.stripeCheckoutSessionId);
+  t0 = t(); const order = (await ports.beginOrder(placed.paymentSessionId))!; times.begin = t() - t0;
+  t0 = t(); await ports.checkPayment(order); times.stripe = t() - t0;
+  const [g] = groupByCenter(order.items, order.centers);
+  t0 = t(); await ports.takeStock(order.id, g!.items); times.stock = t() - t0;
+  t0 = t(); await ports.sendToCenter(order, g!); times.center = t() - t0;
+  t0 = t(); await ports.sendEmail(order.id, order.email, confirmationEmail(order, "2027-01-01")); times.email = t() - t0;
+  t0 = t(); await ports.recordHistory(order, [], "2027-01-01"); times.history = t() - t0;
+  console.log(Object.entries(times).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(" "));
+}
+process.exit(0);

@@ -1,0 +1,40 @@
+// Placing a checkout: price the cart from the catalog, store the payment session with its
+// snapshot, then create the Stripe Checkout Session. Used by POST /checkout and the benchmark.
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import { findProducts } from "../db/catalog.ts";
+import { attachCheckoutSession, insertPaymentSession } from "../db/sessions.ts";
+import type { StripeGateway } from "./adapters/stripe.ts";
+import { priceCheckout, type CheckoutRequest } from "./domain/checkout.ts";
+
+export class StripeUnavailableError extends Error {
+  override name = "StripeUnavailableError";
+}
+
+export type PlacedCheckout = { paymentSessionId: string; stripeCheckoutSessionId: string; url: string | null; amountTotal: number };
+
+export async function placeCheckout(
+  deps: { db: Db; stripe: StripeGateway; publicUrl: string },
+  request: CheckoutRequest,
+): Promise<PlacedCheckout> {
+  const catalog = await findProducts(deps.db, [...new Set(request.items.map((i) => i.productId))]);
+  const priced = priceCheckout(request, catalog);
+  const id = `ps_${randomUUID().replaceAll("-", "")}`;
+  // Stored before Stripe hears of it, so every Stripe event names a session we know.
+  await insertPaymentSession(deps.db, { id, customerId: request.customerId, email: request.email, ...priced });
+  const checkout = await deps.stripe
+    .createCheckoutSession({
+      paymentSessionId: id,
+      customerId: request.customerId,
+      email: request.email,
+      currency: priced.currency,
+      items: priced.items,
+      successUrl: `${deps.publicUrl}/orders/${id}`,
+      cancelUrl: `${deps.publicUrl}/orders/${id}?checkout=cancelled`,
+    })
+    .catch((err: Error) => {
+      throw new StripeUnavailableError(`Stripe could not create the checkout session: ${err.message}`);
+    });
+  await attachCheckoutSession(deps.db, id, { stripeCheckoutSessionId: checkout.id, checkoutUrl: checkout.url });
+  return { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url, amountTotal: priced.amountTotal };
+}

@@ -1,0 +1,69 @@
+// One of postpay's entry points (src/main/*.ts) as a child process on the project's Node, for
+// crash tests and the benchmark: started, SIGKILLed, started again, measured by pid.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export type NodeProcess = {
+  readonly pid: number | undefined;
+  readonly starts: number;
+  start(): Promise<void>;
+  /** SIGKILL: a crash, nothing flushed. */
+  kill(): Promise<void>;
+  /** SIGTERM: a graceful stop. */
+  stop(): Promise<void>;
+};
+
+export function nodeProcess(options: {
+  script: string;
+  env: Record<string, string>;
+  logFile: string;
+  /** Resolves true once the process serves; polled every 100 ms for up to a minute. */
+  ready: () => Promise<boolean>;
+}): NodeProcess {
+  let child: ChildProcess | undefined;
+  let starts = 0;
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    get starts() {
+      return starts;
+    },
+    async start() {
+      // node itself (tsx as a loader, not its wrapper process), so signals hit the worker.
+      child = spawn(process.execPath, ["--import", "tsx", options.script], {
+        cwd: root,
+        env: { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout!.pipe(log, { end: false });
+      child.stderr!.pipe(log, { end: false });
+      starts++;
+      const deadline = Date.now() + 60_000;
+      while (!(await options.ready().catch(() => false))) {
+        if (child.exitCode !== null) throw new Error(`${options.script} exited with ${child.exitCode}; see ${options.logFile}`);
+        if (Date.now() > deadline) throw new Error(`${options.script} not ready after 60 s; see ${options.logFile}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async kill() {
+      if (!child) return;
+      child.kill("SIGKILL");
+      await exited(child);
+    },
+    async stop() {
+      if (!child) return;
+      child.kill("SIGTERM");
+      await exited(child);
+    },
+  };
+}
+
+export const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
