@@ -15,7 +15,7 @@ import type { OrderWorkflow } from "../services/order-workflow.ts";
 import { placeCheckout } from "../src/checkout.ts";
 import { stepPolicyFrom, parseEnv } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
+import { appEnvironment, httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
 import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
 import { createStripe, createSystemPorts, type SystemConfig } from "../src/runtime/system.ts";
 import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
@@ -82,18 +82,15 @@ export async function runBench(options: BenchOptions) {
     const servicePort = await freePort();
     const appUrl = `http://127.0.0.1:${httpPort}`;
     const env: Record<string, string> = {
+      ...appEnvironment({
+        restate,
+        stripe,
+        smtpUrl: smtp.url,
+        database: scratch ? { url: scratch.url } : { dataDir: pgliteDir },
+        httpPort,
+        servicePort,
+      }),
       LOG_LEVEL: "warn",
-      RESTATE_ADMIN_URL: restate.adminUrl,
-      RESTATE_INGRESS_URL: restate.ingressUrl,
-      STRIPE_SECRET_KEY: stripe.secretKey,
-      STRIPE_API_BASE: stripe.url,
-      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-      SMTP_URL: smtp.url,
-      SLACK_WEBHOOK_URL: "",
-      ADMIN_TOKEN: "bench",
-      HTTP_PORT: String(httpPort),
-      SERVICE_PORT: String(servicePort),
-      ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: "", POSTPAY_DATA_DIR: pgliteDir }),
       // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
       ...(process.env.BENCH_PROFILE && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }),
     };

@@ -3,7 +3,7 @@
 import * as restate from "@restatedev/restate-sdk";
 import type { StepPolicy } from "../src/config.ts";
 import type { Alert } from "../src/domain/alerts.ts";
-import type { OrderSession, OrderStatus, ShipmentRecord } from "../src/domain/order.ts";
+import type { OrderStatus, ShipmentRecord } from "../src/domain/order.ts";
 import type { Decision, OrderPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
 import { errorText, timedRun } from "./steps.ts";
@@ -141,12 +141,5 @@ export class OrderRun {
     await this.bookkeeping("record decision", () => this.ports.resolveIncident(incident.id, decision));
     this.publish({ status: decision.action === "abandon" ? "abandoned" : "processing", incident: null });
     return decision;
-  }
-
-  /** Shipments settled by hand have no shipment id; the customer still gets a date. */
-  shipmentsOf(order: OrderSession, outcomes: Outcome<ShipmentRecord>[], centerIds: string[]): ShipmentRecord[] {
-    return outcomes.map((o, i) =>
-      o.skipped ? { centerId: centerIds[i]!, shipmentId: null, estimatedArrival: null } : o.value,
-    );
   }
 }

@@ -13,6 +13,7 @@ import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, pro
 import { freePort, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
 import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
 import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
+import { appEnvironment } from "../../src/runtime/node-process.ts";
 import { appProcess, type AppProcess } from "../support/app-process.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
 import { startSlackSink } from "../support/slack-sink.ts";
@@ -82,17 +83,16 @@ async function harness() {
 
   const httpPort = await freePort();
   const env = {
-    RESTATE_ADMIN_URL: restate.adminUrl,
-    RESTATE_INGRESS_URL: restate.ingressUrl,
-    STRIPE_SECRET_KEY: stripe.secretKey,
-    STRIPE_API_BASE: stripe.url,
-    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-    SMTP_URL: smtp.url,
-    SLACK_WEBHOOK_URL: slack.url,
-    SERVICE_PORT: String(await freePort()),
-    ADMIN_TOKEN: "crash-test",
+    ...appEnvironment({
+      restate,
+      stripe,
+      smtpUrl: smtp.url,
+      slackUrl: slack.url,
+      database: pg ? { url: pg.url! } : { dataDir: pgliteDir },
+      httpPort,
+      servicePort: await freePort(),
+    }),
     STEP_RETRY_MAX_MS: "500",
-    ...(pg ? { DATABASE_URL: pg.url! } : { DATABASE_URL: "", POSTPAY_DATA_DIR: pgliteDir }),
   };
   const app: AppProcess = appProcess(env, httpPort, path.join(dir, "app.log"));
   await app.start();
@@ -278,7 +278,7 @@ async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>,
 describe.each([
   ["the app process (service endpoint + HTTP app)", "app" as const],
   ["restate-server", "restate" as const],
-])(`SIGKILL of %s ${KILLS} times during ${ORDERS} orders`, (label, victim) => {
+])(`SIGKILL of %s ${KILLS} times during ${ORDERS} orders`, (_label, victim) => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
