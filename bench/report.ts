@@ -19,7 +19,7 @@ export function markdownReport(r: BenchReport): string {
     `| latency p50 / p95 / p99 at C=1 (ms) | ${ms(r.oneAtATime.restate)} | ${ms(r.oneAtATime.baseline)} | ${round2(r.oneAtATime.restate.p50 / r.oneAtATime.baseline.p50)} (p50) |`,
     `| failed orders | ${r.restate.failed} | ${r.baseline.failed} | |`,
     "",
-    `CPU per order (Restate run): ${cpu}. Peak RSS: ${rss}.`,
+    `CPU per order (Restate run): ${cpu}; ${r.restate.totalCpuMsPerOrder} ms in all, so ${r.machine.cpus} cores cap this machine at ~${r.restate.cpuCeilingOrdersPerSecond} orders/s. Peak RSS: ${rss}.`,
     "",
     "| centers per order (C=1) | Restate p50 / p95 (ms) | baseline p50 / p95 (ms) |",
     "|---|---|---|",

@@ -1,34 +1,41 @@
-import { desc, eq, inArray } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { Center, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { Db } from "./client.ts";
-import { centers, orderHistory, orders, paymentSessions } from "./schema.ts";
+import { orderHistory, orders, paymentSessions } from "./schema.ts";
 
 /**
- * Loads a payment session with the centers it ships from and opens its order row. Returns
- * undefined for an unknown session. Safe to repeat: the order row is created once.
+ * Loads a payment session with the centers it ships from and opens its order row, in one round
+ * trip. Returns undefined for an unknown session. Safe to repeat: the order row is created once.
  */
 export async function beginOrder(db: Db, id: string): Promise<OrderSession | undefined> {
-  const [session] = await db.select().from(paymentSessions).where(eq(paymentSessions.id, id));
-  if (!session) return undefined;
-  if (!session.stripeCheckoutSessionId) throw new Error(`payment session ${id} has no Stripe checkout session`);
-  const centerIds = [...new Set(session.items.map((i) => i.fulfillmentCenterId))];
-  const [centerRows] = await Promise.all([
-    db.select().from(centers).where(inArray(centers.id, centerIds)),
+  const centersOfSession = sql<Center[]>`(
+    SELECT coalesce(json_agg(json_build_object(
+      'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
+    FROM centers c
+    WHERE c.id IN (SELECT item->>'fulfillmentCenterId' FROM jsonb_array_elements(${paymentSessions.items}) AS item))`;
+  const [[session]] = await Promise.all([
     db
-      .insert(orders)
-      .values({ id, customerId: session.customerId, status: "processing" })
-      .onConflictDoNothing(),
+      .select({
+        id: paymentSessions.id,
+        customerId: paymentSessions.customerId,
+        email: paymentSessions.email,
+        items: paymentSessions.items,
+        amountTotal: paymentSessions.amountTotal,
+        currency: paymentSessions.currency,
+        stripeCheckoutSessionId: paymentSessions.stripeCheckoutSessionId,
+        centers: centersOfSession,
+      })
+      .from(paymentSessions)
+      .where(eq(paymentSessions.id, id)),
+    db.execute(sql`
+      INSERT INTO orders (id, customer_id, status)
+      SELECT id, customer_id, 'processing' FROM payment_sessions WHERE id = ${id}
+      ON CONFLICT DO NOTHING`),
   ]);
-  return {
-    id: session.id,
-    customerId: session.customerId,
-    email: session.email,
-    items: session.items,
-    amountTotal: session.amountTotal,
-    currency: session.currency,
-    stripeCheckoutSessionId: session.stripeCheckoutSessionId,
-    centers: centerRows satisfies Center[],
-  };
+  if (!session) return undefined;
+  const { stripeCheckoutSessionId, ...rest } = session;
+  if (!stripeCheckoutSessionId) throw new Error(`payment session ${id} has no Stripe checkout session`);
+  return { ...rest, stripeCheckoutSessionId };
 }
 
 export async function setOrderStatus(

@@ -9,14 +9,6 @@ export async function insertPaymentSession(db: Db, session: NewPaymentSession): 
   await db.insert(paymentSessions).values(session);
 }
 
-export async function attachCheckoutSession(
-  db: Db,
-  id: string,
-  checkout: { stripeCheckoutSessionId: string; checkoutUrl: string | null },
-): Promise<void> {
-  await db.update(paymentSessions).set(checkout).where(eq(paymentSessions.id, id));
-}
-
 export async function findPaymentSession(db: Db, id: string): Promise<PaymentSession | undefined> {
   const [row] = await db.select().from(paymentSessions).where(eq(paymentSessions.id, id));
   return row;

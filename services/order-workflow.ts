@@ -32,6 +32,7 @@ const PAYMENT_EVENT = "async-payment";
 export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
   async function run(ctx: restate.WorkflowContext): Promise<OrderResult> {
     const flow = new OrderRun(ctx, ports, policy);
+    flow.publish(); // "processing" from the first moment, even if loading the session stalls
     const order = await flow.bookkeeping("load payment session", () => ports.beginOrder(ctx.key));
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
     const orderedAt = Date.parse(flow.view.steps[0]!.at);

@@ -1,9 +1,9 @@
-// Placing a checkout: price the cart from the catalog, store the payment session with its
-// snapshot, then create the Stripe Checkout Session. Used by POST /checkout and the benchmark.
+// Placing a checkout: price the cart from the catalog, create the Stripe Checkout Session, store
+// the payment session with its snapshot. Used by POST /checkout and the benchmark.
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { findProducts } from "../db/catalog.ts";
-import { attachCheckoutSession, insertPaymentSession } from "../db/sessions.ts";
+import { insertPaymentSession } from "../db/sessions.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { priceCheckout, type CheckoutRequest } from "./domain/checkout.ts";
 
@@ -20,8 +20,8 @@ export async function placeCheckout(
   const catalog = await findProducts(deps.db, [...new Set(request.items.map((i) => i.productId))]);
   const priced = priceCheckout(request, catalog);
   const id = `ps_${randomUUID().replaceAll("-", "")}`;
-  // Stored before Stripe hears of it, so every Stripe event names a session we know.
-  await insertPaymentSession(deps.db, { id, customerId: request.customerId, email: request.email, ...priced });
+  // Stripe first, then one insert. If the insert fails, the Checkout Session is orphaned but
+  // harmless: nobody has its URL, so it can never be paid, and it expires.
   const checkout = await deps.stripe
     .createCheckoutSession({
       paymentSessionId: id,
@@ -35,6 +35,13 @@ export async function placeCheckout(
     .catch((err: Error) => {
       throw new StripeUnavailableError(`Stripe could not create the checkout session: ${err.message}`);
     });
-  await attachCheckoutSession(deps.db, id, { stripeCheckoutSessionId: checkout.id, checkoutUrl: checkout.url });
+  await insertPaymentSession(deps.db, {
+    id,
+    customerId: request.customerId,
+    email: request.email,
+    ...priced,
+    stripeCheckoutSessionId: checkout.id,
+    checkoutUrl: checkout.url,
+  });
   return { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url, amountTotal: priced.amountTotal };
 }
