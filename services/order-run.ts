@@ -31,7 +31,8 @@ export type Outcome<T> = { skipped: false; value: T } | { skipped: true };
 
 export class OrderRun {
   readonly view: OrderView;
-  private incidents = 0;
+  /** Incidents opened so far; also tells whether the order row's status needs a final write. */
+  incidents = 0;
 
   constructor(
     readonly ctx: restate.WorkflowContext,

@@ -70,6 +70,9 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
         { name: "email confirmation", action: () => ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival)) },
         { name: "record history", action: () => ports.recordHistory(order, shipments, arrival) },
       ]);
+      // "record history" completes the order row; after an incident (a decision set it back to
+      // processing, or history was skipped) say it once more.
+      if (flow.incidents > 0) await flow.bookkeeping("mark completed", () => ports.setStatus(order.id, "completed"));
       return finish(flow, "completed");
     } catch (err) {
       if (err instanceof Abandoned) return finish(flow, "abandoned");
@@ -145,6 +148,9 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
         if (!view) throw new restate.TerminalError(`order ${ctx.key} has not started`, { errorCode: 404 });
         if (!view.incident) {
           throw new restate.TerminalError(`order ${ctx.key} has no open incident (status ${view.status})`, { errorCode: 409 });
+        }
+        if (decision.incidentId && decision.incidentId !== view.incident.id) {
+          throw new restate.TerminalError(`incident ${decision.incidentId} is not the open one (${view.incident.id})`, { errorCode: 409 });
         }
         const first = await resolveOnce(ctx, view.incident.promise, { action: decision.action, note: decision.note ?? null });
         if (!first) throw new restate.TerminalError(`incident ${view.incident.id} was already decided`, { errorCode: 409 });

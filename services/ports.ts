@@ -13,7 +13,8 @@ import type {
   ShipmentRecord,
 } from "../src/domain/order.ts";
 
-export type Decision = { action: "retry" | "skip" | "abandon"; note?: string | null };
+/** An operator's decision; naming the incident makes a resent request safe (409 if it moved on). */
+export type Decision = { action: "retry" | "skip" | "abandon"; note?: string | null; incidentId?: string };
 
 export type OrderPorts = {
   /** Loads the payment session and opens the order row; undefined when the session is unknown. */

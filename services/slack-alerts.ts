@@ -5,6 +5,7 @@
 import * as restate from "@restatedev/restate-sdk";
 import { slackMessage, type Alert } from "../src/domain/alerts.ts";
 import type { AlertPorts } from "./ports.ts";
+import { PermanentError } from "../src/domain/errors.ts";
 import { asTerminalError, errorText } from "./steps.ts";
 
 export type AlertOptions = {
@@ -13,6 +14,8 @@ export type AlertOptions = {
   /** Longest wait between retries while Slack is failing. */
   maxBackoffMs: number;
 };
+
+const MAX_PENDING = 200;
 
 type State = { pending: Alert[]; flushAt: number | null; lastPostAt: number; failures: number };
 
@@ -25,7 +28,9 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
     handlers: {
       notify: async (ctx: restate.ObjectContext<State>, alert: Alert) => {
         const pending = (await ctx.get("pending")) ?? [];
-        ctx.set("pending", [...pending, alert]);
+        // While Slack is down, keep a bounded backlog: the oldest alerts are still incidents in
+        // the database; the newest are the ones worth a message when Slack is back.
+        ctx.set("pending", [...pending, alert].slice(-MAX_PENDING));
         if ((await ctx.get("flushAt")) != null) return; // a flush is already scheduled
         const now = await ctx.date.now();
         const at = Math.max(now, ((await ctx.get("lastPostAt")) ?? 0) + options.minIntervalMs);
@@ -38,10 +43,26 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
         ctx.clear("flushAt");
         if (pending.length === 0) return { posted: 0 };
         try {
-          await ctx.run("post to slack", () => ports.postToSlack(slackMessage(pending)), {
-            maxRetryAttempts: 3,
-            initialRetryInterval: options.minIntervalMs,
-          });
+          // A rejection (4xx: bad payload, revoked webhook) is a journaled answer, not a retry:
+          // resending the same message would loop forever and hold back every later alert.
+          const rejected = await ctx.run(
+            "post to slack",
+            async () => {
+              try {
+                await ports.postToSlack(slackMessage(pending));
+                return null;
+              } catch (err) {
+                if (err instanceof PermanentError) return err.message;
+                throw err;
+              }
+            },
+            { maxRetryAttempts: 3, initialRetryInterval: options.minIntervalMs },
+          );
+          if (rejected) {
+            ctx.console.error(
+              `Slack rejected an alert for ${pending.map((a) => a.orderId).join(", ")}: ${rejected}; the incidents stay under /admin/incidents`,
+            );
+          }
         } catch (err) {
           if (!(err instanceof restate.TerminalError)) throw err;
           // Keep every alert and try again later with backoff; the incidents are in the database.

@@ -42,6 +42,10 @@ export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: strin
       call(async () => {
         const sub = await wf(orderId).workflowSubmit(clients.rpc.sendOpts({ signal: AbortSignal.timeout(timeoutMs) }));
         return { invocationId: sub.invocationId, status: sub.status };
+      }).catch((err) => {
+        // 404 here means OrderWorkflow is not registered (yet): Restate cannot take the order.
+        if (err instanceof RestateCallError && err.status === 404) throw new RestateUnavailableError(`Restate cannot start OrderWorkflow: ${err.message}`);
+        throw err;
       }),
     paymentEvent: (orderId, event) =>
       call(async () => {

@@ -14,6 +14,7 @@ type Block = Record<string, unknown>;
 export type SlackMessage = { text: string; blocks: Block[] };
 
 const MAX_DETAILED = 10; // Slack allows 50 blocks a message; keep a burst readable.
+const MAX_NAMED = 50; // in the top-level text, which Slack truncates past 40,000 characters
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -52,8 +53,10 @@ export function slackMessage(alerts: Alert[]): SlackMessage {
   }
   const detailed = alerts.slice(0, MAX_DETAILED);
   const rest = alerts.length - detailed.length;
+  const named = alerts.slice(0, MAX_NAMED).map((a) => `${a.orderId} (${a.step})`).join(", ");
+  const unnamed = alerts.length - Math.min(alerts.length, MAX_NAMED);
   return {
-    text: `:rotating_light: ${alerts.length} orders need attention: ${alerts.map((a) => `${a.orderId} (${a.step})`).join(", ")}`,
+    text: `:rotating_light: ${alerts.length} orders need attention: ${named}${unnamed ? `, and ${unnamed} more under /admin/incidents` : ""}`,
     blocks: [
       { type: "header", text: { type: "plain_text", text: `${alerts.length} orders need attention` } },
       ...detailed.flatMap((a) => [...alertBlocks(a), { type: "divider" }]),

@@ -8,11 +8,12 @@ import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
 import { listOpenIncidents } from "../../db/incidents.ts";
 import { findOrder, findOrderHistory, listCustomerHistory } from "../../db/orders.ts";
-import { findPaymentSession } from "../../db/sessions.ts";
+import { findPaymentSession, findSessionForWebhook } from "../../db/sessions.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import { verifyWebhook, type StripeGateway } from "../adapters/stripe.ts";
 import { placeCheckout } from "../checkout.ts";
 import { CheckoutRequestSchema } from "../domain/checkout.ts";
+import { isFinal, type OrderStatus } from "../domain/order.ts";
 import { intentOf } from "../domain/stripe-events.ts";
 import type { Logger } from "../log.ts";
 import { ApiError, ERROR_STATUS, errorBody, toApiError } from "./errors.ts";
@@ -31,7 +32,11 @@ export type AppDeps = {
   log: Logger;
 };
 
-const DecisionSchema = z.object({ action: z.enum(["retry", "skip", "abandon"]), note: z.string().max(2000).optional() });
+const DecisionSchema = z.object({
+  action: z.enum(["retry", "skip", "abandon"]),
+  note: z.string().max(2000).optional(),
+  incidentId: z.string().optional(),
+});
 
 export function createApp(deps: AppDeps) {
   const { db, log } = deps;
@@ -85,10 +90,15 @@ export function createApp(deps: AppDeps) {
     const intent = intentOf(event);
     if (intent.kind === "ignore") return c.json({ received: true, ignored: intent.reason });
 
-    const session = await findPaymentSession(db, intent.paymentSessionId);
+    const session = await findSessionForWebhook(db, intent.paymentSessionId);
     if (!session || session.stripeCheckoutSessionId !== intent.checkoutSessionId) {
       log.warn("webhook for an unknown payment session ignored", { eventId: event.id, type: event.type, ...intent });
       return c.json({ received: true, ignored: "unknown payment session" });
+    }
+    // A finished order stays finished: a late redelivery (after Restate's retention has dropped
+    // the workflow) must not start it again.
+    if (session.orderStatus && isFinal(session.orderStatus as OrderStatus)) {
+      return c.json({ received: true, ignored: `order already ${session.orderStatus}` });
     }
     // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
     const submission = await deps.orders.start(intent.paymentSessionId);

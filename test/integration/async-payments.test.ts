@@ -37,7 +37,8 @@ describe("an async payment method", () => {
   it("waits in awaiting_payment, then completes when async_payment_succeeded arrives", async () => {
     const { id, cs } = await unpaidCheckout("cus_async_ok");
     expect((await stack.stripe.complete(cs, { paymentStatus: "unpaid" })).status).toBe(200);
-    const waiting = await stack.waitForStatus(id, ["awaiting_payment"]);
+    // Before the workflow's first report the database also says awaiting_payment: wait for the view.
+    const waiting = await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.length > 0);
     expect(waiting.steps.map((s: { name: string }) => s.name)).toContain("verify payment");
     expect(await movementsFor(stack.db, id)).toHaveLength(0);
 

@@ -63,8 +63,14 @@ describe("an operator decision", () => {
     const waiting = await stack.waitForStatus(id, ["needs_attention"]);
     expect(waiting.incident.error).toContain("still not serviceable");
 
-    expect((await decide(id, { action: "retry", note: "address fixed for real" })).status).toBe(200);
+    // A resent first decision names incident #1, which is no longer open: refused, nothing happens.
+    const stale = await decide(id, { action: "abandon", incidentId: `${id}#1` });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toContain("is not the open one");
+
+    expect((await decide(id, { action: "retry", note: "address fixed for real", incidentId: `${id}#2` })).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
+    expect((await findOrder(stack.db, id))?.status).toBe("completed");
     const incidents = await incidentsFor(stack.db, id);
     expect(incidents.map((i) => [i.status, i.resolution, i.note])).toEqual([
       ["resolved", "retry", "address fixed?"],

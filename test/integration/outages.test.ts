@@ -53,6 +53,19 @@ describe("Slack alerts", () => {
     await expect.poll(() => stack.slack.posts.slice(before).some((p) => p.text.includes(id!)), { timeout: 30_000, interval: 200 }).toBe(true);
     expect(stack.slack.attempts() - attemptsBefore).toBeGreaterThanOrEqual(6); // five 503s, then the post
   });
+
+  it("that rejects a post (4xx) does not hold back later alerts", async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = stack.slack.posts.length;
+    stack.slack.failNext(400);
+    const [rejected] = await failingOrders(1, "cus_slack_rejects");
+    await stack.waitForStatus(rejected!, ["needs_attention"]);
+    await new Promise((r) => setTimeout(r, 1500)); // the rejected post, then the rate window
+    const [later] = await failingOrders(1, "cus_after_reject");
+    await expect.poll(() => stack.slack.posts.slice(before).some((p) => p.text.includes(later!)), { timeout: 10_000 }).toBe(true);
+    expect(stack.slack.posts.slice(before).some((p) => p.text.includes(rejected!))).toBe(false);
+    expect(await incidentsFor(stack.db, rejected!)).toHaveLength(1);
+  });
 });
 
 describe("a fulfillment center that hangs", () => {

@@ -98,6 +98,14 @@ describe("the Stripe webhook", () => {
     expect((await stack.api("GET", "/orders/ps_not_ours")).status).toBe(404);
   });
 
+  it("answers 200 and ignores an event for an order that already ended (a late redelivery)", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }]);
+    const delivery = await stack.pay(stripeCheckoutSessionId);
+    await stack.waitForStatus(id, ["completed"]);
+    await expect.poll(async () => JSON.parse((await stack.stripe.resend(delivery.eventId)).body).ignored, { timeout: 5_000 }).toBe("order already completed");
+    expect(stack.smtp.for(id)).toHaveLength(1);
+  });
+
   it("accepts a paid session whose amount differs from the order, and holds it for an operator", async () => {
     const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-tee", quantity: 2 }], "cus_mismatch");
     const delivery = await stack.stripe.complete(stripeCheckoutSessionId, { amountTotal: 100 });

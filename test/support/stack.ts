@@ -135,14 +135,14 @@ export async function startStack(options: StackOptions = {}) {
       return res.body as { paymentSessionId: string; stripeCheckoutSessionId: string; url: string };
     },
 
-    /** Polls GET /orders/:id until its status is one of `statuses`. */
-    async waitForStatus(orderId: string, statuses: string[], timeoutMs = 30_000) {
+    /** Polls GET /orders/:id until its status is one of `statuses` (and `where` holds, if given). */
+    async waitForStatus(orderId: string, statuses: string[], timeoutMs = 30_000, where: (order: any) => boolean = () => true) {
       const deadline = Date.now() + timeoutMs;
       let last: unknown;
       while (Date.now() < deadline) {
         const res = await api("GET", `/orders/${orderId}`);
         last = res.body;
-        if (res.status === 200 && statuses.includes(res.body.status)) return res.body;
+        if (res.status === 200 && statuses.includes(res.body.status) && where(res.body)) return res.body;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`order ${orderId} did not reach ${statuses.join("|")}: ${JSON.stringify(last)}`);

@@ -28,4 +28,12 @@ describe("the Slack alert", () => {
     expect(blocks.length).toBeLessThanOrEqual(50); // Slack's limit per message
     expect(JSON.stringify(blocks)).toContain("and 15 more");
   });
+
+  it("keeps the text readable for a long backlog: fifty orders by name, then a count", () => {
+    const { text } = slackMessage(Array.from({ length: 80 }, (_, i) => alert(i)));
+    expect(text).toContain("80 orders need attention");
+    expect(text).toContain("ps_49 ");
+    expect(text).not.toContain("ps_50 ");
+    expect(text).toContain("and 30 more under /admin/incidents");
+  });
 });
