@@ -44,9 +44,6 @@ export async function upsertCatalog(db: Db, catalog: CatalogFile): Promise<void>
 export const findProducts = (db: Db, ids: string[]) =>
   db.select().from(products).where(inArray(products.id, ids));
 
-export const findCenters = (db: Db, ids: string[]) =>
-  db.select().from(centers).where(inArray(centers.id, ids));
-
 export const listInventory = (db: Db) =>
   db
     .select({

@@ -4,7 +4,7 @@
 import * as clients from "@restatedev/restate-sdk-clients";
 import type { Decision } from "../../services/ports.ts";
 import type { OrderView } from "../../services/order-run.ts";
-import type { OrderResult, OrderWorkflow, PaymentEvent } from "../../services/order-workflow.ts";
+import type { OrderWorkflow, PaymentEvent } from "../../services/order-workflow.ts";
 
 const Workflow = { name: "OrderWorkflow" } as OrderWorkflow;
 
@@ -28,8 +28,6 @@ export type OrderClient = {
   paymentEvent(orderId: string, event: PaymentEvent): Promise<void>;
   status(orderId: string): Promise<OrderView | null>;
   resolve(orderId: string, decision: Decision): Promise<{ incidentId: string; step: string; action: string }>;
-  /** Waits for the workflow to finish and returns its result. */
-  result(orderId: string, signal?: AbortSignal): Promise<OrderResult>;
 };
 
 export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: string; timeoutMs: number }): OrderClient {
@@ -54,7 +52,6 @@ export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: strin
       }),
     status: (orderId) => call(() => wf(orderId).status(opts())),
     resolve: (orderId, decision) => call(() => wf(orderId).resolve(decision, opts())),
-    result: (orderId, signal) => call(() => wf(orderId).workflowAttach(clients.rpc.opts({ ...(signal && { signal }) }))),
   };
 }
 

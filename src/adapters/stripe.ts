@@ -90,8 +90,6 @@ export function classifyStripeError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-export type StripeEvent = Stripe.Event;
-
 /** Verifies a webhook's Stripe-Signature (HMAC and 300 s tolerance) and parses the event. */
 export function verifyWebhook(payload: string, signature: string, secret: string): Stripe.Event {
   return Stripe.webhooks.constructEvent(payload, signature, secret);

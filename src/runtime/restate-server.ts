@@ -33,11 +33,6 @@ export function restateServerBinary(): string {
   return require.resolve(`@restatedev/restate-server-${process.platform}-${arch}/bin/restate-server`);
 }
 
-export function restateCliBinary(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve(`@restatedev/restate-${process.platform}-${process.arch}/bin/restate`);
-}
-
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
