@@ -13,11 +13,11 @@ import { openDatabase, type Database } from "../db/client.ts";
 import { createScratchDatabase } from "../db/scratch.ts";
 import type { OrderWorkflow } from "../services/order-workflow.ts";
 import { placeCheckout } from "../src/checkout.ts";
-import { stepPolicyFrom, parseEnv } from "../src/config.ts";
+import { parseEnv, servicesConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { appEnvironment, httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
 import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
-import { createStripe, createSystemPorts, type SystemConfig } from "../src/runtime/system.ts";
+import { createStripe, createSystemPorts } from "../src/runtime/system.ts";
 import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
 import { startSmtpSink } from "../src/standins/smtp-sink.ts";
 import { startStripeEmulator, type StripeEmulator } from "../src/standins/stripe-emulator.ts";
@@ -171,7 +171,7 @@ export async function runBench(options: BenchOptions) {
     const db = database;
     stops.push(() => db.close());
     const config = baselineConfig(stripe, smtp.url);
-    const ports = createSystemPorts(config, db.db, createLogger({ component: "baseline" }));
+    const ports = createSystemPorts(config, db.db, createLogger({ level: "warn", bindings: { component: "baseline" } }));
     const stripeGateway = createStripe(config);
     const plainOrder = async (centersPerOrder: number) => {
       const placed = await placeCheckout({ db: db.db, stripe: stripeGateway, publicUrl: config.publicUrl }, {
@@ -249,19 +249,8 @@ async function drive(label: string, total: number, concurrency: number, order: (
   return { orders: total, failed, seconds: round(seconds, 2), ordersPerSecond: round(latencies.length / seconds, 1), latencyMs: latencySummary(latencies) };
 }
 
-function baselineConfig(stripe: StripeEmulator, smtpUrl: string): SystemConfig {
-  return {
-    stripeSecretKey: stripe.secretKey,
-    stripeApiBase: stripe.url,
-    stripeWebhookSecret: stripe.webhookSecret,
-    smtpUrl,
-    emailFrom: "postpay <orders@postpay.localhost>",
-    restateIngressUrl: "",
-    adminToken: "bench",
-    publicUrl: "http://127.0.0.1",
-    httpTimeoutMs: 10_000,
-    steps: stepPolicyFrom(parseEnv({})),
-  };
+function baselineConfig(stripe: StripeEmulator, smtpUrl: string) {
+  return servicesConfig(parseEnv({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, SMTP_URL: smtpUrl }));
 }
 
 const isLocal = (url: string) => ["127.0.0.1", "localhost", "::1", ""].includes(new URL(url).hostname);

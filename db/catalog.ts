@@ -1,14 +1,13 @@
 import { asc, inArray, sql } from "drizzle-orm";
+import type { Catalog } from "../src/domain/catalog.ts";
 import type { Db } from "./client.ts";
 import { centers, products } from "./schema.ts";
 
-export type CatalogFile = {
-  centers: (typeof centers.$inferInsert)[];
-  products: (typeof products.$inferInsert)[];
-};
+/** @deprecated the catalog's one type is `Catalog` (src/domain/catalog.ts). */
+export type CatalogFile = Catalog;
 
 /** Upserts centers and products; stock is set to the file's value. */
-export async function upsertCatalog(db: Db, catalog: CatalogFile): Promise<void> {
+export async function upsertCatalog(db: Db, catalog: Catalog): Promise<void> {
   await db.transaction(async (tx) => {
     if (catalog.centers.length) {
       await tx

@@ -1,10 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
+import type { Decision } from "../src/domain/decision.ts";
 import type { Db } from "./client.ts";
 import { incidents, orders } from "./schema.ts";
 
 export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = Pick<typeof incidents.$inferInsert, "id" | "orderId" | "customerId" | "step" | "error">;
-export type Resolution = "retry" | "skip" | "abandon";
 
 /** Opens an incident (once per id) and marks its order needs_attention, in one transaction. */
 export async function openIncident(db: Db, incident: NewIncident): Promise<void> {
@@ -21,12 +21,12 @@ export async function openIncident(db: Db, incident: NewIncident): Promise<void>
 export async function resolveIncident(
   db: Db,
   id: string,
-  decision: { action: Resolution; note: string | null },
+  decision: Pick<Decision, "action" | "note">,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(incidents)
-      .set({ status: "resolved", resolution: decision.action, note: decision.note, resolvedAt: new Date() })
+      .set({ status: "resolved", resolution: decision.action, note: decision.note ?? null, resolvedAt: new Date() })
       .where(and(eq(incidents.id, id), eq(incidents.status, "open")))
       .returning({ orderId: incidents.orderId });
     if (!row) return;

@@ -1,11 +1,13 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Center, OrderSession, OrderStatus } from "../src/domain/order.ts";
-import type { Db } from "./client.ts";
+import type { OrderView } from "../src/domain/order-view.ts";
+import { rowsOf, type Db } from "./client.ts";
 import { orderHistory, orders, paymentSessions } from "./schema.ts";
 
 /**
  * Loads a payment session with the centers it ships from and opens its order row, in one round
- * trip. Returns undefined for an unknown session. Safe to repeat: the order row is created once.
+ * trip. Returns undefined for an unknown session. Safe to repeat: the order row is created once,
+ * and `orderedAt` is always the time it was first opened.
  */
 export async function beginOrder(db: Db, id: string): Promise<OrderSession | undefined> {
   const centersOfSession = sql<Center[]>`(
@@ -13,7 +15,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
       'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
     FROM centers c
     WHERE c.id IN (SELECT item->>'fulfillmentCenterId' FROM jsonb_array_elements(${paymentSessions.items}) AS item))`;
-  const [[session]] = await Promise.all([
+  const [[session], inserted] = await Promise.all([
     db
       .select({
         id: paymentSessions.id,
@@ -24,18 +26,24 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
         currency: paymentSessions.currency,
         stripeCheckoutSessionId: paymentSessions.stripeCheckoutSessionId,
         centers: centersOfSession,
+        // Seen when the row was opened by an earlier attempt; a first attempt gets it from the insert.
+        openedAt: orders.createdAt,
       })
       .from(paymentSessions)
+      .leftJoin(orders, eq(orders.id, paymentSessions.id))
       .where(eq(paymentSessions.id, id)),
     db.execute(sql`
       INSERT INTO orders (id, customer_id, status)
       SELECT id, customer_id, 'processing' FROM payment_sessions WHERE id = ${id}
-      ON CONFLICT DO NOTHING`),
+      ON CONFLICT DO NOTHING
+      RETURNING (extract(epoch FROM created_at) * 1000)::float8 AS opened_at`),
   ]);
   if (!session) return undefined;
-  const { stripeCheckoutSessionId, ...rest } = session;
+  const { stripeCheckoutSessionId, openedAt, ...rest } = session;
   if (!stripeCheckoutSessionId) throw new Error(`payment session ${id} has no Stripe checkout session`);
-  return { ...rest, stripeCheckoutSessionId };
+  const orderedAt = rowsOf<{ opened_at: number }>(inserted)[0]?.opened_at ?? openedAt?.getTime();
+  if (orderedAt === undefined) throw new Error(`order row for ${id} was neither found nor opened`); // transient: retried
+  return { ...rest, stripeCheckoutSessionId, orderedAt };
 }
 
 export async function setOrderStatus(
@@ -54,18 +62,9 @@ export async function findOrder(db: Db, id: string) {
 
 export type HistoryRecord = typeof orderHistory.$inferInsert;
 
-/**
- * Writes the customer's history record and completes the order row. Both writes are idempotent,
- * so they need no transaction: a repeated call after a crash between them finishes the job.
- */
+/** Writes the customer's history record, once per order. */
 export async function recordOrderHistory(db: Db, record: HistoryRecord): Promise<void> {
-  await Promise.all([
-    db.insert(orderHistory).values(record).onConflictDoNothing(),
-    db
-      .update(orders)
-      .set({ status: "completed", failedStep: null, updatedAt: new Date() })
-      .where(eq(orders.id, record.orderId)),
-  ]);
+  await db.insert(orderHistory).values(record).onConflictDoNothing();
 }
 
 export const findOrderHistory = async (db: Db, orderId: string) =>
@@ -77,3 +76,32 @@ export const listCustomerHistory = (db: Db, customerId: string) =>
     .from(orderHistory)
     .where(eq(orderHistory.customerId, customerId))
     .orderBy(desc(orderHistory.recordedAt));
+
+/**
+ * The order as the database records it, for when its workflow is not (or no longer) there: not
+ * started yet (awaiting payment) or past Restate's retention. Steps live only in the journal.
+ */
+export async function findStoredOrderView(db: Db, id: string): Promise<OrderView | undefined> {
+  const [row] = await db
+    .select({
+      customerId: paymentSessions.customerId,
+      status: orders.status,
+      shipments: orderHistory.shipments,
+      estimatedArrival: orderHistory.estimatedArrival,
+    })
+    .from(paymentSessions)
+    .leftJoin(orders, eq(orders.id, paymentSessions.id))
+    .leftJoin(orderHistory, eq(orderHistory.orderId, paymentSessions.id))
+    .where(eq(paymentSessions.id, id));
+  if (!row) return undefined;
+  return {
+    orderId: id,
+    customerId: row.customerId,
+    status: row.status ?? "awaiting_payment",
+    steps: [],
+    shipments: row.shipments ?? [],
+    estimatedArrival: row.estimatedArrival,
+    incident: null,
+    invocationId: null,
+  };
+}

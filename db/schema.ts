@@ -7,11 +7,19 @@ import {
   index,
   integer,
   jsonb,
+  pgEnum,
   pgTable,
   primaryKey,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
+import { DECISION_ACTIONS } from "../src/domain/decision.ts";
+import { ORDER_STATUSES, type LineItemSnapshot, type ShipmentRecord } from "../src/domain/order.ts";
+
+export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
+export const incidentStatus = pgEnum("incident_status", ["open", "resolved"]);
+export const decisionAction = pgEnum("decision_action", DECISION_ACTIONS);
+export const fulfillmentOutcome = pgEnum("fulfillment_outcome", ["accepted", "manual"]);
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -37,15 +45,6 @@ export const products = pgTable(
   (t) => [check("products_stock_never_negative", sql`${t.stock} >= 0`)],
 );
 
-/** What the customer bought, frozen at checkout so later catalog edits cannot change an order. */
-export type LineItemSnapshot = {
-  productId: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-  fulfillmentCenterId: string;
-};
-
 export const paymentSessions = pgTable("payment_sessions", {
   id: text("id").primaryKey(),
   customerId: text("customer_id").notNull(),
@@ -66,7 +65,7 @@ export const orders = pgTable(
       .primaryKey()
       .references(() => paymentSessions.id),
     customerId: text("customer_id").notNull(),
-    status: text("status").notNull(),
+    status: orderStatus("status").notNull(),
     failedStep: text("failed_step"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -97,17 +96,11 @@ export const fulfillmentRequests = pgTable(
     shipmentId: text("shipment_id"),
     estimatedArrival: date("estimated_arrival"),
     /** "accepted" from the center, or "manual" when an operator marked the step done by hand. */
-    outcome: text("outcome").notNull(),
+    outcome: fulfillmentOutcome("outcome").notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.orderId, t.centerId] })],
 );
-
-export type ShipmentRecord = {
-  centerId: string;
-  shipmentId: string | null;
-  estimatedArrival: string | null;
-};
 
 /** The customer's order history: one record per fulfilled order. */
 export const orderHistory = pgTable(
@@ -149,8 +142,8 @@ export const incidents = pgTable(
     customerId: text("customer_id").notNull(),
     step: text("step").notNull(),
     error: text("error").notNull(),
-    status: text("status").notNull(),
-    resolution: text("resolution"),
+    status: incidentStatus("status").notNull(),
+    resolution: decisionAction("resolution"),
     note: text("note"),
     createdAt: createdAt(),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),

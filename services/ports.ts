@@ -3,6 +3,7 @@
 // Errors: PermanentError (src/domain/errors.ts) for rejections and bad data, anything else is
 // transient and retried by the step.
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
+import type { Decision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
 import type {
   CenterGroup,
@@ -12,9 +13,6 @@ import type {
   PaymentCheck,
   ShipmentRecord,
 } from "../src/domain/order.ts";
-
-/** An operator's decision; naming the incident makes a resent request safe (409 if it moved on). */
-export type Decision = { action: "retry" | "skip" | "abandon"; note?: string | null; incidentId?: string };
 
 export type OrderPorts = {
   /** Loads the payment session and opens the order row; undefined when the session is unknown. */
@@ -29,6 +27,7 @@ export type OrderPorts = {
   recordManualFulfillment(orderId: string, centerId: string): Promise<ShipmentRecord>;
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void>;
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
+  /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
   openIncident(incident: { id: string; orderId: string; customerId: string; step: string; error: string }): Promise<void>;
   resolveIncident(incidentId: string, decision: Decision): Promise<void>;

@@ -6,7 +6,7 @@ import * as restate from "@restatedev/restate-sdk";
 import { slackMessage, type Alert } from "../src/domain/alerts.ts";
 import type { AlertPorts } from "./ports.ts";
 import { PermanentError } from "../src/domain/errors.ts";
-import { asTerminalError, errorText } from "./steps.ts";
+import { asTerminalError } from "./step-runner.ts";
 
 export type AlertOptions = {
   /** Minimum time between two posts to the same webhook (Slack allows one per second). */
@@ -68,7 +68,7 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
           // Keep every alert and try again later with backoff; the incidents are in the database.
           const failures = ((await ctx.get("failures")) ?? 0) + 1;
           const delay = Math.min(options.maxBackoffMs, options.minIntervalMs * 2 ** failures);
-          ctx.console.error(`Slack post failed (${failures}x), ${pending.length} alerts kept: ${errorText(err)}`);
+          ctx.console.error(`Slack post failed (${failures}x), ${pending.length} alerts kept: ${(err as Error).message}`);
           ctx.set("failures", failures);
           ctx.set("flushAt", (await ctx.date.now()) + delay);
           ctx.objectSendClient(self, ctx.key).flush(restate.rpc.sendOpts({ delay }));

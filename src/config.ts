@@ -1,8 +1,12 @@
-// Configuration: environment variables, parsed once at start-up into typed options.
+// Configuration: every environment variable postpay reads, parsed once at start-up into typed
+// options. Each process then takes only the part it needs (servicesConfig, httpConfig).
+import path from "node:path";
 import { z } from "zod";
+import { LOG_LEVELS } from "./log.ts";
 
-const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
-const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
+const optionalString = z.preprocess(blankIsUnset, z.string().optional());
+const optionalUrl = z.preprocess(blankIsUnset, z.url().optional());
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -17,7 +21,7 @@ const EnvSchema = z.object({
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
   }),
-  EMAIL_FROM: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("postpay <orders@postpay.localhost>")),
+  EMAIL_FROM: z.preprocess(blankIsUnset, z.string().default("postpay <orders@postpay.localhost>")),
   RESTATE_INGRESS_URL: optionalUrl,
   RESTATE_ADMIN_URL: optionalUrl,
   HTTP_PORT: port(3000),
@@ -25,6 +29,8 @@ const EnvSchema = z.object({
   // Interfaces to listen on: loopback by default; containers set 0.0.0.0.
   HTTP_HOST: z.string().default("127.0.0.1"),
   SERVICE_HOST: z.string().default("127.0.0.1"),
+  // The service endpoint's URL as restate-server reaches it (`npm run register`).
+  SERVICE_URL: optionalUrl,
   ADMIN_TOKEN: optionalString,
   PUBLIC_URL: optionalUrl,
   // Step retries: attempts per step (first try included) before it escalates to an operator,
@@ -34,6 +40,9 @@ const EnvSchema = z.object({
   STEP_RETRY_MAX_MS: positiveInt(10_000),
   // Outbound HTTP calls (Stripe, fulfillment centers, Slack) are cut off after this long.
   HTTP_TIMEOUT_MS: positiveInt(10_000),
+  LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(LOG_LEVELS).default("info")),
+  // Local state of `npm start`: embedded PGlite and restate-server's data.
+  POSTPAY_DATA_DIR: z.preprocess(blankIsUnset, z.string().default(".data")).transform((d) => path.resolve(d)),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -51,18 +60,6 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
-export type StepPolicy = {
-  maxAttempts: number;
-  initialRetryMs: number;
-  maxRetryMs: number;
-};
-
-export const stepPolicyFrom = (env: Env): StepPolicy => ({
-  maxAttempts: env.STEP_MAX_ATTEMPTS,
-  initialRetryMs: env.STEP_RETRY_INITIAL_MS,
-  maxRetryMs: env.STEP_RETRY_MAX_MS,
-});
-
 /** Fails with a clear message when a process that needs a value was started without it. */
 export function required<T>(value: T | undefined, name: string, why: string): T {
   if (value === undefined) throw new ConfigError(`${name} is required: ${why}`);
@@ -71,3 +68,64 @@ export function required<T>(value: T | undefined, name: string, why: string): T 
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
 export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";
+
+export type StripeConfig = { secretKey: string; apiBase?: string };
+
+/** What the Restate service endpoint needs. */
+export type ServicesConfig = {
+  stripe: StripeConfig;
+  slackWebhookUrl?: string;
+  smtpUrl?: string;
+  emailFrom: string;
+  /** Base of links put in Slack alerts. */
+  publicUrl: string;
+  /** Named in the journal command of alerts when it is not the CLI's default. */
+  restateAdminUrl?: string;
+  httpTimeoutMs: number;
+  steps: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+  alerts: { minIntervalMs: number; maxBackoffMs: number };
+};
+
+/** What the HTTP app needs. */
+export type HttpConfig = {
+  stripe: StripeConfig;
+  stripeWebhookSecret: string;
+  adminToken: string;
+  restateIngressUrl: string;
+  publicUrl: string;
+  httpTimeoutMs: number;
+};
+
+const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
+const stripeOf = (env: Env, why: string): StripeConfig => ({
+  secretKey: required(env.STRIPE_SECRET_KEY, "STRIPE_SECRET_KEY", why),
+  apiBase: env.STRIPE_API_BASE,
+});
+
+/** Slack allows one message per second per webhook; while it fails, retries back off to 5 min. */
+export const SLACK_ALERT_PACE = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 };
+
+export function servicesConfig(env: Env): ServicesConfig {
+  return {
+    stripe: stripeOf(env, "the workflow verifies every payment with Stripe"),
+    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
+    smtpUrl: env.SMTP_URL,
+    emailFrom: env.EMAIL_FROM,
+    publicUrl: publicUrlOf(env),
+    restateAdminUrl: env.RESTATE_ADMIN_URL,
+    httpTimeoutMs: env.HTTP_TIMEOUT_MS,
+    steps: { maxAttempts: env.STEP_MAX_ATTEMPTS, initialRetryMs: env.STEP_RETRY_INITIAL_MS, maxRetryMs: env.STEP_RETRY_MAX_MS },
+    alerts: SLACK_ALERT_PACE,
+  };
+}
+
+export function httpConfig(env: Env): HttpConfig {
+  return {
+    stripe: stripeOf(env, "checkout creates Stripe Checkout Sessions"),
+    stripeWebhookSecret: required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "it verifies Stripe's webhooks"),
+    adminToken: required(env.ADMIN_TOKEN, "ADMIN_TOKEN", "it protects /admin/*"),
+    restateIngressUrl: env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL,
+    publicUrl: publicUrlOf(env),
+    httpTimeoutMs: env.HTTP_TIMEOUT_MS,
+  };
+}

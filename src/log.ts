@@ -1,8 +1,12 @@
-// Structured logs: one JSON object per line on stdout. Secrets never reach them: fields whose
-// name looks secret are redacted, and credentials inside URLs are masked.
-type Level = "debug" | "info" | "warn" | "error";
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const threshold = order[(process.env.LOG_LEVEL as Level) ?? "info"] ?? order.info;
+// Structured logs through pino: one JSON object per line on stdout. Secrets never reach them:
+// every logged object passes through `redact`, which hides fields whose name looks secret and
+// masks credentials inside URLs, wherever they sit (pino's own path-based redaction cannot
+// match by name at any depth).
+import pino from "pino";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Logger = pino.Logger;
 
 const SECRET_NAME = /secret|token|password|authorization|signature|api[-_]?key|cookie/i;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(:[^/\s@]*)?@/gi;
@@ -17,23 +21,18 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
-export type Logger = {
-  [L in Level]: (msg: string, fields?: Record<string, unknown>) => void;
-} & { child(fields: Record<string, unknown>): Logger };
+export type LoggerOptions = { level?: LogLevel; bindings?: Record<string, unknown>; destination?: pino.DestinationStream };
 
-export function createLogger(base: Record<string, unknown> = {}): Logger {
-  const write = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (order[level] < threshold) return;
-    const line = { time: new Date().toISOString(), level, msg, ...(redact({ ...base, ...fields }) as object) };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+export function createLogger({ level = "info", bindings = {}, destination }: LoggerOptions = {}): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: bindings,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      bindings: (b) => redact(b) as Record<string, unknown>,
+      log: (fields) => redact(fields) as Record<string, unknown>,
+    },
   };
-  return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-    child: (fields) => createLogger({ ...base, ...fields }),
-  };
+  return destination ? pino(options, destination) : pino(options);
 }
-
-export const log = createLogger();

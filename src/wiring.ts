@@ -54,7 +54,7 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       }),
     setStatus: (orderId, status) => setOrderStatus(db, orderId, status),
     openIncident: (incident) => openIncident(db, incident),
-    resolveIncident: (id, decision) => resolveIncident(db, id, { action: decision.action, note: decision.note ?? null }),
+    resolveIncident: (id, decision) => resolveIncident(db, id, decision),
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,

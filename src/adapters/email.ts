@@ -25,7 +25,7 @@ export function createEmailSender({ db, smtpUrl, from, timeoutMs, log }: EmailOp
         body: content.body,
       });
       if (!transport) {
-        log.info("email stored in outbox (no SMTP_URL)", { orderId, kind: content.kind, subject: email.subject });
+        log.info({ orderId, kind: content.kind, subject: email.subject }, "email stored in outbox (no SMTP_URL)");
         return { delivered: "outbox" };
       }
       if (email.sentAt) return { delivered: "smtp" };

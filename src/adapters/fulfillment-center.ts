@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { PermanentError } from "../domain/errors.ts";
 import type { Center, CenterGroup } from "../domain/order.ts";
+import { upstreamError } from "./http-status.ts";
 
 export const ShipmentSchema = z.object({
   shipmentId: z.string().min(1),
@@ -59,9 +60,7 @@ export function createFulfillmentClient({ timeoutMs }: { timeoutMs: number }): F
         if (!parsed.success) throw new PermanentError(`center ${center.id} answered ${res.status} with an invalid shipment: ${body.slice(0, 200)}`);
         return parsed.data;
       }
-      const message = `center ${center.id} answered ${res.status}: ${body.slice(0, 200)}`;
-      const transient = res.status >= 500 || res.status === 408 || res.status === 429;
-      throw transient ? new Error(message) : new PermanentError(message);
+      throw upstreamError(res.status, `center ${center.id} answered ${res.status}: ${body.slice(0, 200)}`);
     },
   };
 }

@@ -2,9 +2,11 @@
 // decisions, read the live status. Restate being unreachable is its own error, so the webhook can
 // answer 503 and let Stripe retry.
 import * as clients from "@restatedev/restate-sdk-clients";
-import type { Decision } from "../../services/ports.ts";
-import type { OrderView } from "../../services/order-run.ts";
-import type { OrderWorkflow, PaymentEvent } from "../../services/order-workflow.ts";
+import type { Resolution } from "../../services/order-handlers.ts";
+import type { OrderWorkflow } from "../../services/order-workflow.ts";
+import type { Decision } from "../domain/decision.ts";
+import type { OrderView } from "../domain/order-view.ts";
+import type { PaymentEvent } from "../domain/stripe-events.ts";
 
 const Workflow = { name: "OrderWorkflow" } as OrderWorkflow;
 
@@ -27,7 +29,7 @@ export type OrderClient = {
   start(orderId: string): Promise<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>;
   paymentEvent(orderId: string, event: PaymentEvent): Promise<void>;
   status(orderId: string): Promise<OrderView | null>;
-  resolve(orderId: string, decision: Decision): Promise<{ incidentId: string; step: string; action: string }>;
+  resolve(orderId: string, decision: Decision): Promise<Resolution>;
 };
 
 export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: string; timeoutMs: number }): OrderClient {

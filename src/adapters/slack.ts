@@ -1,7 +1,7 @@
 // Slack incoming webhook, through @slack/webhook. Rate limiting and coalescing live in the
 // SlackAlerts service; this only posts one message and says whether a retry can help.
 import { IncomingWebhook } from "@slack/webhook";
-import { PermanentError } from "../domain/errors.ts";
+import { upstreamError } from "./http-status.ts";
 import type { SlackMessage } from "../domain/alerts.ts";
 import type { Logger } from "../log.ts";
 
@@ -11,7 +11,7 @@ export function createSlackPoster({ url, timeoutMs, log }: { url?: string; timeo
   if (!url) {
     return {
       async post(message) {
-        log.warn("alert (SLACK_WEBHOOK_URL not set)", { text: message.text });
+        log.warn({ text: message.text }, "alert (SLACK_WEBHOOK_URL not set)");
         return "logged";
       },
     };
@@ -24,9 +24,8 @@ export function createSlackPoster({ url, timeoutMs, log }: { url?: string; timeo
         return "posted";
       } catch (err) {
         const status = (err as { statusCode?: number }).statusCode;
-        const text = `Slack ${status ?? "unreachable"}: ${(err as Error).message}`;
         // 400/403/404 mean a bad payload or a revoked webhook: retrying the same post cannot help.
-        throw status && status >= 400 && status < 500 && status !== 429 ? new PermanentError(text) : new Error(text);
+        throw upstreamError(status, `Slack ${status ?? "unreachable"}: ${(err as Error).message}`);
       }
     },
   };

@@ -1,8 +1,8 @@
 // Stripe, through stripe-node: create Checkout Sessions, read them back, verify webhooks.
 // Only POST/GET /v1/checkout/sessions are used, so the local emulator can stay small.
 import Stripe from "stripe";
-import { PermanentError } from "../domain/errors.ts";
 import type { CheckoutSessionFacts, LineItemSnapshot } from "../domain/order.ts";
+import { upstreamError } from "./http-status.ts";
 
 export type StripeOptions = { secretKey: string; apiBase?: string; timeoutMs: number };
 
@@ -82,10 +82,7 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
 /** Rejections (bad request, unknown id, bad credentials) are permanent; the rest is transient. */
 export function classifyStripeError(err: unknown): Error {
   if (err instanceof Stripe.errors.StripeError) {
-    const status = err.statusCode ?? 0;
-    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
-    const message = `Stripe ${status || err.type}: ${err.message}`;
-    return permanent ? new PermanentError(message) : new Error(message);
+    return upstreamError(err.statusCode, `Stripe ${err.statusCode ?? err.type}: ${err.message}`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

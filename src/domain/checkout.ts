@@ -1,5 +1,6 @@
 // Pricing a checkout from the catalog: what the customer asked for, checked and frozen.
 import { z } from "zod";
+import type { CatalogProduct } from "./catalog.ts";
 import type { LineItemSnapshot } from "./order.ts";
 import { orderTotal } from "./order.ts";
 
@@ -13,14 +14,7 @@ export const CheckoutRequestSchema = z.object({
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
-export type CatalogProduct = {
-  id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  fulfillmentCenterId: string;
-  stock: number;
-};
+export type { CatalogProduct };
 
 export class CheckoutError extends Error {
   constructor(

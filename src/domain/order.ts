@@ -1,7 +1,22 @@
 // Pure order logic: no IO, no clocks. The workflow journals every input these functions get.
-import type { LineItemSnapshot, ShipmentRecord } from "../../db/schema.ts";
+import type { Center } from "./catalog.ts";
+import { PermanentError } from "./errors.ts";
 
-export type { LineItemSnapshot, ShipmentRecord };
+/** What the customer bought, frozen at checkout so later catalog edits cannot change an order. */
+export type LineItemSnapshot = {
+  productId: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  fulfillmentCenterId: string;
+};
+
+/** What a center said it will ship; an operator-settled center has no shipment id or date. */
+export type ShipmentRecord = {
+  centerId: string;
+  shipmentId: string | null;
+  estimatedArrival: string | null;
+};
 
 export const ORDER_STATUSES = [
   "processing",
@@ -15,11 +30,13 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const FINAL_STATUSES: readonly OrderStatus[] = ["completed", "payment_failed", "abandoned"];
 export const isFinal = (s: OrderStatus) => FINAL_STATUSES.includes(s);
 
-export type Center = { id: string; name: string; orderUrl: string; leadTimeDays: number };
+export type { Center };
 
 /** A payment session as the workflow sees it: the stored snapshot plus the centers it ships from. */
 export type OrderSession = {
   id: string;
+  /** When the order row was opened (epoch ms): the base of lead-time arrival dates. */
+  orderedAt: number;
   customerId: string;
   email: string;
   items: LineItemSnapshot[];
@@ -107,4 +124,23 @@ export function checkPayment(
   }
   if (session.status === "expired") return { outcome: "failed", reason: "the checkout session expired unpaid" };
   return { outcome: "pending" };
+}
+
+/** Stripe and the order disagree, or contradict themselves: only a person can settle that. */
+export class PaymentNeedsReviewError extends PermanentError {
+  override name = "PaymentNeedsReviewError";
+}
+
+export type PaymentVerdict = Exclude<PaymentCheck, { outcome: "mismatch" }>;
+
+/**
+ * What the workflow acts on: paid, failed or (before any async event) pending. A mismatch, or a
+ * session still unpaid after Stripe said its async payment succeeded, goes to an operator.
+ */
+export function paymentVerdict(check: PaymentCheck, afterAsyncSuccess: boolean): PaymentVerdict {
+  if (check.outcome === "mismatch") throw new PaymentNeedsReviewError(check.reason);
+  if (check.outcome === "pending" && afterAsyncSuccess) {
+    throw new PaymentNeedsReviewError("async payment reported succeeded but the session is still unpaid");
+  }
+  return check;
 }

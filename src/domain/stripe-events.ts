@@ -1,4 +1,5 @@
 // Which Stripe events move an order, and how. Pure: the event was verified before it got here.
+import { z } from "zod";
 export type WebhookIntent =
   | { kind: "ignore"; reason: string }
   | {
@@ -33,3 +34,10 @@ export function intentOf(event: { type: string; data: { object: unknown } }): We
     ...(asyncOutcome && { asyncOutcome }),
   };
 }
+
+/** What a waiting order hears of its async payment: the outcome of a verified Stripe event. */
+export const PaymentEventSchema = z.object({
+  outcome: z.enum(["succeeded", "failed"]),
+  eventId: z.string().min(1).max(255),
+});
+export type PaymentEvent = z.infer<typeof PaymentEventSchema>;

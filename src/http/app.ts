@@ -7,13 +7,14 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
 import { listOpenIncidents } from "../../db/incidents.ts";
-import { findOrder, findOrderHistory, listCustomerHistory } from "../../db/orders.ts";
-import { findPaymentSession, findSessionForWebhook } from "../../db/sessions.ts";
+import { findStoredOrderView, listCustomerHistory } from "../../db/orders.ts";
+import { findSessionForWebhook } from "../../db/sessions.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import { verifyWebhook, type StripeGateway } from "../adapters/stripe.ts";
 import { placeCheckout } from "../checkout.ts";
 import { CheckoutRequestSchema } from "../domain/checkout.ts";
-import { isFinal, type OrderStatus } from "../domain/order.ts";
+import { DecisionSchema } from "../domain/decision.ts";
+import { isFinal } from "../domain/order.ts";
 import { intentOf } from "../domain/stripe-events.ts";
 import type { Logger } from "../log.ts";
 import { ApiError, ERROR_STATUS, errorBody, toApiError } from "./errors.ts";
@@ -32,12 +33,6 @@ export type AppDeps = {
   log: Logger;
 };
 
-const DecisionSchema = z.object({
-  action: z.enum(["retry", "skip", "abandon"]),
-  note: z.string().max(2000).optional(),
-  incidentId: z.string().optional(),
-});
-
 export function createApp(deps: AppDeps) {
   const { db, log } = deps;
   const app = new Hono();
@@ -45,7 +40,7 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     const apiError = toApiError(err);
     const status = ERROR_STATUS[apiError.code];
-    if (status >= 500) log.error("request failed", { method: c.req.method, path: c.req.path, error: err });
+    if (status >= 500) log.error({ method: c.req.method, path: c.req.path, err }, "request failed");
     return c.json(errorBody(apiError), status);
   });
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)), 404));
@@ -71,7 +66,7 @@ export function createApp(deps: AppDeps) {
 
   app.post("/checkout", limit(JSON_MAX_BYTES), async (c) => {
     const placed = await placeCheckout(deps, await jsonBody(c, CheckoutRequestSchema));
-    log.info("checkout created", placed);
+    log.info(placed, "checkout created");
     const { amountTotal: _, ...body } = placed;
     return c.json(body, 201);
   });
@@ -92,12 +87,12 @@ export function createApp(deps: AppDeps) {
 
     const session = await findSessionForWebhook(db, intent.paymentSessionId);
     if (!session || session.stripeCheckoutSessionId !== intent.checkoutSessionId) {
-      log.warn("webhook for an unknown payment session ignored", { eventId: event.id, type: event.type, ...intent });
+      log.warn({ eventId: event.id, type: event.type, ...intent }, "webhook for an unknown payment session ignored");
       return c.json({ received: true, ignored: "unknown payment session" });
     }
     // A finished order stays finished: a late redelivery (after Restate's retention has dropped
     // the workflow) must not start it again.
-    if (session.orderStatus && isFinal(session.orderStatus as OrderStatus)) {
+    if (session.orderStatus && isFinal(session.orderStatus)) {
       return c.json({ received: true, ignored: `order already ${session.orderStatus}` });
     }
     // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
@@ -105,7 +100,7 @@ export function createApp(deps: AppDeps) {
     if (intent.asyncOutcome) {
       await deps.orders.paymentEvent(intent.paymentSessionId, { outcome: intent.asyncOutcome, eventId: event.id });
     }
-    log.info("webhook accepted", { eventId: event.id, type: event.type, orderId: intent.paymentSessionId, submission: submission.status });
+    log.info({ eventId: event.id, type: event.type, orderId: intent.paymentSessionId, submission: submission.status }, "webhook accepted");
     return c.json({ received: true, orderId: intent.paymentSessionId, invocationId: submission.invocationId });
   });
 
@@ -116,22 +111,9 @@ export function createApp(deps: AppDeps) {
       if ((err as { status?: number }).status === 404) return null;
       throw err;
     });
-    if (view) {
-      const { invocationId, ...rest } = view;
-      return c.json({ ...rest, invocationId });
-    }
-    const session = await findPaymentSession(db, id);
-    if (!session) throw new ApiError("not_found", `no order ${id}`);
-    const [order, history] = await Promise.all([findOrder(db, id), findOrderHistory(db, id)]);
-    return c.json({
-      orderId: id,
-      customerId: session.customerId,
-      status: order?.status ?? "awaiting_payment",
-      steps: [],
-      shipments: history?.shipments ?? [],
-      estimatedArrival: history?.estimatedArrival ?? null,
-      incident: null,
-    });
+    const order = view ?? (await findStoredOrderView(db, id));
+    if (!order) throw new ApiError("not_found", `no order ${id}`);
+    return c.json(order);
   });
 
   app.get("/customers/:customerId/orders", async (c) => {
@@ -151,7 +133,7 @@ export function createApp(deps: AppDeps) {
   admin.post("/orders/:id/resolution", limit(JSON_MAX_BYTES), async (c) => {
     const decision = await jsonBody(c, DecisionSchema);
     const result = await deps.orders.resolve(c.req.param("id"), decision);
-    log.info("operator decision", { orderId: c.req.param("id"), ...result });
+    log.info({ orderId: c.req.param("id"), ...result }, "operator decision");
     return c.json(result);
   });
   app.route("/admin", admin);

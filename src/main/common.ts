@@ -1,46 +1,37 @@
-// Shared start-up for the entry points: configuration, database, shutdown.
+// Shared start-up for the entry points: configuration and logger, database, shutdown.
 import path from "node:path";
 import { openDatabase, type Database } from "../../db/client.ts";
-import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, stepPolicyFrom, type Env } from "../config.ts";
-import { log } from "../log.ts";
-import type { SystemConfig } from "../runtime/system.ts";
+import { parseEnv, type Env } from "../config.ts";
+import { createLogger, type Logger } from "../log.ts";
 
-export const DATA_DIR = path.resolve(process.env.POSTPAY_DATA_DIR ?? ".data");
+/** Parses the environment once and builds the logger it configures; exits on a bad value. */
+export function boot(): { env: Env; log: Logger } {
+  try {
+    const env = parseEnv();
+    return { env, log: createLogger({ level: env.LOG_LEVEL }) };
+  } catch (err) {
+    return fail(createLogger(), err);
+  }
+}
 
-/** Postgres when DATABASE_URL is set, else the embedded PGlite under .data/; always migrated. */
-export async function openConfiguredDatabase(env: Env): Promise<Database> {
-  const database = env.DATABASE_URL
-    ? await openDatabase({ url: env.DATABASE_URL })
-    : await openDatabase({ pgliteDir: path.join(DATA_DIR, "pglite") });
+/** Postgres when DATABASE_URL is set, else the embedded PGlite under the data dir; always migrated. */
+export async function openConfiguredDatabase(env: Env, log: Logger): Promise<Database> {
+  const pgliteDir = path.join(env.POSTPAY_DATA_DIR, "pglite");
+  const database = env.DATABASE_URL ? await openDatabase({ url: env.DATABASE_URL }) : await openDatabase({ pgliteDir });
   await database.migrate();
-  log.info("database ready", { kind: database.kind, location: env.DATABASE_URL ? "DATABASE_URL" : path.join(DATA_DIR, "pglite") });
+  log.info({ kind: database.kind, location: env.DATABASE_URL ? "DATABASE_URL" : pgliteDir }, "database ready");
   return database;
 }
 
-export function systemConfig(env: Env, resolved: Partial<SystemConfig> & Pick<SystemConfig, "stripeSecretKey" | "stripeWebhookSecret" | "adminToken">): SystemConfig {
-  return {
-    stripeApiBase: env.STRIPE_API_BASE,
-    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
-    smtpUrl: env.SMTP_URL,
-    emailFrom: env.EMAIL_FROM,
-    restateIngressUrl: env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL,
-    restateAdminUrl: env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL,
-    publicUrl: env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`,
-    httpTimeoutMs: env.HTTP_TIMEOUT_MS,
-    steps: stepPolicyFrom(env),
-    ...resolved,
-  };
-}
-
 /** Runs `stop` once on SIGINT/SIGTERM, then exits. */
-export function onShutdown(stop: () => Promise<void>) {
+export function onShutdown(log: Logger, stop: () => Promise<void>) {
   let stopping = false;
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info("shutting down", { signal });
+    log.info({ signal }, "shutting down");
     stop()
-      .catch((err) => log.error("shutdown failed", { error: err }))
+      .catch((err) => log.error({ err }, "shutdown failed"))
       .finally(() => process.exit(0));
   };
   process.on("SIGINT", handler);
@@ -48,7 +39,7 @@ export function onShutdown(stop: () => Promise<void>) {
 }
 
 /** Entry points end here on a start-up error: one clear line, exit code 1. */
-export function fail(err: unknown): never {
-  log.error("start-up failed", { error: err });
+export function fail(log: Logger, err: unknown): never {
+  log.error({ err }, "start-up failed");
   process.exit(1);
 }

@@ -8,13 +8,12 @@ import { fileURLToPath } from "node:url";
 import { countProducts } from "../../db/catalog.ts";
 import { centers as centersTable } from "../../db/schema.ts";
 import { DEMO_CATALOG_FILE, seedCatalog } from "../../db/seed.ts";
-import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, parseEnv, required } from "../config.ts";
-import { log } from "../log.ts";
+import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, httpConfig, required, servicesConfig } from "../config.ts";
 import { registerDeployment, startRestateServer, type RestateServer } from "../runtime/restate-server.ts";
 import { serveHttpApp, serveServices } from "../runtime/system.ts";
 import { startFulfillmentCenters } from "../standins/fulfillment-centers.ts";
 import { startStripeEmulator } from "../standins/stripe-emulator.ts";
-import { DATA_DIR, fail, onShutdown, openConfiguredDatabase, systemConfig } from "./common.ts";
+import { boot, fail, onShutdown, openConfiguredDatabase } from "./common.ts";
 
 const STRIPE_EMULATOR_PORT = 12111;
 const CENTERS_PORT = 4001;
@@ -23,8 +22,9 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
 
+const { env, log } = boot();
+const DATA_DIR = env.POSTPAY_DATA_DIR;
 try {
-  const env = parseEnv();
 
   let restate: RestateServer | undefined;
   if (!env.RESTATE_ADMIN_URL) {
@@ -41,7 +41,7 @@ try {
   const ingressUrl = env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL;
 
   progress(env.DATABASE_URL ? "connecting to PostgreSQL (DATABASE_URL) and migrating" : "opening embedded PGlite and migrating");
-  const database = await openConfiguredDatabase(env);
+  const database = await openConfiguredDatabase(env, log);
   stops.push(() => database.close());
   if ((await countProducts(database.db)) === 0) {
     progress("seeding the demo catalog");
@@ -63,26 +63,26 @@ try {
   }
 
   const adminToken = env.ADMIN_TOKEN ?? randomBytes(18).toString("base64url");
-  const config = systemConfig(env, {
-    stripeSecretKey: stripe?.secretKey ?? env.STRIPE_SECRET_KEY!,
-    stripeApiBase: stripe?.url ?? env.STRIPE_API_BASE,
-    stripeWebhookSecret:
-      stripe?.webhookSecret ?? required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe"),
-    adminToken,
-  });
+  // What npm start provides for itself stands in for the environment's missing values.
+  const local = {
+    ...env,
+    ...(stripe && { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret }),
+    ADMIN_TOKEN: adminToken,
+  };
+  if (!stripe) required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe");
 
   progress(`starting the Restate service endpoint on :${env.SERVICE_PORT} (HTTP/2)`);
-  const endpoint = await serveServices(config, database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
+  const endpoint = await serveServices(servicesConfig(local), database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
   stops.push(() => endpoint.close());
   progress("registering the deployment with Restate");
   await registerDeployment(adminUrl, endpoint.url);
 
   progress(`starting the HTTP app on :${env.HTTP_PORT}`);
-  const http = await serveHttpApp(config, database.db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
+  const http = await serveHttpApp(httpConfig(local), database.db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
   stops.push(() => http.close());
   stripe?.setWebhookUrl(`${http.url}/webhooks/stripe`);
 
-  onShutdown(async () => {
+  onShutdown(log, async () => {
     for (const stop of stops.reverse()) await stop();
   });
 
@@ -105,5 +105,5 @@ Journals:       npx restate invocations list --all    /    npx restate invocatio
 `);
 } catch (err) {
   for (const stop of stops.reverse()) await stop().catch(() => {});
-  fail(err);
+  fail(log, err);
 }

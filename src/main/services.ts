@@ -1,25 +1,19 @@
 // `npm run start:services`: the Restate service endpoint on its own (HTTP/2, SERVICE_PORT).
-import { parseEnv, required } from "../config.ts";
-import { log } from "../log.ts";
+import { required, servicesConfig } from "../config.ts";
 import { serveServices } from "../runtime/system.ts";
-import { fail, onShutdown, openConfiguredDatabase, systemConfig } from "./common.ts";
+import { boot, fail, onShutdown, openConfiguredDatabase } from "./common.ts";
 
+const { env, log } = boot();
 try {
-  const env = parseEnv();
-  const why = "the service endpoint runs on its own, without local stand-ins";
   required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
-  const config = systemConfig(env, {
-    stripeSecretKey: required(env.STRIPE_SECRET_KEY, "STRIPE_SECRET_KEY", why),
-    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET ?? "unused",
-    adminToken: "unused",
-  });
-  const database = await openConfiguredDatabase(env);
+  const config = servicesConfig(env);
+  const database = await openConfiguredDatabase(env, log);
   const endpoint = await serveServices(config, database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
-  log.info("restate service endpoint listening", { url: endpoint.url });
-  onShutdown(async () => {
+  log.info({ url: endpoint.url }, "restate service endpoint listening");
+  onShutdown(log, async () => {
     await endpoint.close();
     await database.close();
   });
 } catch (err) {
-  fail(err);
+  fail(log, err);
 }

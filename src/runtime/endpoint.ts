@@ -20,12 +20,15 @@ export async function startServiceEndpoint(
       // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.
       const level = meta.level === "warn" || meta.level === "error" ? meta.level : "debug";
       const text = [message, ...rest].map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
-      sdkLog[level](text, {
-        invocationId: meta.context?.invocationId,
-        service: meta.context?.serviceName,
-        handler: meta.context?.handlerName,
-        key: meta.context?.key,
-      });
+      sdkLog[level](
+        {
+          invocationId: meta.context?.invocationId,
+          service: meta.context?.serviceName,
+          handler: meta.context?.handlerName,
+          key: meta.context?.key,
+        },
+        text,
+      );
     },
   });
   const server = http2.createServer(handler);

@@ -4,44 +4,23 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Db } from "../../db/client.ts";
 import { createServices } from "../../services/index.ts";
-import type { AlertOptions } from "../../services/slack-alerts.ts";
 import { createEmailSender } from "../adapters/email.ts";
 import { createFulfillmentClient } from "../adapters/fulfillment-center.ts";
 import { createOrderClient } from "../adapters/restate-ingress.ts";
 import { createSlackPoster } from "../adapters/slack.ts";
 import { createStripeClient, createStripeGateway } from "../adapters/stripe.ts";
-import type { StepPolicy } from "../config.ts";
+import type { HttpConfig, ServicesConfig, StripeConfig } from "../config.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
 import { createPorts } from "../wiring.ts";
 import { startServiceEndpoint } from "./endpoint.ts";
 
-export type SystemConfig = {
-  stripeSecretKey: string;
-  stripeApiBase?: string;
-  stripeWebhookSecret: string;
-  slackWebhookUrl?: string;
-  smtpUrl?: string;
-  emailFrom: string;
-  restateIngressUrl: string;
-  restateAdminUrl?: string;
-  adminToken: string;
-  publicUrl: string;
-  httpTimeoutMs: number;
-  steps: StepPolicy;
-  alerts?: Partial<AlertOptions>;
-};
-
-export const DEFAULT_ALERTS: AlertOptions = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 };
-
-export function createStripe(config: SystemConfig) {
-  return createStripeGateway(
-    createStripeClient({ secretKey: config.stripeSecretKey, apiBase: config.stripeApiBase, timeoutMs: config.httpTimeoutMs }),
-  );
+export function createStripe(config: { stripe: StripeConfig; httpTimeoutMs: number }) {
+  return createStripeGateway(createStripeClient({ ...config.stripe, timeoutMs: config.httpTimeoutMs }));
 }
 
 /** The order ports with their real adapters. */
-export function createSystemPorts(config: SystemConfig, db: Db, log: Logger) {
+export function createSystemPorts(config: ServicesConfig, db: Db, log: Logger) {
   return createPorts({
     db,
     stripe: createStripe(config),
@@ -54,16 +33,13 @@ export function createSystemPorts(config: SystemConfig, db: Db, log: Logger) {
 }
 
 /** The Restate service endpoint (HTTP/2). */
-export function serveServices(config: SystemConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
-  const services = createServices(createSystemPorts(config, db, log), {
-    steps: config.steps,
-    alerts: { ...DEFAULT_ALERTS, ...config.alerts },
-  });
+export function serveServices(config: ServicesConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  const services = createServices(createSystemPorts(config, db, log), config);
   return startServiceEndpoint(services, { ...listen, log });
 }
 
 /** The Hono HTTP app, served on node:http. */
-export async function serveHttpApp(config: SystemConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
   const app = createApp({
     db,
     stripe: createStripe(config),

@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { upsertCatalog, type CatalogFile } from "../../db/catalog.ts";
-import type { StepPolicy } from "../../src/config.ts";
+import type { StepPolicy } from "../../services/index.ts";
 import { createLogger } from "../../src/log.ts";
-import { registerDeployment, startRestateServer } from "../../src/runtime/restate-server.ts";
-import { serveHttpApp, serveServices, type SystemConfig } from "../../src/runtime/system.ts";
+import { freePort, registerDeployment, startRestateServer } from "../../src/runtime/restate-server.ts";
+import { serveHttpApp, serveServices } from "../../src/runtime/system.ts";
+import { parseEnv, type HttpConfig, type ServicesConfig } from "../../src/config.ts";
 import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
 import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
 import { startSlackSink } from "./slack-sink.ts";
@@ -39,7 +40,7 @@ export type StackOptions = {
 };
 
 export async function startStack(options: StackOptions = {}) {
-  const log = createLogger({ test: true });
+  const log = createLogger({ level: parseEnv().LOG_LEVEL, bindings: { test: true } });
   const baseDir = mkdtempSync(path.join(tmpdir(), "postpay-test-"));
   const database = await testDatabase();
   const restateOptions = {
@@ -60,25 +61,33 @@ export async function startStack(options: StackOptions = {}) {
   };
   await upsertCatalog(database.db, catalog);
 
-  const config: SystemConfig = {
-    stripeSecretKey: stripe.secretKey,
-    stripeApiBase: stripe.url,
-    stripeWebhookSecret: stripe.webhookSecret,
+  const httpTimeoutMs = options.httpTimeoutMs ?? 5000;
+  const stripeConfig = { secretKey: stripe.secretKey, apiBase: stripe.url };
+  const httpPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${httpPort}`;
+  const servicesConfig: ServicesConfig = {
+    stripe: stripeConfig,
     slackWebhookUrl: slack.url,
     smtpUrl: smtp.url,
     emailFrom: "postpay test <orders@postpay.test>",
-    restateIngressUrl: restate.ingressUrl,
+    publicUrl,
     restateAdminUrl: restate.adminUrl,
-    adminToken: "test-admin-token",
-    publicUrl: "http://127.0.0.1:3000",
-    httpTimeoutMs: options.httpTimeoutMs ?? 5000,
+    httpTimeoutMs,
     steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
     alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
   };
-  let services = await serveServices(config, database.db, log, { port: 0 });
+  const httpConfig: HttpConfig = {
+    stripe: stripeConfig,
+    stripeWebhookSecret: stripe.webhookSecret,
+    adminToken: "test-admin-token",
+    restateIngressUrl: restate.ingressUrl,
+    publicUrl,
+    httpTimeoutMs,
+  };
+  const config = { ...servicesConfig, ...httpConfig };
+  let services = await serveServices(servicesConfig, database.db, log, { port: 0 });
   await registerDeployment(restate.adminUrl, services.url);
-  const http = await serveHttpApp(config, database.db, log, { port: 0 });
-  config.publicUrl = http.url;
+  const http = await serveHttpApp(httpConfig, database.db, log, { port: httpPort });
   stripe.setWebhookUrl(`${http.url}/webhooks/stripe`);
 
   const api = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -118,7 +127,7 @@ export async function startStack(options: StackOptions = {}) {
     async restartServices() {
       const port = services.port;
       await services.close();
-      services = await serveServices(config, database.db, log, { port });
+      services = await serveServices(servicesConfig, database.db, log, { port });
     },
 
     /** Pays a session in the emulator; `deliver` redelivers until the webhook answers 200. */

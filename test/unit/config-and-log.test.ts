@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "../../src/config.ts";
-import { redact } from "../../src/log.ts";
+import { Writable } from "node:stream";
+import { createLogger, redact } from "../../src/log.ts";
 
 describe("configuration", () => {
   it("fills defaults from the contract", () => {
@@ -34,5 +35,22 @@ describe("log redaction", () => {
     for (const secret of ["sk_live_123", "t0k3n", "Bearer x", "v1=ab", "hunter2"]) expect(text).not.toContain(secret);
     expect(text).toContain("ps_1");
     expect(text).toContain("mail.example.com");
+  });
+});
+
+describe("the logger", () => {
+  it("writes one JSON line per entry at or above its level, with secrets redacted", () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const log = createLogger({ level: "info", bindings: { component: "test" }, destination });
+    log.debug({ orderId: "ps_hidden" }, "below the level");
+    log.info({ orderId: "ps_1", adminToken: "t0k3n", db: "postgres://app:hunter2@db:5432/x", err: new Error("sk_live_abc leaked? no: postgres://u:pw@h/x") }, "hello");
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({ level: "info", msg: "hello", component: "test", orderId: "ps_1", adminToken: "[redacted]" });
+    expect(lines[0]).not.toContain("t0k3n");
+    expect(lines[0]).not.toContain("hunter2");
+    expect(lines[0]).not.toContain(":pw@");
+    expect(typeof entry.time).toBe("string");
   });
 });

@@ -1,0 +1,46 @@
+// Escalation to an operator: a failed step after payment becomes an incident (a row, a Slack
+// alert, the order in needs_attention) and the order waits durably, for hours if need be, for a
+// decision: retry, skip (done by hand) or abandon. Nothing is ever reversed here.
+import type * as restate from "@restatedev/restate-sdk";
+import type { Alert } from "../src/domain/alerts.ts";
+import type { Decision } from "../src/domain/decision.ts";
+import type { OpenIncident } from "../src/domain/order-view.ts";
+import type { LiveView } from "./live-view.ts";
+import type { OrderPorts } from "./ports.ts";
+import type { SlackAlerts } from "./slack-alerts.ts";
+import { recordStep } from "./step-runner.ts";
+
+export type AskOperator = (step: string, error: string) => Promise<Decision>;
+
+/** The durable promise an incident's decision arrives on (see the `resolve` handler). */
+export const decisionPromise = (incident: Pick<OpenIncident, "id">) => `decision:${incident.id}`;
+
+export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, ports: OrderPorts): AskOperator {
+  let incidents = 0; // deterministic: incidents open one at a time, in the same order on replay
+  const record = <T>(name: string, action: () => Promise<T>) => recordStep(ctx, view, name, action);
+
+  return async function askOperator(step, error) {
+    const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
+    view.show({ status: "needs_attention", incident });
+    // The alert is built inside the step: its links come from configuration, which may differ
+    // after a redeploy, and a replay must send exactly what the first execution sent.
+    const alert = await record("record incident", async (): Promise<Alert> => {
+      await ports.openIncident({ id: incident.id, orderId: view.orderId, customerId: view.customerId, step, error });
+      return {
+        incidentId: incident.id,
+        orderId: view.orderId,
+        customerId: view.customerId,
+        step,
+        error,
+        ...ports.alertLinks(view.orderId, view.invocationId),
+      };
+    });
+    // One-way: a slow or dead Slack never holds the order.
+    ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
+
+    const decision = await ctx.promise<Decision>(decisionPromise(incident));
+    await record("record decision", () => ports.resolveIncident(incident.id, decision));
+    view.show({ status: decision.action === "abandon" ? "abandoned" : "processing", incident: null });
+    return decision;
+  };
+}

@@ -1,0 +1,64 @@
+// The order's live view: the workflow's state that the `status` handler (and through it
+// GET /orders/:id and the console) reads while the order runs. Steps are noted in memory and the
+// view is written once per phase: every write is a journal entry.
+import type * as restate from "@restatedev/restate-sdk";
+import type { OrderStatus } from "../src/domain/order.ts";
+import type { OrderResult, OrderView, StepView } from "../src/domain/order-view.ts";
+
+const VIEW = "view";
+
+export type LiveView = {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly invocationId: string;
+  /** Notes whose order this is; shown with the next publish. */
+  noteCustomer(customerId: string): void;
+  /** Notes a step's outcome; it is shown with the next publish. */
+  noteStep(name: string, status: StepView["status"], at: number, error?: string): void;
+  /** Changes what the order shows and publishes it. */
+  show(changes: Partial<Pick<OrderView, "status" | "incident" | "shipments" | "estimatedArrival">>): void;
+  publish(): void;
+  /** Publishes the final status and gives the workflow's result. */
+  finish(status: OrderStatus): OrderResult;
+};
+
+export function createLiveView(ctx: restate.WorkflowContext): LiveView {
+  const view: OrderView = {
+    orderId: ctx.key,
+    customerId: "",
+    status: "processing",
+    steps: [],
+    shipments: [],
+    estimatedArrival: null,
+    incident: null,
+    invocationId: ctx.request().id,
+  };
+  const publish = () => ctx.set(VIEW, view);
+  return {
+    orderId: view.orderId,
+    get customerId() {
+      return view.customerId;
+    },
+    invocationId: ctx.request().id,
+    noteCustomer(customerId) {
+      view.customerId = customerId;
+    },
+    noteStep(name, status, at, error) {
+      view.steps.push({ name, status, at: new Date(at).toISOString(), ...(error && { error }) });
+    },
+    show(changes) {
+      Object.assign(view, changes);
+      publish();
+    },
+    publish,
+    finish(status) {
+      Object.assign(view, { status, incident: null });
+      publish();
+      return { orderId: view.orderId, status, estimatedArrival: view.estimatedArrival };
+    },
+  };
+}
+
+/** What the status handler answers; null before the order's run has begun. */
+export const readView = (ctx: restate.WorkflowSharedContext) => ctx.get<OrderView>(VIEW);
+

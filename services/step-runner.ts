@@ -1,0 +1,119 @@
+// How the order's steps run. Every step is a named ctx.run (operators read the names in journals)
+// whose finish time is journaled with its result, so the live view's step times cost no extra
+// entries. Steps after payment get bounded, backed-off retries; when those run out, an operator
+// decides (escalation.ts). Bookkeeping steps, the order's own records, are retried until the
+// database answers: an outage waits, it pages nobody.
+import * as restate from "@restatedev/restate-sdk";
+import { PermanentError } from "../src/domain/errors.ts";
+import type { AskOperator } from "./escalation.ts";
+import type { LiveView } from "./live-view.ts";
+
+/** Attempts per step (the first included) and the backoff between them. */
+export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+
+/** A side effect after payment, with what it yields when an operator says it was done by hand. */
+export type Step<T> = { name: string; action: () => Promise<T>; doneByHand: () => Promise<T> };
+
+export function step<T>(name: string, action: () => Promise<T>, doneByHand?: () => Promise<T>): Step<T> {
+  return { name, action, doneByHand: doneByHand ?? (async () => undefined as T) };
+}
+
+/** An operator ended the order: the workflow stops where it is and nothing is reversed. */
+export const ABANDONED = Symbol("abandoned");
+export type Abandoned = typeof ABANDONED;
+
+type Steps = Record<string, Step<unknown>>;
+type Results<S extends Steps> = { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
+type Attempt<T> = { ok: true; value: T; at: number } | { ok: false; error: restate.TerminalError };
+
+export type StepRunner = {
+  /** A bookkeeping step: retried until it succeeds. */
+  record<T>(name: string, action: () => Promise<T>): Promise<T>;
+  /** One step after payment. */
+  run<T>(step: Step<T>): Promise<T | Abandoned>;
+  /**
+   * Groups of steps, every step of every group at once; each group gets its own results by name.
+   * Every step has its chance before any failure goes to an operator, one incident at a time.
+   */
+  all<S extends Steps>(groups: S[]): Promise<Results<S>[] | Abandoned>;
+  /** One group of steps at once. */
+  together<S extends Steps>(group: S): Promise<Results<S> | Abandoned>;
+};
+
+/** A named ctx.run that journals its finish time with its result. */
+function timedRun<T>(ctx: restate.Context, name: string, action: () => Promise<T>, options: restate.RunOptions<unknown> = {}) {
+  const timed = async () => ({ value: await action(), at: Date.now() });
+  return ctx.run(name, timed, options as restate.RunOptions<{ value: T; at: number }>);
+}
+
+/** A bookkeeping step, noted in the live view. */
+export async function recordStep<T>(ctx: restate.Context, view: LiveView, name: string, action: () => Promise<T>): Promise<T> {
+  const { value, at } = await timedRun(ctx, name, action);
+  view.noteStep(name, "done", at);
+  return value;
+}
+
+export function createStepRunner(
+  ctx: restate.WorkflowContext,
+  view: LiveView,
+  policy: StepPolicy,
+  askOperator: AskOperator,
+): StepRunner {
+  const retries: restate.RunOptions<unknown> = {
+    maxRetryAttempts: policy.maxAttempts,
+    initialRetryInterval: policy.initialRetryMs,
+    maxRetryInterval: policy.maxRetryMs,
+    retryIntervalFactor: 2,
+  };
+  // When its retries run out, ctx.run fails with a TerminalError: a value here, not a throw.
+  const attempt = <T>(s: Step<T>) =>
+    timedRun(ctx, s.name, s.action, retries).map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
+
+  /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */
+  async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T | Abandoned> {
+    for (let result = first; ; result = await attempt(s)) {
+      if (result.ok) {
+        view.noteStep(s.name, "done", result.at);
+        return result.value;
+      }
+      if (result.error instanceof restate.CancelledError) throw result.error;
+      view.noteStep(s.name, "failed", await ctx.date.now(), result.error.message);
+      const decision = await askOperator(s.name, result.error.message);
+      if (decision.action === "abandon") return ABANDONED;
+      if (decision.action === "skip") {
+        view.noteStep(s.name, "skipped", await ctx.date.now());
+        return s.doneByHand();
+      }
+    }
+  }
+
+  async function all<S extends Steps>(groups: S[]): Promise<Results<S>[] | Abandoned> {
+    const flat = groups.flatMap((group, g) => Object.entries(group).map(([key, s]) => ({ g, key, s })));
+    const firsts = await restate.RestatePromise.all(flat.map(({ s }) => attempt(s)));
+    const results = groups.map(() => ({}) as Record<string, unknown>);
+    for (const [i, { g, key, s }] of flat.entries()) {
+      const value = await settle(s, firsts[i]!);
+      if (value === ABANDONED) return ABANDONED;
+      results[g]![key] = value;
+    }
+    view.publish();
+    return results as Results<S>[];
+  }
+
+  return {
+    record: (name, action) => recordStep(ctx, view, name, action),
+    async run(s) {
+      const results = await all([{ only: s }]);
+      return results === ABANDONED ? ABANDONED : results[0]!.only;
+    },
+    all,
+    async together(group) {
+      const results = await all([group]);
+      return results === ABANDONED ? ABANDONED : results[0]!;
+    },
+  };
+}
+
+/** Adapters throw PermanentError for rejections; Restate must not retry those. */
+export const asTerminalError = (err: unknown) =>
+  err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;

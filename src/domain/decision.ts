@@ -1,0 +1,15 @@
+// An operator's decision on an order's open incident. One schema for every way in: the admin API
+// validates requests with it and the workflow's `resolve` handler uses it as its input serde.
+import { z } from "zod";
+
+export const DECISION_ACTIONS = ["retry", "skip", "abandon"] as const;
+
+export const DecisionSchema = z.object({
+  /** retry: run the failed step again; skip: it was done by hand; abandon: end the order. */
+  action: z.enum(DECISION_ACTIONS),
+  note: z.string().max(2000).nullish(),
+  /** Naming the incident makes a resent or double-clicked decision safe (409 if it moved on). */
+  incidentId: z.string().max(300).optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+export type DecisionAction = Decision["action"];
