@@ -1,0 +1,482 @@
+// The order workflow's business rules as specifications: OrderWorkflow runs on a real
+// restate-server and a real HTTP/2 endpoint, but its outside world is in-memory fake ports
+// (test/support/fake-ports.ts). Tests drive it only through Restate's ingress (submit, attach and
+// the shared handlers status, paymentEvent and resolve) and read what it did from the ports.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as clients from "@restatedev/restate-sdk-clients";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServices } from "../../services/index.ts";
+import type { OrderWorkflow } from "../../services/order-workflow.ts";
+import type { Decision } from "../../services/ports.ts";
+import { OutOfStockError, PermanentError } from "../../src/domain/errors.ts";
+import { addDays } from "../../src/domain/order.ts";
+import { createLogger } from "../../src/log.ts";
+import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
+import { registerDeployment, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
+import { CENTERS, FakePorts, item } from "../support/fake-ports.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const STEPS = { maxAttempts: 3, initialRetryMs: 20, maxRetryMs: 100 };
+const WAIT = { timeout: 20_000, interval: 20 };
+
+const fake = new FakePorts();
+let baseDir: string;
+let server: RestateServer | undefined;
+let endpoint: ServiceEndpoint | undefined;
+let ingress: clients.Ingress;
+
+beforeAll(async () => {
+  baseDir = mkdtempSync(path.join(tmpdir(), "postpay-wf-"));
+  server = await startRestateServer({
+    baseDir,
+    configFile: path.join(root, "restate.toml"),
+    env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
+  });
+  const services = createServices(fake, { steps: STEPS, alerts: { minIntervalMs: 50, maxBackoffMs: 500 } });
+  endpoint = await startServiceEndpoint(services, { log: createLogger({ test: "workflow" }) });
+  await registerDeployment(server.adminUrl, endpoint.url);
+  ingress = clients.connect({ url: server.ingressUrl });
+});
+
+afterAll(async () => {
+  await settleWaitingOrders().catch(() => undefined);
+  await endpoint?.close();
+  await server?.stop();
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
+});
+
+// ---- driving the workflow through the ingress ------------------------------------------------
+
+const wf = (id: string) => ingress.workflowClient({ name: "OrderWorkflow" } as OrderWorkflow, id);
+const timeout = <I, O>() => clients.rpc.opts<I, O>({ signal: AbortSignal.timeout(30_000) });
+
+const submitted: string[] = [];
+
+async function submit(id: string) {
+  submitted.push(id);
+  const submission = await wf(id).workflowSubmit();
+  expect(submission.status).toBe("Accepted");
+}
+
+/**
+ * Waits for the workflow's output (its final result). An incident opened meanwhile fails at once
+ * with its step and error, instead of waiting for an operator who never comes.
+ */
+async function outcome(id: string) {
+  const known = fake.incidents(id).length;
+  let timer: NodeJS.Timeout | undefined;
+  const escalated = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const fresh = fake.incidents(id)[known];
+      if (fresh) reject(new Error(`order ${id} went to an operator: "${fresh.step}" failed: ${fresh.error}`));
+    }, 20);
+  });
+  try {
+    return await Promise.race([wf(id).workflowAttach(timeout()), escalated]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+const view = (id: string) => wf(id).status(timeout());
+
+/** Polls the status handler until the order shows `status`; returns that view. */
+async function viewWhen(id: string, status: string) {
+  await expect.poll(async () => (await view(id))?.status, WAIT).toBe(status);
+  return (await view(id))!;
+}
+
+/** Waits until the order has `count` incidents and shows the last one as open; returns it. */
+async function openIncident(id: string, count = 1) {
+  await expect.poll(() => fake.incidents(id).length, WAIT).toBe(count);
+  const incident = fake.incidents(id)[count - 1]!;
+  const waiting = await viewWhen(id, "needs_attention");
+  expect(waiting.incident).toMatchObject({ id: incident.id, step: incident.step, error: incident.error });
+  return incident;
+}
+
+/** The HTTP status Restate answers a call with (200 when it succeeds). */
+async function httpStatus(call: PromiseLike<unknown>): Promise<number> {
+  try {
+    await call;
+    return 200;
+  } catch (err) {
+    if (err instanceof clients.HttpCallError) return err.status;
+    throw err;
+  }
+}
+
+const decide = (id: string, decision: Decision) => wf(id).resolve(decision, timeout());
+
+/** An order of two centers whose fc-north shipment is rejected once; waits for the incident. */
+async function orderStuckAtNorth(name: string, failures = 1) {
+  const order = fake.seed({ name, items: [item("sku-mug", "fc-east"), item("sku-cap", "fc-north")] });
+  fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable"), times: failures });
+  await submit(order.id);
+  const incident = await openIncident(order.id);
+  return { order, incident };
+}
+
+/** Ends the orders a test left waiting, so closing the endpoint interrupts no invocation. */
+async function settleWaitingOrders() {
+  for (const id of submitted) {
+    const status = (await view(id))?.status;
+    if (status === "needs_attention") await decide(id, { action: "abandon", note: "test file done" });
+    else if (status === "awaiting_payment") await wf(id).paymentEvent({ outcome: "failed", eventId: `evt_settle_${id}` }, timeout());
+    else continue;
+    await outcome(id);
+  }
+}
+
+// ---- specifications ---------------------------------------------------------------------------
+
+describe("a paid order", () => {
+  it("groups items by fulfillment center and sends each center only its items", async () => {
+    const order = fake.seed({
+      name: "grouping",
+      // Lead times point elsewhere: the promised date must come from what the centers answered.
+      centers: CENTERS.map((c) => ({ ...c, leadTimeDays: { "fc-east": 1, "fc-north": 9, "fc-west": 5 }[c.id]! })),
+      arrivals: { "fc-east": "2031-03-09", "fc-north": "2031-03-05", "fc-west": "2031-03-07" },
+    });
+    await submit(order.id);
+    const result = await outcome(order.id);
+
+    expect(result).toMatchObject({ orderId: order.id, status: "completed", estimatedArrival: "2031-03-09" });
+    // One request per center, carrying exactly that center's items; stock taken the same way.
+    const perCenter = { "fc-east": [["sku-mug", "sku-pen"]], "fc-north": [["sku-cap"]], "fc-west": [["sku-tee"]] };
+    expect(fake.requests(order.id, "sendToCenter")).toEqual(perCenter);
+    expect(fake.requests(order.id, "takeStock")).toEqual(perCenter);
+    expect(fake.stockTaken(order.id)).toEqual({ "sku-mug": 2, "sku-pen": 3, "sku-cap": 1, "sku-tee": 1 });
+
+    const emails = fake.emails(order.id);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ kind: "confirmation", to: order.email });
+    expect(`${emails[0]!.subject}\n${emails[0]!.body}`).toContain(order.id);
+    expect(emails[0]!.body).toContain("2031-03-09");
+
+    expect(fake.succeeded(order.id, "recordHistory")).toHaveLength(1);
+    expect(fake.history(order.id)).toMatchObject({ estimatedArrival: "2031-03-09" });
+    expect(fake.history(order.id)!.shipments.map((s) => [s.centerId, s.estimatedArrival]).sort()).toEqual([
+      ["fc-east", "2031-03-09"],
+      ["fc-north", "2031-03-05"],
+      ["fc-west", "2031-03-07"],
+    ]);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    const done = await view(order.id);
+    expect(done).toMatchObject({ status: "completed", estimatedArrival: "2031-03-09" });
+    expect(done?.incident ?? null).toBeNull();
+    expect(fake.row(order.id)?.status).toBe("completed");
+  });
+
+  it("updates inventory and sends to every center concurrently", async () => {
+    const order = fake.seed({ name: "fan-out" });
+    // Six calls (3 centers x stock + send) that only go on once all six have started: steps run
+    // one after another would never get there and escalate when the barrier gives up.
+    const barrier = fake.barrier(order.id, { ports: ["takeStock", "sendToCenter"], parties: 6, timeoutMs: 10_000 });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(barrier.released()).toBe(true);
+    const steps = [...fake.calls(order.id, "takeStock"), ...fake.calls(order.id, "sendToCenter")];
+    expect(steps).toHaveLength(6);
+    // Every step started before any of them finished.
+    const lastStart = Math.max(...steps.map((c) => c.at));
+    expect(steps.every((c) => c.endedAt! >= lastStart)).toBe(true);
+  });
+
+  it("retries a step that fails transiently and completes the order", async () => {
+    const order = fake.seed({ name: "transient" });
+    fake.fail(order.id, "sendToCenter", { target: "fc-west", error: () => new Error("503 center busy"), times: 2 });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-west")).toHaveLength(3);
+    expect(fake.succeeded(order.id, "sendToCenter", "fc-west")).toHaveLength(1);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+  });
+
+  it("escalates a step whose transient failures outlast its retries, and completes after an operator retry", async () => {
+    const order = fake.seed({ name: "outage" });
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new Error("ECONNREFUSED"), times: Infinity });
+    await submit(order.id);
+
+    const incident = await openIncident(order.id);
+    expect(incident.step).toBe("send to fc-north");
+    expect(incident.error).toContain("ECONNREFUSED");
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(STEPS.maxAttempts);
+    expect(fake.emails(order.id)).toHaveLength(0);
+
+    fake.clearFailures(order.id);
+    await decide(order.id, { action: "retry", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.succeeded(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
+  });
+});
+
+describe("a step that fails permanently", () => {
+  it("opens an incident, alerts Slack and shows needs_attention with the incident", async () => {
+    const { order, incident } = await orderStuckAtNorth("escalation");
+
+    expect(incident).toMatchObject({ orderId: order.id, customerId: order.customerId, step: "send to fc-north" });
+    expect(incident.error).toContain("422 address not serviceable");
+    // One attempt only: a rejection is not retried.
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
+    // The other center is not held back by the rejection.
+    expect(fake.succeeded(order.id, "sendToCenter", "fc-east")).toHaveLength(1);
+    await expect
+      .poll(() => fake.slackMessages().some((m) => m.text.includes(order.id) && m.text.includes("send to fc-north")), WAIT)
+      .toBe(true);
+    expect(fake.emails(order.id)).toHaveLength(0);
+    expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
+    expect(fake.row(order.id)?.status).toBe("needs_attention");
+    expect(await wf(order.id).workflowOutput(timeout())).toMatchObject({ ready: false });
+  });
+
+  it("retry runs the failed step again and the order completes", async () => {
+    const { order, incident } = await orderStuckAtNorth("retry");
+
+    expect(await decide(order.id, { action: "retry", note: "address fixed", incidentId: incident.id })).toMatchObject({
+      action: "retry",
+      step: "send to fc-north",
+    });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(2);
+    expect(fake.succeeded(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
+    expect(fake.incidents(order.id)).toEqual([expect.objectContaining({ decision: expect.objectContaining({ action: "retry", note: "address fixed" }) })]);
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+    expect(fake.succeeded(order.id, "recordHistory")).toHaveLength(1);
+    expect((await view(order.id))?.status).toBe("completed");
+    expect(fake.row(order.id)?.status).toBe("completed");
+  });
+
+  it("a retry that fails again opens a second incident; a decision naming the first is refused as stale (409)", async () => {
+    const { order, incident: first } = await orderStuckAtNorth("retry-again", 2);
+
+    await decide(order.id, { action: "retry", incidentId: first.id });
+    const second = await openIncident(order.id, 2);
+    expect(second.id).not.toBe(first.id);
+    expect(second.step).toBe("send to fc-north");
+    await expect
+      .poll(() => fake.slackMessages().filter((m) => m.text.includes(order.id)).length, WAIT)
+      .toBeGreaterThanOrEqual(2);
+
+    // A resent first decision names an incident that is no longer open: refused, nothing happens.
+    expect(await httpStatus(decide(order.id, { action: "abandon", incidentId: first.id }))).toBe(409);
+    expect((await view(order.id))?.status).toBe("needs_attention");
+
+    await decide(order.id, { action: "retry", incidentId: second.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(3);
+    expect(fake.incidents(order.id).map((i) => i.decision?.action)).toEqual(["retry", "retry"]);
+    expect(fake.emails(order.id)).toHaveLength(1);
+  });
+
+  it("skip records the step as fulfilled by hand and the arrival date comes from the center's lead time", async () => {
+    const order = fake.seed({
+      name: "skip",
+      items: [item("sku-mug", "fc-east"), item("sku-cap", "fc-north")],
+      centers: CENTERS.map((c) => (c.id === "fc-north" ? { ...c, leadTimeDays: 30 } : c)),
+      arrivals: { "fc-east": addDays(Date.now(), 1) },
+    });
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable") });
+    const submittedAt = Date.now();
+    await submit(order.id);
+    const incident = await openIncident(order.id);
+
+    await decide(order.id, { action: "skip", note: "shipped from the store", incidentId: incident.id });
+    const result = await outcome(order.id);
+
+    expect(result.status).toBe("completed");
+    // The order began between the submission and the payment check: 30 days from then.
+    const checkedAt = fake.calls(order.id, "checkPayment")[0]!.at;
+    expect([addDays(submittedAt, 30), addDays(checkedAt, 30)]).toContain(result.estimatedArrival);
+    expect(fake.succeeded(order.id, "recordManualFulfillment").map((c) => c.target)).toEqual(["fc-north"]);
+    expect(fake.shipments(order.id)["fc-north"]).toMatchObject({ manual: true });
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
+    const emails = fake.emails(order.id);
+    expect(emails.map((e) => e.kind)).toEqual(["confirmation"]);
+    expect(emails[0]!.body).toContain(result.estimatedArrival!);
+    expect(fake.history(order.id)?.estimatedArrival).toBe(result.estimatedArrival);
+    expect(fake.history(order.id)!.shipments.map((s) => s.centerId).sort()).toEqual(["fc-east", "fc-north"]);
+    expect(fake.incidents(order.id)[0]!.decision).toMatchObject({ action: "skip", note: "shipped from the store" });
+    expect(fake.row(order.id)?.status).toBe("completed");
+  });
+
+  it("abandon ends the order as abandoned: no confirmation, no history, nothing already done is reversed", async () => {
+    const { order, incident } = await orderStuckAtNorth("abandon");
+
+    await decide(order.id, { action: "abandon", note: "customer called", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "abandoned" });
+
+    expect((await view(order.id))?.status).toBe("abandoned");
+    expect(fake.row(order.id)?.status).toBe("abandoned");
+    expect(fake.emails(order.id)).toHaveLength(0);
+    expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
+    expect(fake.calls(order.id, "recordManualFulfillment")).toHaveLength(0);
+    // fc-east shipped and its stock was taken before the decision; both stand.
+    expect(fake.shipments(order.id)).toEqual({ "fc-east": expect.objectContaining({ manual: false }) });
+    expect(fake.stockTaken(order.id)).toEqual({ "sku-mug": 1, "sku-cap": 1 });
+    expect(fake.incidents(order.id)[0]!.decision).toMatchObject({ action: "abandon", note: "customer called" });
+  });
+});
+
+describe("an operator decision", () => {
+  it("is refused with 400 for an unknown action and leaves the incident open", async () => {
+    const { order, incident } = await orderStuckAtNorth("bad-action");
+
+    expect(await httpStatus(decide(order.id, { action: "refund" } as unknown as Decision))).toBe(400);
+    expect((await view(order.id))?.incident).toMatchObject({ id: incident.id });
+    expect(fake.incidents(order.id)[0]!.decision).toBeUndefined();
+
+    await decide(order.id, { action: "skip" });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+  });
+
+  it("is refused with 409 when no incident is open", async () => {
+    const waiting = fake.seed({ name: "no-incident-waiting", payment: "pending" });
+    await submit(waiting.id);
+    await viewWhen(waiting.id, "awaiting_payment");
+    expect(await httpStatus(decide(waiting.id, { action: "skip" }))).toBe(409);
+
+    const done = fake.seed({ name: "no-incident-done" });
+    await submit(done.id);
+    expect(await outcome(done.id)).toMatchObject({ status: "completed" });
+    expect(await httpStatus(decide(done.id, { action: "retry" }))).toBe(409);
+    expect(fake.calls(done.id, "resolveIncident")).toHaveLength(0);
+
+    // The refused skip did not let the unpaid order through.
+    expect(fake.calls(waiting.id, "sendToCenter")).toHaveLength(0);
+    expect((await view(waiting.id))?.status).toBe("awaiting_payment");
+  });
+});
+
+describe("payment", () => {
+  it("a failed payment sends the payment-problem notice and nothing else: no stock, no center, no history", async () => {
+    const order = fake.seed({ name: "payment-failed", payment: { outcome: "failed", reason: "the checkout session expired unpaid" } });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "payment_failed", estimatedArrival: null });
+    const emails = fake.emails(order.id);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ kind: "payment_problem", to: order.email });
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+    expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    expect((await view(order.id))?.status).toBe("payment_failed");
+    expect(fake.row(order.id)?.status).toBe("payment_failed");
+  });
+
+  it("a pending payment waits as awaiting_payment and the order completes once the payment settles", async () => {
+    const order = fake.seed({ name: "async-paid", payment: "pending" });
+    await submit(order.id);
+    await viewWhen(order.id, "awaiting_payment");
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+
+    fake.setPayment(order.id, "paid");
+    await wf(order.id).paymentEvent({ outcome: "succeeded", eventId: `evt_${order.id}` }, timeout());
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "checkPayment").length).toBeGreaterThanOrEqual(2);
+    expect(fake.succeeded(order.id, "sendToCenter")).toHaveLength(3);
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+  });
+
+  it("a failed async payment ends payment_failed with the payment-problem notice", async () => {
+    const order = fake.seed({ name: "async-failed", payment: "pending" });
+    await submit(order.id);
+    await viewWhen(order.id, "awaiting_payment");
+
+    // Stripe's session stays unpaid (not expired) after a declined async payment: the event is the news.
+    await wf(order.id).paymentEvent({ outcome: "failed", eventId: `evt_${order.id}` }, timeout());
+    expect(await outcome(order.id)).toMatchObject({ status: "payment_failed" });
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["payment_problem"]);
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+    expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
+    expect(fake.row(order.id)?.status).toBe("payment_failed");
+  });
+
+  it("the same payment event delivered twice is harmless, also after the order ended", async () => {
+    const order = fake.seed({ name: "async-twice", payment: "pending" });
+    await submit(order.id);
+    await viewWhen(order.id, "awaiting_payment");
+
+    fake.setPayment(order.id, "paid");
+    const event = { outcome: "succeeded" as const, eventId: `evt_${order.id}` };
+    await Promise.all([wf(order.id).paymentEvent(event, timeout()), wf(order.id).paymentEvent(event, timeout())]);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    await wf(order.id).paymentEvent(event, timeout());
+
+    expect((await view(order.id))?.status).toBe("completed");
+    expect(fake.succeeded(order.id, "takeStock")).toHaveLength(3);
+    expect(fake.succeeded(order.id, "sendToCenter")).toHaveLength(3);
+    expect(fake.emails(order.id)).toHaveLength(1);
+    expect(fake.calls(order.id, "recordHistory")).toHaveLength(1);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+  });
+
+  it("a success event that Stripe does not confirm goes to an operator, not to the centers", async () => {
+    const order = fake.seed({ name: "async-unconfirmed", payment: "pending" });
+    await submit(order.id);
+    await viewWhen(order.id, "awaiting_payment");
+
+    await wf(order.id).paymentEvent({ outcome: "succeeded", eventId: `evt_${order.id}` }, timeout());
+    const incident = await openIncident(order.id);
+    expect(incident.step).toBe("verify payment");
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+    expect(fake.emails(order.id)).toHaveLength(0);
+
+    fake.setPayment(order.id, "paid");
+    await decide(order.id, { action: "retry", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+  });
+
+  it("an amount or currency mismatch escalates to an operator, never payment_failed; skip confirms the payment by hand", async () => {
+    const order = fake.seed({ name: "mismatch", payment: { outcome: "mismatch", reason: "Stripe charged 999 eur, the order is 1000 usd" } });
+    await submit(order.id);
+
+    const incident = await openIncident(order.id);
+    expect(incident.step).toBe("verify payment");
+    expect(incident.error).toContain("Stripe charged 999 eur");
+    await expect.poll(() => fake.slackMessages().some((m) => m.text.includes(order.id)), WAIT).toBe(true);
+    // Money first: nothing is stocked, shipped or emailed while the payment is in doubt.
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+    expect(fake.emails(order.id)).toHaveLength(0);
+
+    await decide(order.id, { action: "skip", note: "checked in the Stripe dashboard", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.succeeded(order.id, "sendToCenter")).toHaveLength(3);
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+    expect(fake.calls(order.id, "setStatus").map((c) => c.target)).not.toContain("payment_failed");
+    expect(fake.row(order.id)?.status).toBe("completed");
+  });
+});
+
+describe("stock", () => {
+  it("out of stock after payment escalates as a backorder incident, and a retry after restocking completes the order", async () => {
+    const order = fake.seed({ name: "backorder" });
+    fake.fail(order.id, "takeStock", {
+      target: "fc-west",
+      error: () => new OutOfStockError([{ productId: "sku-tee", requested: 1, available: 0 }]),
+    });
+    await submit(order.id);
+
+    const incident = await openIncident(order.id);
+    expect(incident.step).toContain("fc-west");
+    expect(incident.error).toMatch(/out of stock \(backorder\).*sku-tee/);
+    expect(fake.calls(order.id, "takeStock", "fc-west")).toHaveLength(1); // not retried
+    expect(fake.emails(order.id)).toHaveLength(0);
+    await expect.poll(() => fake.slackMessages().some((m) => m.text.includes(order.id)), WAIT).toBe(true);
+
+    await decide(order.id, { action: "retry", note: "restocked", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.stockTaken(order.id)).toMatchObject({ "sku-tee": 1 });
+    expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+  });
+});
