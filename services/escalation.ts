@@ -21,7 +21,6 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
 
   return async function askOperator(step, error) {
     const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
-    view.show({ status: "needs_attention", incident });
     // The alert is built inside the step: its links come from configuration, which may differ
     // after a redeploy, and a replay must send exactly what the first execution sent.
     const alert = await record("record incident", async (): Promise<Alert> => {
@@ -35,6 +34,8 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
         ...ports.alertLinks(view.orderId, view.invocationId),
       };
     });
+    // Shown only now, so a decision can never arrive for an incident that is not recorded yet.
+    view.show({ status: "needs_attention", incident });
     // One-way: a slow or dead Slack never holds the order.
     ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
 

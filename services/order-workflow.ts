@@ -14,7 +14,7 @@ import { estimatedArrival, groupByCenter, paymentVerdict, type OrderSession, typ
 import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 import { createEscalation } from "./escalation.ts";
-import { createLiveView, type LiveView } from "./live-view.ts";
+import { createLiveView } from "./live-view.ts";
 import { orderHandlers, PAYMENT_EVENT } from "./order-handlers.ts";
 import type { OrderPorts } from "./ports.ts";
 import { ABANDONED, asTerminalError, createStepRunner, step, type StepPolicy } from "./step-runner.ts";
@@ -75,9 +75,19 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
         );
       const first = await steps.run(verify(false));
       if (first === ABANDONED || first.outcome !== "pending") return first;
-      const event = await waitForAsyncPayment(ctx, view);
+      const event = await waitForAsyncPayment(order);
       if (event.outcome === "failed") return { outcome: "failed" as const, reason: "the payment method was declined" };
       return steps.run(verify(true));
+    }
+
+    /** The order waits, durably, for the outcome Stripe reports through the webhook. */
+    async function waitForAsyncPayment(order: OrderSession): Promise<PaymentEvent> {
+      await steps.record("mark awaiting payment", () => ports.setStatus(order.id, "awaiting_payment"));
+      view.show({ status: "awaiting_payment" });
+      const event = await ctx.promise<PaymentEvent>(PAYMENT_EVENT);
+      await steps.record("mark processing", () => ports.setStatus(order.id, "processing"));
+      view.show({ status: "processing" });
+      return event;
     }
   }
 
@@ -98,14 +108,6 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
       journalRetention: { days: 7 },
     },
   });
-}
-
-/** The order waits, durably, for the outcome Stripe reports through the webhook. */
-async function waitForAsyncPayment(ctx: restate.WorkflowContext, view: LiveView): Promise<PaymentEvent> {
-  view.show({ status: "awaiting_payment" });
-  const event = await ctx.promise<PaymentEvent>(PAYMENT_EVENT);
-  view.show({ status: "processing" });
-  return event;
 }
 
 export type OrderWorkflow = ReturnType<typeof createOrderWorkflow>;

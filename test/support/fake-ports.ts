@@ -5,7 +5,8 @@
 // Everything that knows the shape of OrderPorts lives in the "ports" section of FakePorts, so a
 // change of that interface is an edit there. The effects mirror what the real adapters persist
 // (db/orders.ts, db/incidents.ts), keyed the same way, so `row(id)` reads like the orders table.
-import type { AlertPorts, Decision, OrderPorts } from "../../services/ports.ts";
+import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
+import type { Decision } from "../../src/domain/decision.ts";
 import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
@@ -88,6 +89,7 @@ type OrderState = {
   barrier?: Barrier;
   /** What the real adapters would have persisted. */
   row?: { status: OrderStatus };
+  openedAt?: number;
   stock: Map<string, number>;
   shipments: Map<string, ShipmentRecord & { manual: boolean }>;
   history?: { shipments: ShipmentRecord[]; estimatedArrival: string };
@@ -117,6 +119,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       amountTotal: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
       currency: "usd",
       stripeCheckoutSessionId: `cs_${id}`,
+      orderedAt: 0, // set when beginOrder opens the order
       centers: (options.centers ?? CENTERS).filter((c) => used.has(c.id)),
     };
     this.orders.set(id, {
@@ -230,14 +233,15 @@ export class FakePorts implements OrderPorts, AlertPorts {
 
   // ---- ports -----------------------------------------------------------------------------------
 
-  // Opens the order row once, like db/orders.ts beginOrder. If the port also returns when the
-  // order began, the first call's time is the one to give.
+  // Opens the order row once, like db/orders.ts beginOrder: the first call's time is when the
+  // order began.
   beginOrder(orderId: string): Promise<OrderSession | undefined> {
     return this.call("beginOrder", orderId, undefined, [orderId], () => {
       const state = this.orders.get(orderId);
       if (!state) return undefined;
       state.row ??= { status: "processing" };
-      return structuredClone(state.session);
+      state.openedAt ??= Date.now();
+      return { ...structuredClone(state.session), orderedAt: state.openedAt };
     });
   }
 
@@ -280,8 +284,6 @@ export class FakePorts implements OrderPorts, AlertPorts {
     return this.call("recordHistory", order.id, undefined, [order, shipments, estimatedArrival], () => {
       const state = this.state(order.id);
       state.history ??= { shipments, estimatedArrival };
-      // db/orders.ts recordOrderHistory also completes the order row.
-      state.row = { status: "completed" };
     });
   }
 

@@ -10,7 +10,7 @@ import * as clients from "@restatedev/restate-sdk-clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices } from "../../services/index.ts";
 import type { OrderWorkflow } from "../../services/order-workflow.ts";
-import type { Decision } from "../../services/ports.ts";
+import type { Decision } from "../../src/domain/decision.ts";
 import { OutOfStockError, PermanentError } from "../../src/domain/errors.ts";
 import { addDays } from "../../src/domain/order.ts";
 import { createLogger } from "../../src/log.ts";
@@ -36,7 +36,7 @@ beforeAll(async () => {
     env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
   });
   const services = createServices(fake, { steps: STEPS, alerts: { minIntervalMs: 50, maxBackoffMs: 500 } });
-  endpoint = await startServiceEndpoint(services, { log: createLogger({ test: "workflow" }) });
+  endpoint = await startServiceEndpoint(services, { log: createLogger({ level: "error", bindings: { test: "workflow" } }) });
   await registerDeployment(server.adminUrl, endpoint.url);
   ingress = clients.connect({ url: server.ingressUrl });
 });
@@ -217,6 +217,14 @@ describe("a paid order", () => {
 });
 
 describe("a step that fails permanently", () => {
+  it("shows an incident only once it is recorded, so a decision can never outrun it", async () => {
+    const order = fake.seed({ name: "recorded-first", items: [item("sku-cap", "fc-north")] });
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable") });
+    await submit(order.id);
+    const waiting = await viewWhen(order.id, "needs_attention");
+    expect(fake.incidents(order.id).map((i) => i.id)).toEqual([waiting.incident!.id]);
+  });
+
   it("opens an incident, alerts Slack and shows needs_attention with the incident", async () => {
     const { order, incident } = await orderStuckAtNorth("escalation");
 
@@ -374,12 +382,14 @@ describe("payment", () => {
     const order = fake.seed({ name: "async-paid", payment: "pending" });
     await submit(order.id);
     await viewWhen(order.id, "awaiting_payment");
+    expect(fake.row(order.id)?.status).toBe("awaiting_payment"); // the orders table says so too
     expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
     expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
 
     fake.setPayment(order.id, "paid");
     await wf(order.id).paymentEvent({ outcome: "succeeded", eventId: `evt_${order.id}` }, timeout());
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.row(order.id)?.status).toBe("completed");
     expect(fake.calls(order.id, "checkPayment").length).toBeGreaterThanOrEqual(2);
     expect(fake.succeeded(order.id, "sendToCenter")).toHaveLength(3);
     expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
