@@ -1,4 +1,6 @@
-// What an operator reads in Slack when an order needs attention. Pure formatting.
+// What an operator reads in Slack when an order needs attention. Pure formatting; every string
+// that a customer, a center or an upstream error could have shaped is escaped for mrkdwn.
+import { escapeCodeBlock, escapeInlineCode, escapeMrkdwn as esc } from "./mrkdwn.ts";
 export type Alert = {
   incidentId: string;
   orderId: string;
@@ -22,18 +24,18 @@ function alertBlocks(a: Alert): Block[] {
   return [
     {
       type: "section",
-      text: { type: "mrkdwn", text: `*Order \`${a.orderId}\` needs attention*: step *${a.step}* failed` },
+      text: { type: "mrkdwn", text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed` },
       fields: [
-        { type: "mrkdwn", text: `*Customer*\n${a.customerId}` },
-        { type: "mrkdwn", text: `*Incident*\n${a.incidentId}` },
+        { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
+        { type: "mrkdwn", text: `*Incident*\n${esc(a.incidentId)}` },
       ],
     },
-    { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${clip(a.error, 2500)}\`\`\`` } },
+    { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${escapeCodeBlock(clip(a.error, 2500))}\`\`\`` } },
     {
       type: "context",
       elements: [
         { type: "mrkdwn", text: `<${a.orderUrl}|Open the order>` },
-        { type: "mrkdwn", text: `Journal: \`${a.journalCommand}\`` },
+        { type: "mrkdwn", text: `Journal: \`${escapeInlineCode(a.journalCommand)}\`` },
       ],
     },
   ];
@@ -47,13 +49,13 @@ export function slackMessage(alerts: Alert[]): SlackMessage {
   if (alerts.length === 1) {
     const a = alerts[0]!;
     return {
-      text: `:rotating_light: Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId}) ${a.orderUrl} | journal: ${a.journalCommand}`,
+      text: esc(`:rotating_light: Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId}) ${a.orderUrl} | journal: ${a.journalCommand}`),
       blocks: alertBlocks(a),
     };
   }
   const detailed = alerts.slice(0, MAX_DETAILED);
   const rest = alerts.length - detailed.length;
-  const named = alerts.slice(0, MAX_NAMED).map((a) => `${a.orderId} (${a.step})`).join(", ");
+  const named = alerts.slice(0, MAX_NAMED).map((a) => `${a.orderId} (${esc(a.step)})`).join(", ");
   const unnamed = alerts.length - Math.min(alerts.length, MAX_NAMED);
   return {
     text: `:rotating_light: ${alerts.length} orders need attention: ${named}${unnamed ? `, and ${unnamed} more under /admin/incidents` : ""}`,

@@ -37,3 +37,34 @@ describe("the Slack alert", () => {
     expect(text).toContain("and 30 more under /admin/incidents");
   });
 });
+
+describe("customer- and center-controlled text in an alert", () => {
+  const hostile = (overrides: Partial<Alert>) => slackMessage([{ ...alert(1), ...overrides }]);
+  const everything = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
+
+  it("cannot ping the channel, whether as <!channel>, <!here> or a bare @here", () => {
+    const m = everything(hostile({ customerId: "<!channel> <!here|here> @here @everyone", error: "<!subteam^S123> @channel" }));
+    expect(m).not.toMatch(/<!(channel|here|subteam)/);
+    expect(m).not.toMatch(/@(here|everyone|channel)\b/);
+    expect(m).toContain("&lt;!channel&gt;");
+  });
+
+  it("cannot add a link of its own", () => {
+    const m = everything(hostile({ error: "center answered 422: <https://evil.example/login|Click to fix>", customerId: "<https://evil.example>" }));
+    expect(m).not.toContain("<https://evil.example");
+    expect(m).toContain("&lt;https://evil.example/login|Click to fix&gt;");
+  });
+
+  it("cannot break out of the error's code block or the journal's inline code", () => {
+    const { blocks } = hostile({ error: "boom ``` *bold* <!channel> ```", journalCommand: "npx restate `rm -rf`" });
+    const errorBlock = JSON.stringify(blocks[1]);
+    const inner = /```(.*)```/.exec(JSON.parse(errorBlock).text.text)![1]!;
+    expect(inner).not.toContain("```");
+    expect(JSON.stringify(blocks[2])).not.toMatch(/`rm/);
+  });
+
+  it("keeps & < > readable (Slack shows the escapes as the characters)", () => {
+    const m = hostile({ customerId: "Tom & Jerry <tj>" });
+    expect(m.text).toContain("Tom &amp; Jerry &lt;tj&gt;");
+  });
+});
