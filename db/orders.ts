@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import type { Center, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { rowsOf, type Db } from "./client.ts";
@@ -70,21 +70,43 @@ export async function recordOrderHistory(db: Db, record: HistoryRecord): Promise
 export const findOrderHistory = async (db: Db, orderId: string) =>
   (await db.select().from(orderHistory).where(eq(orderHistory.orderId, orderId)))[0];
 
-export const listCustomerHistory = (db: Db, customerId: string) =>
-  db
+/** Where the next page of a customer's history starts: after this record (newest first). */
+export type HistoryCursor = { recordedAt: string; orderId: string };
+
+/** One page of a customer's history, newest first (keyset pagination: stable while orders arrive). */
+export async function listCustomerHistory(db: Db, customerId: string, page: { limit: number; after?: HistoryCursor }) {
+  const after = page.after;
+  const rows = await db
     .select()
     .from(orderHistory)
-    .where(eq(orderHistory.customerId, customerId))
-    .orderBy(desc(orderHistory.recordedAt));
+    .where(
+      and(
+        eq(orderHistory.customerId, customerId),
+        after
+          ? or(
+              lt(orderHistory.recordedAt, new Date(after.recordedAt)),
+              and(eq(orderHistory.recordedAt, new Date(after.recordedAt)), lt(orderHistory.orderId, after.orderId)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(orderHistory.recordedAt), desc(orderHistory.orderId))
+    .limit(page.limit + 1);
+  const orders = rows.slice(0, page.limit);
+  const last = orders.at(-1);
+  const next: HistoryCursor | null = rows.length > page.limit && last ? { recordedAt: last.recordedAt.toISOString(), orderId: last.orderId } : null;
+  return { orders, next };
+}
 
 /**
  * The order as the database records it, for when its workflow is not (or no longer) there: not
  * started yet (awaiting payment) or past Restate's retention. Steps live only in the journal.
  */
-export async function findStoredOrderView(db: Db, id: string): Promise<OrderView | undefined> {
+export async function findStoredOrder(db: Db, id: string): Promise<{ view: OrderView; email: string } | undefined> {
   const [row] = await db
     .select({
       customerId: paymentSessions.customerId,
+      email: paymentSessions.email,
       status: orders.status,
       shipments: orderHistory.shipments,
       estimatedArrival: orderHistory.estimatedArrival,
@@ -94,7 +116,7 @@ export async function findStoredOrderView(db: Db, id: string): Promise<OrderView
     .leftJoin(orderHistory, eq(orderHistory.orderId, paymentSessions.id))
     .where(eq(paymentSessions.id, id));
   if (!row) return undefined;
-  return {
+  const view: OrderView = {
     orderId: id,
     customerId: row.customerId,
     status: row.status ?? "awaiting_payment",
@@ -104,4 +126,5 @@ export async function findStoredOrderView(db: Db, id: string): Promise<OrderView
     incident: null,
     invocationId: null,
   };
+  return { view, email: row.email };
 }

@@ -13,13 +13,15 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
-import { DECISION_ACTIONS } from "../src/domain/decision.ts";
+import { DECISION_ACTIONS, DECISION_CHANNELS } from "../src/domain/decision.ts";
 import { ORDER_STATUSES, type LineItemSnapshot, type ShipmentRecord } from "../src/domain/order.ts";
 
 export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
 export const incidentStatus = pgEnum("incident_status", ["open", "resolved"]);
 export const decisionAction = pgEnum("decision_action", DECISION_ACTIONS);
 export const fulfillmentOutcome = pgEnum("fulfillment_outcome", ["accepted", "manual"]);
+export const decisionChannel = pgEnum("decision_channel", DECISION_CHANNELS);
+export const paymentOutcome = pgEnum("payment_outcome", ["succeeded", "failed"]);
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -143,15 +145,32 @@ export const incidents = pgTable(
     step: text("step").notNull(),
     error: text("error").notNull(),
     status: incidentStatus("status").notNull(),
+    /** The decision, written by the HTTP app for the operator it authenticated; the workflow acts on it. */
     resolution: decisionAction("resolution"),
     note: text("note"),
+    decidedBy: text("decided_by"),
+    decidedVia: decisionChannel("decided_via"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
     createdAt: createdAt(),
+    /** When the workflow took the decision up. */
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
   (t) => [index("incidents_open_idx").on(t.status, t.createdAt), index("incidents_order_idx").on(t.orderId)],
 );
 
+/**
+ * Async payment outcomes from Stripe events whose signature the HTTP app verified. The workflow
+ * acts only on outcomes recorded here, so a forged event sent straight to Restate changes nothing.
+ */
+export const paymentEvents = pgTable("payment_events", {
+  eventId: text("event_id").primaryKey(),
+  orderId: text("order_id").notNull(),
+  outcome: paymentOutcome("outcome").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const schema = {
+  paymentEvents,
   centers,
   products,
   paymentSessions,

@@ -3,14 +3,14 @@
 // decision: retry, skip (done by hand) or abandon. Nothing is ever reversed here.
 import type * as restate from "@restatedev/restate-sdk";
 import type { Alert } from "../src/domain/alerts.ts";
-import type { Decision } from "../src/domain/decision.ts";
+import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { OpenIncident } from "../src/domain/order-view.ts";
 import type { LiveView } from "./live-view.ts";
 import type { OrderPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
 import { recordStep } from "./step-runner.ts";
 
-export type AskOperator = (step: string, error: string) => Promise<Decision>;
+export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
 
 /** The durable promise an incident's decision arrives on (see the `resolve` handler). */
 export const decisionPromise = (incident: Pick<OpenIncident, "id">) => `decision:${incident.id}`;
@@ -39,7 +39,7 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     // One-way: a slow or dead Slack never holds the order.
     ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
 
-    const decision = await ctx.promise<Decision>(decisionPromise(incident));
+    const decision = await ctx.promise<RecordedDecision>(decisionPromise(incident));
     await record("record decision", () => ports.resolveIncident(incident.id, decision));
     view.show({ status: decision.action === "abandon" ? "abandoned" : "processing", incident: null });
     return decision;

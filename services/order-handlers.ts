@@ -1,53 +1,70 @@
 // The order workflow's shared handlers: they run beside `run`, read its live view and complete
-// the durable promises it waits on. Each promise completes once, so a repeated event or
-// decision changes nothing.
+// the durable promises it waits on. Each promise completes once, so a repeated event or decision
+// changes nothing.
+//
+// Reaching Restate's ingress grants nothing: a payment outcome or a decision counts only once the
+// HTTP app has recorded it in the database for a caller it authenticated (Stripe's signature, an
+// operator's token, session or Slack signature). These handlers check that record; a call with no
+// record behind it is refused (403) and the order does not move.
 import * as restate from "@restatedev/restate-sdk";
-import { DecisionSchema, type Decision } from "../src/domain/decision.ts";
+import { DecisionSchema, type Decision, type RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { PaymentEventSchema, type PaymentEvent } from "../src/domain/stripe-events.ts";
 import { decisionPromise } from "./escalation.ts";
 import { readView } from "./live-view.ts";
+import type { OrderPorts } from "./ports.ts";
 
 export const PAYMENT_EVENT = "async-payment";
 
 export type Resolution = { incidentId: string; step: string; action: Decision["action"] };
 
-export const orderHandlers = {
-  /** The live view: status, steps with times, shipments, arrival date, open incident. */
-  status: restate.handlers.workflow.shared(
-    // A read, polled often: nothing about one call is worth keeping once it has answered.
-    { idempotencyRetention: 0, journalRetention: 0 },
-    async (ctx: restate.WorkflowSharedContext): Promise<OrderView | null> => readView(ctx),
-  ),
+const refuse = (message: string, errorCode: number) => new restate.TerminalError(message, { errorCode });
 
-  /** Tells a waiting order the outcome of its async payment (from a verified Stripe event). */
-  paymentEvent: restate.handlers.workflow.shared(
-    { input: restate.serde.schema(PaymentEventSchema) },
-    async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {
-      await completeOnce(ctx, PAYMENT_EVENT, event);
-      return { accepted: true };
-    },
-  ),
+export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "findPaymentEvent">) {
+  return {
+    /** The live view: status, steps with times, shipments, arrival date, open incident. */
+    status: restate.handlers.workflow.shared(
+      // A read, polled often: nothing about one call is worth keeping once it has answered.
+      { idempotencyRetention: 0, journalRetention: 0 },
+      async (ctx: restate.WorkflowSharedContext): Promise<OrderView | null> => readView(ctx),
+    ),
 
-  /** An operator's decision on the open incident: retry, skip (done by hand) or abandon. */
-  resolve: restate.handlers.workflow.shared(
-    { input: restate.serde.schema(DecisionSchema) },
-    async (ctx: restate.WorkflowSharedContext, decision: Decision): Promise<Resolution> => {
-      const view = await readView(ctx);
-      if (!view) throw new restate.TerminalError(`order ${ctx.key} has not started`, { errorCode: 404 });
-      const incident = view.incident;
-      if (!incident) {
-        throw new restate.TerminalError(`order ${ctx.key} has no open incident (status ${view.status})`, { errorCode: 409 });
-      }
-      if (decision.incidentId && decision.incidentId !== incident.id) {
-        throw new restate.TerminalError(`incident ${decision.incidentId} is not the open one (${incident.id})`, { errorCode: 409 });
-      }
-      const first = await completeOnce(ctx, decisionPromise(incident), { action: decision.action, note: decision.note ?? null });
-      if (!first) throw new restate.TerminalError(`incident ${incident.id} was already decided`, { errorCode: 409 });
-      return { incidentId: incident.id, step: incident.step, action: decision.action };
-    },
-  ),
-};
+    /** Tells a waiting order the outcome of its async payment, as recorded from a verified Stripe event. */
+    paymentEvent: restate.handlers.workflow.shared(
+      { input: restate.serde.schema(PaymentEventSchema) },
+      async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {
+        const recorded = await ctx.run("find payment event", async () => (await ports.findPaymentEvent(event.eventId)) ?? null);
+        if (!recorded || recorded.orderId !== ctx.key || recorded.outcome !== event.outcome) {
+          throw refuse(`no verified Stripe event ${event.eventId} with that outcome for order ${ctx.key}`, 403);
+        }
+        await completeOnce(ctx, PAYMENT_EVENT, event);
+        return { accepted: true };
+      },
+    ),
+
+    /** Passes the operator's recorded decision on the open incident to the waiting order. */
+    resolve: restate.handlers.workflow.shared(
+      { input: restate.serde.schema(DecisionSchema) },
+      async (ctx: restate.WorkflowSharedContext, decision: Decision): Promise<Resolution> => {
+        const view = await readView(ctx);
+        if (!view) throw refuse(`order ${ctx.key} has not started`, 404);
+        const incident = view.incident;
+        if (!incident) throw refuse(`order ${ctx.key} has no open incident (status ${view.status})`, 409);
+        if (decision.incidentId && decision.incidentId !== incident.id) {
+          throw refuse(`incident ${decision.incidentId} is not the open one (${incident.id})`, 409);
+        }
+        const recorded = await ctx.run("find decision", async (): Promise<RecordedDecision | null> => (await ports.findDecision(incident.id)) ?? null);
+        if (!recorded) throw refuse(`incident ${incident.id} has no recorded decision; decide through postpay's HTTP app`, 403);
+        if (recorded.action !== decision.action) {
+          throw refuse(`incident ${incident.id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
+        }
+        const first = await completeOnce(ctx, decisionPromise(incident), recorded);
+        if (!first) throw refuse(`incident ${incident.id} was already decided`, 409);
+        return { incidentId: incident.id, step: incident.step, action: recorded.action };
+      },
+    ),
+  };
+}
 
 /** Completes a durable promise; false when it had already been completed. */
 async function completeOnce<T>(ctx: restate.WorkflowSharedContext, name: string, value: T): Promise<boolean> {

@@ -15,7 +15,7 @@ import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 import { createEscalation } from "./escalation.ts";
 import { createLiveView } from "./live-view.ts";
-import { orderHandlers, PAYMENT_EVENT } from "./order-handlers.ts";
+import { createOrderHandlers, PAYMENT_EVENT } from "./order-handlers.ts";
 import type { OrderPorts } from "./ports.ts";
 import { ABANDONED, asTerminalError, createStepRunner, step, type StepPolicy } from "./step-runner.ts";
 
@@ -99,7 +99,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
         { description: "Processes the order; the workflow key is the payment session id." },
         async (ctx: restate.WorkflowContext) => run(ctx),
       ),
-      ...orderHandlers,
+      ...createOrderHandlers(ports),
     },
     options: {
       asTerminalError,

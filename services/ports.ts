@@ -3,7 +3,7 @@
 // Errors: PermanentError (src/domain/errors.ts) for rejections and bad data, anything else is
 // transient and retried by the step.
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
-import type { Decision } from "../src/domain/decision.ts";
+import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
 import type {
   CenterGroup,
@@ -30,7 +30,11 @@ export type OrderPorts = {
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
   openIncident(incident: { id: string; orderId: string; customerId: string; step: string; error: string }): Promise<void>;
-  resolveIncident(incidentId: string, decision: Decision): Promise<void>;
+  resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void>;
+  /** The decision the HTTP app recorded on an incident for an operator it authenticated. */
+  findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
+  /** A Stripe event's outcome as the HTTP app recorded it after verifying the signature. */
+  findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: "succeeded" | "failed" } | undefined>;
   /** Builds the operator-facing links for an alert. */
   alertLinks(orderId: string, invocationId: string): Pick<Alert, "orderUrl" | "journalCommand">;
 };

@@ -80,7 +80,8 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
         return { posted: pending.length };
       },
     },
-    options: { asTerminalError },
+    // Only the order workflow posts alerts: nobody reaching the ingress can make Slack say things.
+    options: { asTerminalError, ingressPrivate: true },
   });
 }
 

@@ -6,9 +6,15 @@ import { findProducts } from "../db/catalog.ts";
 import { insertPaymentSession } from "../db/sessions.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { priceCheckout, type CheckoutRequest } from "./domain/checkout.ts";
+import { PermanentError } from "./domain/errors.ts";
 
 export class StripeUnavailableError extends Error {
   override name = "StripeUnavailableError";
+}
+
+/** Stripe refused the Checkout Session (a bad email, an amount below its minimum, …). */
+export class PaymentRejectedError extends Error {
+  override name = "PaymentRejectedError";
 }
 
 export type PlacedCheckout = { paymentSessionId: string; stripeCheckoutSessionId: string; url: string | null; amountTotal: number };
@@ -33,7 +39,9 @@ export async function placeCheckout(
       cancelUrl: `${deps.publicUrl}/orders/${id}?checkout=cancelled`,
     })
     .catch((err: Error) => {
-      throw new StripeUnavailableError(`Stripe could not create the checkout session: ${err.message}`);
+      // The upstream's words stay in `cause` (logged), never in what the client reads.
+      if (err instanceof PermanentError) throw new PaymentRejectedError("the payment provider did not accept this checkout", { cause: err });
+      throw new StripeUnavailableError("the payment provider is not answering; try again shortly", { cause: err });
     });
   await insertPaymentSession(deps.db, {
     id,

@@ -29,9 +29,22 @@ const EnvSchema = z.object({
   // Interfaces to listen on: loopback by default; containers set 0.0.0.0.
   HTTP_HOST: z.string().default("127.0.0.1"),
   SERVICE_HOST: z.string().default("127.0.0.1"),
+  // Request identity: the publickeyv1_… keys whose restate-server may call the service endpoint.
+  RESTATE_IDENTITY_KEYS: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>"))),
+  ),
   // The service endpoint's URL as restate-server reaches it (`npm run register`).
   SERVICE_URL: optionalUrl,
-  ADMIN_TOKEN: optionalString,
+  // Bearer secrets: long enough that guessing is pointless.
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
+  SHOP_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
+  // Requests per minute per client on anonymous routes (the order page; refused webhooks).
+  PUBLIC_RATE_LIMIT: positiveInt(300),
   PUBLIC_URL: optionalUrl,
   // Step retries: attempts per step (first try included) before it escalates to an operator,
   // with exponential backoff between them.
@@ -73,6 +86,8 @@ export type StripeConfig = { secretKey: string; apiBase?: string };
 
 /** What the Restate service endpoint needs. */
 export type ServicesConfig = {
+  /** Only restate-servers signing with these keys may call the endpoint; empty: anyone may. */
+  identityKeys: string[];
   stripe: StripeConfig;
   slackWebhookUrl?: string;
   smtpUrl?: string;
@@ -91,6 +106,8 @@ export type HttpConfig = {
   stripe: StripeConfig;
   stripeWebhookSecret: string;
   adminToken: string;
+  shopApiKey: string;
+  rateLimit: { limit: number; windowMs: number };
   restateIngressUrl: string;
   publicUrl: string;
   httpTimeoutMs: number;
@@ -107,6 +124,7 @@ export const SLACK_ALERT_PACE = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 
 
 export function servicesConfig(env: Env): ServicesConfig {
   return {
+    identityKeys: env.RESTATE_IDENTITY_KEYS,
     stripe: stripeOf(env, "the workflow verifies every payment with Stripe"),
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     smtpUrl: env.SMTP_URL,
@@ -124,6 +142,8 @@ export function httpConfig(env: Env): HttpConfig {
     stripe: stripeOf(env, "checkout creates Stripe Checkout Sessions"),
     stripeWebhookSecret: required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "it verifies Stripe's webhooks"),
     adminToken: required(env.ADMIN_TOKEN, "ADMIN_TOKEN", "it protects /admin/*"),
+    shopApiKey: required(env.SHOP_API_KEY, "SHOP_API_KEY", "it protects /checkout and customer histories"),
+    rateLimit: { limit: env.PUBLIC_RATE_LIMIT, windowMs: 60_000 },
     restateIngressUrl: env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL,
     publicUrl: publicUrlOf(env),
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,

@@ -2,8 +2,9 @@
 // baseline all build their ports here, so every one of them runs the production code paths.
 import type { Db } from "../db/client.ts";
 import { recordFulfillment } from "../db/fulfillment.ts";
-import { openIncident, resolveIncident } from "../db/incidents.ts";
+import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts";
 import { takeStock } from "../db/inventory.ts";
+import { findPaymentEvent } from "../db/payment-events.ts";
 import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
 import type { AlertPorts, OrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
@@ -55,6 +56,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
     setStatus: (orderId, status) => setOrderStatus(db, orderId, status),
     openIncident: (incident) => openIncident(db, incident),
     resolveIncident: (id, decision) => resolveIncident(db, id, decision),
+    findDecision: (incidentId) => findDecision(db, incidentId),
+    findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,

@@ -39,27 +39,29 @@ export type StripeGateway = {
 export function createStripeGateway(stripe: Stripe): StripeGateway {
   return {
     async createCheckoutSession(input) {
-      const session = await stripe.checkout.sessions.create(
-        {
-          mode: "payment",
-          client_reference_id: input.paymentSessionId,
-          customer_email: input.email,
-          metadata: { paymentSessionId: input.paymentSessionId, customerId: input.customerId },
-          line_items: input.items.map((item) => ({
-            quantity: item.quantity,
-            price_data: {
-              currency: input.currency,
-              unit_amount: item.unitPriceCents,
-              product_data: { name: item.name, metadata: { productId: item.productId } },
-            },
-          })),
-          success_url: input.successUrl,
-          cancel_url: input.cancelUrl,
-        },
+      const params: Stripe.Checkout.SessionCreateParams = {
+        mode: "payment",
+        client_reference_id: input.paymentSessionId,
+        customer_email: input.email,
+        metadata: { paymentSessionId: input.paymentSessionId, customerId: input.customerId },
+        line_items: input.items.map((item) => ({
+          quantity: item.quantity,
+          price_data: {
+            currency: input.currency,
+            unit_amount: item.unitPriceCents,
+            product_data: { name: item.name, metadata: { productId: item.productId } },
+          },
+        })),
+        success_url: input.successUrl,
+        cancel_url: input.cancelUrl,
+      };
+      try {
         // Our key, derived from the payment session, so a retried checkout never creates two.
-        { idempotencyKey: `checkout:${input.paymentSessionId}` },
-      );
-      return { id: session.id, url: session.url };
+        const session = await stripe.checkout.sessions.create(params, { idempotencyKey: `checkout:${input.paymentSessionId}` });
+        return { id: session.id, url: session.url };
+      } catch (err) {
+        throw classifyStripeError(err);
+      }
     },
 
     async retrieveCheckoutSession(id) {

@@ -4,11 +4,16 @@ import type { CatalogProduct } from "./catalog.ts";
 import type { LineItemSnapshot } from "./order.ts";
 import { orderTotal } from "./order.ts";
 
+/** Most of one product per order (also after merging repeated lines). */
+export const MAX_QUANTITY = 10_000;
+/** Stripe's largest amount for a Checkout Session (in the smallest currency unit), and ours. */
+export const MAX_TOTAL_CENTS = 99_999_999;
+
 export const CheckoutRequestSchema = z.object({
   customerId: z.string().trim().min(1).max(200),
-  email: z.email(),
+  email: z.email().max(254), // RFC 5321's limit for a whole address
   items: z
-    .array(z.object({ productId: z.string().min(1), quantity: z.number().int().positive().max(10_000) }))
+    .array(z.object({ productId: z.string().min(1).max(100), quantity: z.number().int().positive().max(MAX_QUANTITY) }))
     .min(1)
     .max(100),
 });
@@ -18,7 +23,7 @@ export type { CatalogProduct };
 
 export class CheckoutError extends Error {
   constructor(
-    readonly code: "unknown_product" | "mixed_currency" | "out_of_stock",
+    readonly code: "unknown_product" | "mixed_currency" | "out_of_stock" | "quantity_too_large" | "total_too_large",
     message: string,
   ) {
     super(message);
@@ -37,9 +42,9 @@ export function priceCheckout(request: CheckoutRequest, catalog: CatalogProduct[
   for (const [productId, quantity] of quantities) {
     const product = catalog.find((p) => p.id === productId);
     if (!product) throw new CheckoutError("unknown_product", `unknown product ${productId}`);
-    if (product.stock < quantity) {
-      throw new CheckoutError("out_of_stock", `${productId}: ${quantity} wanted, ${product.stock} in stock`);
-    }
+    if (quantity > MAX_QUANTITY) throw new CheckoutError("quantity_too_large", `${productId}: at most ${MAX_QUANTITY} per order`);
+    // Which product is short, never how many are left: stock levels are the shop's business.
+    if (product.stock < quantity) throw new CheckoutError("out_of_stock", `${productId} is not available in that quantity`);
     items.push({
       productId,
       name: product.name,
@@ -50,5 +55,7 @@ export function priceCheckout(request: CheckoutRequest, catalog: CatalogProduct[
   }
   const currencies = new Set(items.map((i) => catalog.find((p) => p.id === i.productId)!.currency));
   if (currencies.size > 1) throw new CheckoutError("mixed_currency", `one checkout, one currency: got ${[...currencies].join(", ")}`);
-  return { items, amountTotal: orderTotal(items), currency: [...currencies][0]! };
+  const amountTotal = orderTotal(items);
+  if (amountTotal > MAX_TOTAL_CENTS) throw new CheckoutError("total_too_large", `the order total is over what one payment can take`);
+  return { items, amountTotal, currency: [...currencies][0]! };
 }

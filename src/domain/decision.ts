@@ -3,6 +3,9 @@
 import { z } from "zod";
 
 export const DECISION_ACTIONS = ["retry", "skip", "abandon"] as const;
+/** Where a decision was made. */
+export const DECISION_CHANNELS = ["admin-api", "console", "slack"] as const;
+export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
 
 export const DecisionSchema = z.object({
   /** retry: run the failed step again; skip: it was done by hand; abandon: end the order. */
@@ -13,3 +16,9 @@ export const DecisionSchema = z.object({
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 export type DecisionAction = Decision["action"];
+
+/** Who decided, through which door, as recorded on the incident. */
+export type DecisionAuthor = { decidedBy: string; via: DecisionChannel };
+
+/** A decision as the database records it and the workflow acts on it. */
+export type RecordedDecision = Pick<Decision, "action"> & { note: string | null } & DecisionAuthor & { decidedAt: string };

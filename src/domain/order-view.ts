@@ -1,5 +1,6 @@
 // The order as its workflow shows it while it runs: what GET /orders/:id answers, what the
 // console renders and what tests read. One type for all of them.
+import type { RecordedDecision } from "./decision.ts";
 import type { OrderStatus, ShipmentRecord } from "./order.ts";
 
 export type StepView = { name: string; status: "done" | "failed" | "skipped"; at: string; error?: string };
@@ -20,3 +21,32 @@ export type OrderView = {
 };
 
 export type OrderResult = Pick<OrderView, "orderId" | "status" | "estimatedArrival">;
+
+/**
+ * What a customer's order page needs, and no more: GET /orders/:id is open to anyone who holds the
+ * unguessable id, so it carries no customer id, no internal error text and no invocation id.
+ */
+export type PublicOrderView = Pick<OrderView, "orderId" | "status" | "shipments" | "estimatedArrival"> & {
+  steps: Pick<StepView, "name" | "status" | "at">[];
+};
+
+export const publicView = (view: OrderView): PublicOrderView => ({
+  orderId: view.orderId,
+  status: view.status,
+  steps: view.steps.map(({ name, status, at }) => ({ name, status, at })),
+  shipments: view.shipments,
+  estimatedArrival: view.estimatedArrival,
+});
+
+/** An incident as operators see it: what failed, and who decided what, through which door. */
+export type IncidentView = {
+  id: string;
+  step: string;
+  error: string;
+  status: "open" | "resolved";
+  openedAt: string;
+  decision: RecordedDecision | null;
+};
+
+/** The whole story of an order, for operators (GET /admin/orders/:id and the console). */
+export type AdminOrderView = OrderView & { customer: { id: string; email: string }; incidents: IncidentView[] };

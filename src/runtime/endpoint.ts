@@ -10,11 +10,23 @@ export type ServiceEndpoint = { url: string; port: number; close(): Promise<void
 
 export async function startServiceEndpoint(
   services: Services,
-  { port = 0, host = "127.0.0.1", log }: { port?: number; host?: string; log: Logger },
+  {
+    port = 0,
+    host = "127.0.0.1",
+    log,
+    identityKeys = [],
+  }: {
+    port?: number;
+    host?: string;
+    log: Logger;
+    /** `publickeyv1_…` keys of the restate-servers allowed to call; none: anyone may (the SDK warns). */
+    identityKeys?: string[];
+  },
 ): Promise<ServiceEndpoint> {
   const sdkLog = log.child({ component: "restate-sdk" });
   const handler = restate.createEndpointHandler({
     services,
+    ...(identityKeys.length > 0 && { identityKeys }),
     logger: (meta, message, ...rest) => {
       if (meta.replaying) return;
       // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.

@@ -35,7 +35,7 @@ export function createSystemPorts(config: ServicesConfig, db: Db, log: Logger) {
 /** The Restate service endpoint (HTTP/2). */
 export function serveServices(config: ServicesConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
   const services = createServices(createSystemPorts(config, db, log), config);
-  return startServiceEndpoint(services, { ...listen, log });
+  return startServiceEndpoint(services, { ...listen, log, identityKeys: config.identityKeys });
 }
 
 /** The Hono HTTP app, served on node:http. */
@@ -46,6 +46,8 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     orders: createOrderClient({ ingressUrl: config.restateIngressUrl, timeoutMs: config.httpTimeoutMs }),
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,
+    shopApiKey: config.shopApiKey,
+    rateLimit: config.rateLimit,
     publicUrl: config.publicUrl,
     log,
   });

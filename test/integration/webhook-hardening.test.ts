@@ -2,7 +2,7 @@
 // what it does (or does not) start.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../src/adapters/stripe.ts";
-import { WEBHOOK_MAX_BYTES } from "../../src/http/app.ts";
+import { WEBHOOK_MAX_BYTES } from "../../src/http/stripe-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;

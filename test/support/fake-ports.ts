@@ -6,7 +6,8 @@
 // change of that interface is an edit there. The effects mirror what the real adapters persist
 // (db/orders.ts, db/incidents.ts), keyed the same way, so `row(id)` reads like the orders table.
 import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
-import type { Decision } from "../../src/domain/decision.ts";
+import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
+import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
@@ -58,7 +59,17 @@ export type SeedOptions = {
   arrivals?: Record<string, string | null>;
 };
 
-export type Incident = { id: string; orderId: string; customerId: string; step: string; error: string; decision?: Decision };
+export type Incident = {
+  id: string;
+  orderId: string;
+  customerId: string;
+  step: string;
+  error: string;
+  /** What the HTTP app recorded for an operator (the workflow acts only on this). */
+  recorded?: RecordedDecision;
+  /** What the workflow took up. */
+  decision?: Pick<Decision, "action">;
+};
 
 export const CENTERS: Center[] = [
   { id: "fc-east", name: "East", orderUrl: "http://fake/fc-east", leadTimeDays: 2 },
@@ -94,6 +105,8 @@ type OrderState = {
   shipments: Map<string, ShipmentRecord & { manual: boolean }>;
   history?: { shipments: ShipmentRecord[]; estimatedArrival: string };
   incidents: Map<string, Incident>;
+  /** Stripe events the HTTP app would have verified and recorded. */
+  paymentEvents: Map<string, PaymentEvent>;
 };
 
 type Barrier = { ports: Set<PortName>; parties: number; timeoutMs: number; arrived: number; released: boolean; broken: boolean; release: () => void; done: Promise<void> };
@@ -127,6 +140,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       payment: toCheck(options.payment ?? "paid"),
       arrivals: options.arrivals ?? {},
       failures: [],
+      paymentEvents: new Map(),
       stock: new Map(),
       shipments: new Map(),
       incidents: new Map(),
@@ -217,6 +231,24 @@ export class FakePorts implements OrderPorts, AlertPorts {
     return this.state(orderId).row;
   }
 
+  /**
+   * What the HTTP app does before it nudges the workflow: records an operator's decision on the
+   * named (or latest undecided) incident, once. An invalid decision is never recorded.
+   */
+  recordDecision(orderId: string, decision: Decision, decidedBy = "admin-api") {
+    if (!DecisionSchema.safeParse(decision).success) return;
+    const incidents = [...this.state(orderId).incidents.values()];
+    const incident = decision.incidentId ? incidents.find((i) => i.id === decision.incidentId) : incidents.findLast((i) => !i.recorded);
+    if (!incident || incident.recorded) return;
+    incident.recorded = { action: decision.action, note: decision.note ?? null, decidedBy, via: "admin-api", decidedAt: new Date().toISOString() };
+  }
+
+  /** What the HTTP app does with a Stripe event whose signature it verified. */
+  recordPaymentEvent(orderId: string, event: PaymentEvent) {
+    const events = this.state(orderId).paymentEvents;
+    if (!events.has(event.eventId)) events.set(event.eventId, event);
+  }
+
   /** Stock taken per product (taken once per order and product, like the inventory moves). */
   stockTaken(orderId: string): Record<string, number> {
     return Object.fromEntries(this.state(orderId).stock);
@@ -287,6 +319,19 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
+  findDecision(incidentId: string): Promise<RecordedDecision | undefined> {
+    const state = [...this.orders.values()].find((s) => s.incidents.has(incidentId));
+    return this.call("findDecision", state?.session.id, undefined, [incidentId], () => state?.incidents.get(incidentId)?.recorded);
+  }
+
+  findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: PaymentEvent["outcome"] } | undefined> {
+    const state = [...this.orders.values()].find((s) => s.paymentEvents.has(eventId));
+    return this.call("findPaymentEvent", state?.session.id, undefined, [eventId], () => {
+      const event = state?.paymentEvents.get(eventId);
+      return event && { orderId: state!.session.id, outcome: event.outcome };
+    });
+  }
+
   setStatus(orderId: string, status: OrderStatus): Promise<void> {
     return this.call("setStatus", orderId, status, [orderId, status], () => {
       this.state(orderId).row = { status };
@@ -301,7 +346,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  resolveIncident(incidentId: string, decision: Decision): Promise<void> {
+  resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void> {
     const state = [...this.orders.values()].find((s) => s.incidents.has(incidentId));
     return this.call("resolveIncident", state?.session.id, decision.action, [incidentId, decision], () => {
       const incident = state?.incidents.get(incidentId);

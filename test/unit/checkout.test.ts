@@ -36,3 +36,35 @@ describe("the checkout request schema", () => {
     expect(CheckoutRequestSchema.safeParse(request([{ productId: "mug", quantity: 1 }])).success).toBe(true);
   });
 });
+
+describe("checkout bounds", () => {
+  const big: CatalogProduct[] = [{ id: "gold", name: "Gold bar", priceCents: 5_000_000, currency: "usd", fulfillmentCenterId: "fc-east", stock: 1_000_000 }];
+
+  it("says which product is short but never how many are left", () => {
+    try {
+      priceCheckout(request([{ productId: "tee", quantity: 2 }]), catalog);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as CheckoutError).message).toContain("tee");
+      expect((err as CheckoutError).message).not.toMatch(/\d/);
+    }
+  });
+
+  it("bounds the merged quantity of one product, not only each line", () => {
+    const lines = [{ productId: "gold", quantity: 6000 }, { productId: "gold", quantity: 6000 }];
+    expect(CheckoutRequestSchema.safeParse(request(lines)).success).toBe(true);
+    expect(() => priceCheckout(request(lines), big)).toThrow(expect.objectContaining({ code: "quantity_too_large" }) as CheckoutError);
+  });
+
+  it("refuses a total over what Stripe can charge, before Stripe is asked", () => {
+    expect(() => priceCheckout(request([{ productId: "gold", quantity: 20 }]), big)).toThrow(expect.objectContaining({ code: "total_too_large" }) as CheckoutError);
+    expect(priceCheckout(request([{ productId: "gold", quantity: 19 }]), big).amountTotal).toBe(95_000_000);
+  });
+
+  it("bounds the length of every string", () => {
+    const ok = request([{ productId: "mug", quantity: 1 }]);
+    expect(CheckoutRequestSchema.safeParse({ ...ok, customerId: "c".repeat(201) }).success).toBe(false);
+    expect(CheckoutRequestSchema.safeParse({ ...ok, email: `${"a".repeat(250)}@example.com` }).success).toBe(false);
+    expect(CheckoutRequestSchema.safeParse(request([{ productId: "p".repeat(101), quantity: 1 }])).success).toBe(false);
+  });
+});

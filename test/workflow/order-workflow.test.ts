@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices } from "../../services/index.ts";
 import type { OrderWorkflow } from "../../services/order-workflow.ts";
 import type { Decision } from "../../src/domain/decision.ts";
+import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import { OutOfStockError, PermanentError } from "../../src/domain/errors.ts";
 import { addDays } from "../../src/domain/order.ts";
 import { createLogger } from "../../src/log.ts";
@@ -108,7 +109,16 @@ async function httpStatus(call: PromiseLike<unknown>): Promise<number> {
   }
 }
 
-const decide = (id: string, decision: Decision) => wf(id).resolve(decision, timeout());
+/** An operator's decision as the HTTP app passes it on: recorded first, then the order is told. */
+const decide = (id: string, decision: Decision) => {
+  fake.recordDecision(id, decision);
+  return wf(id).resolve(decision, timeout());
+};
+/** A verified Stripe event as the HTTP app passes it on: recorded first, then the order is told. */
+const paymentEvent = (id: string, event: PaymentEvent) => {
+  fake.recordPaymentEvent(id, event);
+  return wf(id).paymentEvent(event, timeout());
+};
 
 /** An order of two centers whose fc-north shipment is rejected once; waits for the incident. */
 async function orderStuckAtNorth(name: string, failures = 1) {
@@ -124,7 +134,7 @@ async function settleWaitingOrders() {
   for (const id of submitted) {
     const status = (await view(id))?.status;
     if (status === "needs_attention") await decide(id, { action: "abandon", note: "test file done" });
-    else if (status === "awaiting_payment") await wf(id).paymentEvent({ outcome: "failed", eventId: `evt_settle_${id}` }, timeout());
+    else if (status === "awaiting_payment") await paymentEvent(id, { outcome: "failed", eventId: `evt_settle_${id}` });
     else continue;
     await outcome(id);
   }
@@ -332,6 +342,19 @@ describe("a step that fails permanently", () => {
 });
 
 describe("an operator decision", () => {
+  it("sent straight to Restate with nothing recorded behind it is refused (403) and the order does not move", async () => {
+    const { order, incident } = await orderStuckAtNorth("forged-decision");
+    expect(await httpStatus(wf(order.id).resolve({ action: "skip", incidentId: incident.id }, timeout()))).toBe(403);
+    expect(fake.calls(order.id, "recordManualFulfillment")).toHaveLength(0);
+    expect((await view(order.id))?.status).toBe("needs_attention");
+
+    fake.recordDecision(order.id, { action: "abandon", incidentId: incident.id });
+    // A claim that differs from what the operator decided is refused too.
+    expect(await httpStatus(wf(order.id).resolve({ action: "skip", incidentId: incident.id }, timeout()))).toBe(409);
+    expect(await httpStatus(wf(order.id).resolve({ action: "abandon", incidentId: incident.id }, timeout()))).toBe(200);
+    expect(await outcome(order.id)).toMatchObject({ status: "abandoned" });
+  });
+
   it("is refused with 400 for an unknown action and leaves the incident open", async () => {
     const { order, incident } = await orderStuckAtNorth("bad-action");
 
@@ -387,7 +410,7 @@ describe("payment", () => {
     expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
 
     fake.setPayment(order.id, "paid");
-    await wf(order.id).paymentEvent({ outcome: "succeeded", eventId: `evt_${order.id}` }, timeout());
+    await paymentEvent(order.id, { outcome: "succeeded", eventId: `evt_${order.id}` });
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
     expect(fake.row(order.id)?.status).toBe("completed");
     expect(fake.calls(order.id, "checkPayment").length).toBeGreaterThanOrEqual(2);
@@ -401,13 +424,27 @@ describe("payment", () => {
     await viewWhen(order.id, "awaiting_payment");
 
     // Stripe's session stays unpaid (not expired) after a declined async payment: the event is the news.
-    await wf(order.id).paymentEvent({ outcome: "failed", eventId: `evt_${order.id}` }, timeout());
+    await paymentEvent(order.id, { outcome: "failed", eventId: `evt_${order.id}` });
     expect(await outcome(order.id)).toMatchObject({ status: "payment_failed" });
     expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["payment_problem"]);
     expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
     expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
     expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
     expect(fake.row(order.id)?.status).toBe("payment_failed");
+  });
+
+  it("a payment outcome sent straight to Restate with no verified event behind it is refused (403)", async () => {
+    const order = fake.seed({ name: "forged-event", payment: "pending" });
+    await submit(order.id);
+    await viewWhen(order.id, "awaiting_payment");
+    const forged = { outcome: "failed" as const, eventId: `evt_forged_${order.id}` };
+    expect(await httpStatus(wf(order.id).paymentEvent(forged, timeout()))).toBe(403);
+    // A real event for another order cannot be replayed onto this one.
+    const other = fake.seed({ name: "forged-event-other", payment: "pending" });
+    fake.recordPaymentEvent(other.id, { outcome: "failed", eventId: `evt_other_${other.id}` });
+    expect(await httpStatus(wf(order.id).paymentEvent({ outcome: "failed", eventId: `evt_other_${other.id}` }, timeout()))).toBe(403);
+    expect((await view(order.id))?.status).toBe("awaiting_payment");
+    expect(fake.emails(order.id)).toHaveLength(0);
   });
 
   it("the same payment event delivered twice is harmless, also after the order ended", async () => {
@@ -417,9 +454,9 @@ describe("payment", () => {
 
     fake.setPayment(order.id, "paid");
     const event = { outcome: "succeeded" as const, eventId: `evt_${order.id}` };
-    await Promise.all([wf(order.id).paymentEvent(event, timeout()), wf(order.id).paymentEvent(event, timeout())]);
+    await Promise.all([paymentEvent(order.id, event), paymentEvent(order.id, event)]);
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
-    await wf(order.id).paymentEvent(event, timeout());
+    await paymentEvent(order.id, event);
 
     expect((await view(order.id))?.status).toBe("completed");
     expect(fake.succeeded(order.id, "takeStock")).toHaveLength(3);
@@ -434,7 +471,7 @@ describe("payment", () => {
     await submit(order.id);
     await viewWhen(order.id, "awaiting_payment");
 
-    await wf(order.id).paymentEvent({ outcome: "succeeded", eventId: `evt_${order.id}` }, timeout());
+    await paymentEvent(order.id, { outcome: "succeeded", eventId: `evt_${order.id}` });
     const incident = await openIncident(order.id);
     expect(incident.step).toBe("verify payment");
     expect(fake.calls(order.id, "takeStock")).toHaveLength(0);

@@ -1,0 +1,45 @@
+// The operators' API: /admin/*. One lock: ADMIN_TOKEN as a bearer token.
+import { Hono } from "hono";
+import type { Db } from "../../db/client.ts";
+import { listInventory } from "../../db/catalog.ts";
+import { incidentViews, listOpenIncidents } from "../../db/incidents.ts";
+import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { DecisionSchema } from "../domain/decision.ts";
+import type { AdminOrderView } from "../domain/order-view.ts";
+import type { Logger } from "../log.ts";
+import { decide } from "./decisions.ts";
+import { ApiError } from "./errors.ts";
+import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
+import { findOrderView } from "./orders.ts";
+
+export type AdminDeps = { db: Db; orders: OrderClient; adminToken: string; log: Logger };
+
+export function adminRoutes(deps: AdminDeps) {
+  const admin = new Hono();
+  admin.use("*", requireBearer(deps.adminToken, "admin token"));
+
+  admin.get("/incidents", async (c) => c.json({ incidents: await listOpenIncidents(deps.db) }));
+  admin.get("/inventory", async (c) => c.json({ products: await listInventory(deps.db) }));
+
+  admin.get("/orders/:id", async (c) => {
+    const id = c.req.param("id");
+    const found = await findOrderView(deps, id);
+    if (!found) throw new ApiError("not_found", `no order ${id}`);
+    const order: AdminOrderView = {
+      ...found.view,
+      customer: { id: found.view.customerId, email: found.email },
+      incidents: await incidentViews(deps.db, id),
+    };
+    return c.json(order);
+  });
+
+  admin.post("/orders/:id/resolution", limitBody(JSON_MAX_BYTES), async (c) => {
+    const orderId = c.req.param("id");
+    const decision = await jsonBody(c, DecisionSchema);
+    const result = await decide(deps, orderId, decision, { decidedBy: "admin-api", via: "admin-api" });
+    deps.log.info({ orderId, ...result }, "operator decision");
+    return c.json(result);
+  });
+
+  return admin;
+}

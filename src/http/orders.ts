@@ -1,0 +1,35 @@
+// The customer's order page: GET /orders/:id. Open to anyone holding the unguessable id, so it is
+// rate limited per client and answers only what the page needs (PublicOrderView). An unknown id
+// is answered from the database alone: a stranger's guesses leave nothing in Restate.
+import { Hono } from "hono";
+import type { Db } from "../../db/client.ts";
+import { findStoredOrder } from "../../db/orders.ts";
+import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { publicView, type OrderView } from "../domain/order-view.ts";
+import { ApiError } from "./errors.ts";
+import { rateLimit, type RateLimit } from "./middleware.ts";
+
+export type OrdersDeps = { db: Db; orders: OrderClient; rateLimit: RateLimit };
+
+/** The order's live view from its workflow, or what the database recorded; undefined if unknown. */
+export async function findOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: string) {
+  const stored = await findStoredOrder(deps.db, id);
+  if (!stored) return undefined;
+  const live: OrderView | null = await deps.orders.status(id).catch((err) => {
+    // Not started yet, or past Restate's retention: the database's record stands.
+    if ((err as { status?: number }).status === 404) return null;
+    throw err;
+  });
+  return { view: live ?? stored.view, email: stored.email };
+}
+
+export function orderRoutes(deps: OrdersDeps) {
+  const orders = new Hono();
+  orders.get("/orders/:id", rateLimit(deps.rateLimit), async (c) => {
+    const id = c.req.param("id");
+    const found = await findOrderView(deps, id);
+    if (!found) throw new ApiError("not_found", "no such order");
+    return c.json(publicView(found.view));
+  });
+  return orders;
+}

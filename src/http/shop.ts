@@ -1,0 +1,54 @@
+// The shop's backend: places checkouts and reads a customer's history. One lock: SHOP_API_KEY.
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { listCustomerHistory, type HistoryCursor } from "../../db/orders.ts";
+import type { StripeGateway } from "../adapters/stripe.ts";
+import { placeCheckout } from "../checkout.ts";
+import { CheckoutRequestSchema } from "../domain/checkout.ts";
+import type { Logger } from "../log.ts";
+import { ApiError } from "./errors.ts";
+import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
+
+export type ShopDeps = { db: Db; stripe: StripeGateway; shopApiKey: string; publicUrl: string; log: Logger };
+
+const PageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+const encodeCursor = (c: HistoryCursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
+function decodeCursor(text: string): HistoryCursor {
+  const parsed = z
+    .object({ recordedAt: z.iso.datetime(), orderId: z.string().max(100) })
+    .safeParse((() => { try { return JSON.parse(Buffer.from(text, "base64url").toString()); } catch { return undefined; } })());
+  if (!parsed.success) throw new ApiError("invalid_request", "cursor is not one this API gave");
+  return parsed.data;
+}
+
+export function shopRoutes(deps: ShopDeps) {
+  const shop = new Hono();
+  const shopKey = requireBearer(deps.shopApiKey, "shop API key");
+  shop.use("/checkout", shopKey);
+  shop.use("/customers/*", shopKey);
+
+  shop.post("/checkout", limitBody(JSON_MAX_BYTES), async (c) => {
+    const placed = await placeCheckout(deps, await jsonBody(c, CheckoutRequestSchema));
+    deps.log.info({ paymentSessionId: placed.paymentSessionId, stripeCheckoutSessionId: placed.stripeCheckoutSessionId }, "checkout created");
+    const { amountTotal: _, ...body } = placed;
+    return c.json(body, 201);
+  });
+
+  shop.get("/customers/:customerId/orders", async (c) => {
+    const page = PageSchema.safeParse(c.req.query());
+    if (!page.success) throw new ApiError("invalid_request", z.prettifyError(page.error));
+    const customerId = c.req.param("customerId");
+    const { orders, next } = await listCustomerHistory(deps.db, customerId, {
+      limit: page.data.limit,
+      ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),
+    });
+    return c.json({ customerId, orders, nextCursor: next && encodeCursor(next) });
+  });
+
+  return shop;
+}

@@ -1,0 +1,61 @@
+// Stripe's door: POST /webhooks/stripe. One lock: Stripe's signature, checked before anything
+// reaches Restate. A verified async payment outcome is recorded first: the workflow acts only on
+// recorded outcomes, so nobody can tell it one by calling Restate's ingress directly.
+import { Hono } from "hono";
+import type { Db } from "../../db/client.ts";
+import { recordPaymentEvent } from "../../db/payment-events.ts";
+import { findSessionForWebhook } from "../../db/sessions.ts";
+import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { verifyWebhook } from "../adapters/stripe.ts";
+import { isFinal } from "../domain/order.ts";
+import { intentOf } from "../domain/stripe-events.ts";
+import type { Logger } from "../log.ts";
+import { ApiError } from "./errors.ts";
+import { limitBody, rateLimit, type RateLimit } from "./middleware.ts";
+
+/** Stripe's event payloads are far below this; anything larger is not from Stripe. */
+export const WEBHOOK_MAX_BYTES = 256 * 1024;
+
+export type WebhookDeps = { db: Db; orders: OrderClient; webhookSecret: string; log: Logger; rateLimit: RateLimit };
+
+export function stripeWebhookRoutes(deps: WebhookDeps) {
+  const { db, log } = deps;
+  const webhook = new Hono();
+
+  // Stripe's own deliveries never count against the limit (a sale sends thousands a minute from a
+  // few addresses); only answers that refuse a request do, so a forger's attempts run out.
+  webhook.post("/webhooks/stripe", rateLimit({ ...deps.rateLimit, onlyFailures: true }), limitBody(WEBHOOK_MAX_BYTES), async (c) => {
+    const signature = c.req.header("stripe-signature");
+    if (!signature) throw new ApiError("invalid_signature", "missing Stripe-Signature header");
+    const payload = await c.req.text();
+    let event;
+    try {
+      event = verifyWebhook(payload, signature, deps.webhookSecret);
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new ApiError("invalid_request", "signed body is not valid JSON");
+      throw new ApiError("invalid_signature", "the Stripe-Signature does not match this payload, or is too old");
+    }
+    const intent = intentOf(event);
+    if (intent.kind === "ignore") return c.json({ received: true, ignored: intent.reason });
+
+    const session = await findSessionForWebhook(db, intent.paymentSessionId);
+    if (!session || session.stripeCheckoutSessionId !== intent.checkoutSessionId) {
+      log.warn({ eventId: event.id, type: event.type, ...intent }, "webhook for an unknown payment session ignored");
+      return c.json({ received: true, ignored: "unknown payment session" });
+    }
+    // A finished order stays finished: a late redelivery (after Restate's retention has dropped
+    // the workflow) must not start it again.
+    if (session.orderStatus && isFinal(session.orderStatus)) {
+      return c.json({ received: true, ignored: `order already ${session.orderStatus}` });
+    }
+    const outcome = intent.asyncOutcome && { outcome: intent.asyncOutcome, eventId: event.id };
+    if (outcome) await recordPaymentEvent(db, { ...outcome, orderId: intent.paymentSessionId });
+    // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
+    const submission = await deps.orders.start(intent.paymentSessionId);
+    if (outcome) await deps.orders.paymentEvent(intent.paymentSessionId, outcome);
+    log.info({ eventId: event.id, type: event.type, orderId: intent.paymentSessionId, submission: submission.status }, "webhook accepted");
+    return c.json({ received: true, orderId: intent.paymentSessionId, invocationId: submission.invocationId });
+  });
+
+  return webhook;
+}
