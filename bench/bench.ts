@@ -15,12 +15,12 @@ import type { OrderWorkflow } from "../services/order-workflow.ts";
 import { placeCheckout } from "../src/checkout.ts";
 import { stepPolicyFrom, parseEnv } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { appEnvironment, httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
+import { appEnvironment, httpReady, nodeProcess, type NodeProcess } from "../dev/node-process.ts";
 import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
 import { createStripe, createSystemPorts, type SystemConfig } from "../src/runtime/system.ts";
-import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
-import { startSmtpSink } from "../src/standins/smtp-sink.ts";
-import { startStripeEmulator, type StripeEmulator } from "../src/standins/stripe-emulator.ts";
+import { startFulfillmentCenters } from "../dev/fulfillment-centers.ts";
+import { startSmtpSink } from "../dev/smtp-sink.ts";
+import { startStripeEmulator, type StripeEmulator } from "../dev/stripe-emulator/index.ts";
 import { processOrderWithoutRestate } from "./baseline.ts";
 import { cpuMeter, latencySummary, peakRssMb, pidsNamed, type ProcessGroup } from "./metrics.ts";
 
@@ -111,7 +111,7 @@ export async function runBench(options: BenchOptions) {
       await spawnApp("app", "src/main/http.ts", httpReady(`${appUrl}/healthz`));
     } else {
       progress("starting the app process (service endpoint + HTTP app + PGlite)");
-      await spawnApp("services+app+PGlite", "src/main/local.ts", httpReady(`${appUrl}/healthz`));
+      await spawnApp("services+app+PGlite", "dev/start.ts", httpReady(`${appUrl}/healthz`));
     }
     stripe.setWebhookUrl(`${appUrl}/webhooks/stripe`);
 

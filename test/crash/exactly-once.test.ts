@@ -11,13 +11,13 @@ import { upsertCatalog } from "../../db/catalog.ts";
 import { openDatabase, type Database } from "../../db/client.ts";
 import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, products } from "../../db/schema.ts";
 import { freePort, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
-import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
-import { appEnvironment } from "../../src/runtime/node-process.ts";
+import { startFulfillmentCenters } from "../../dev/fulfillment-centers.ts";
+import { startStripeEmulator } from "../../dev/stripe-emulator/index.ts";
+import { appEnvironment } from "../../dev/node-process.ts";
 import { appProcess, type AppProcess } from "../support/app-process.ts";
 import { testDatabase, type TestDatabase } from "../support/db.ts";
-import { startSlackSink } from "../support/slack-sink.ts";
-import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
+import { startSlackSink } from "../../dev/slack-sink.ts";
+import { startSmtpSink } from "../../dev/smtp-sink.ts";
 
 const ORDERS = Number(process.env.CRASH_ORDERS ?? 200);
 const KILLS = 4;

@@ -10,10 +10,10 @@ import type { StepPolicy } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { registerDeployment, startRestateServer } from "../../src/runtime/restate-server.ts";
 import { serveHttpApp, serveServices, type SystemConfig } from "../../src/runtime/system.ts";
-import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
-import { startSlackSink } from "./slack-sink.ts";
-import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
+import { startFulfillmentCenters } from "../../dev/fulfillment-centers.ts";
+import { startStripeEmulator } from "../../dev/stripe-emulator/index.ts";
+import { startSlackSink } from "../../dev/slack-sink.ts";
+import { startSmtpSink } from "../../dev/smtp-sink.ts";
 import { testDatabase } from "./db.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -5,21 +5,21 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { countProducts } from "../../db/catalog.ts";
-import { centers as centersTable } from "../../db/schema.ts";
-import { DEMO_CATALOG_FILE, seedCatalog } from "../../db/seed.ts";
-import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, parseEnv, required } from "../config.ts";
-import { log } from "../log.ts";
-import { registerDeployment, startRestateServer, type RestateServer } from "../runtime/restate-server.ts";
-import { serveHttpApp, serveServices } from "../runtime/system.ts";
-import { startFulfillmentCenters } from "../standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../standins/stripe-emulator.ts";
-import { DATA_DIR, fail, onShutdown, openConfiguredDatabase, systemConfig } from "./common.ts";
+import { countProducts } from "../db/catalog.ts";
+import { centers as centersTable } from "../db/schema.ts";
+import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
+import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, parseEnv, required } from "../src/config.ts";
+import { log } from "../src/log.ts";
+import { registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
+import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
+import { startFulfillmentCenters } from "./fulfillment-centers.ts";
+import { startStripeEmulator } from "./stripe-emulator/index.ts";
+import { DATA_DIR, fail, onShutdown, openConfiguredDatabase, systemConfig } from "../src/main/common.ts";
 
 const STRIPE_EMULATOR_PORT = 12111;
 const CENTERS_PORT = 4001;
 const CENTERS_URL = `http://127.0.0.1:${CENTERS_PORT}/`;
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
 

@@ -1,10 +1,10 @@
-// One of postpay's entry points (src/main/*.ts) as a child process on the project's Node, for
+// One of postpay's entry points (src/main/*.ts, dev/start.ts) as a child process on the project's Node, for
 // crash tests and the benchmark: started, SIGKILLed, started again, measured by pid.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 export type NodeProcess = {
   readonly pid: number | undefined;
