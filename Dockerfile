@@ -5,7 +5,7 @@
 #   npm run register         register the service endpoint with Restate, then exit
 #   npm run db:seed -- FILE  upsert a catalog
 # The TypeScript runs through tsx at runtime (no build step). The full `npm ci`, dev dependencies
-# included, keeps the image multi-purpose (drizzle-kit for db:generate, vitest); the `node`
+# included, keeps the image multi-purpose (drizzle-kit for db:generate); the `node`
 # package it installs pins the Node runtime that npm scripts run on.
 FROM node:22-slim
 
@@ -20,6 +20,9 @@ ENV SCARF_ANALYTICS=false
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
+# Product code only. dev/ (local stand-ins, `npm start`, `npm run demo`, the test harness), test/
+# and bench/ are development tools: they are not copied (and .dockerignore keeps them out of the
+# build context): `npm start` and `npm run demo` do not work in the image.
 COPY --chown=node:node tsconfig.json drizzle.config.ts restate.toml ./
 COPY --chown=node:node db ./db
 COPY --chown=node:node services ./services

@@ -1,31 +1,30 @@
 // The benchmark: paid orders turned into fulfilled orders, through the real path (checkout →
 // paid in the Stripe emulator → signed webhook → OrderWorkflow → output ready), beside the same
-// steps as plain async calls without Restate. Its own stack: restate-server from node_modules,
-// the app processes, the Stripe emulator and the fulfillment centers; PostgreSQL when
+// steps as plain async calls without Restate. Its own stack (dev/harness.ts): restate-server from
+// node_modules, the app processes, the Stripe emulator and the fulfillment centers; PostgreSQL when
 // DATABASE_URL is set (a scratch database on that server), PGlite otherwise.
-import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as clients from "@restatedev/restate-sdk-clients";
-import { upsertCatalog, type CatalogFile } from "../db/catalog.ts";
-import { openDatabase, type Database } from "../db/client.ts";
-import { createScratchDatabase } from "../db/scratch.ts";
+import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
+import type { StripeEmulator } from "../dev/stripe-emulator/index.ts";
 import type { OrderWorkflow } from "../services/order-workflow.ts";
 import { placeCheckout } from "../src/checkout.ts";
 import { parseEnv, servicesConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { appEnvironment, httpReady, nodeProcess, type NodeProcess } from "../src/runtime/node-process.ts";
-import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
 import { createStripe, createSystemPorts } from "../src/runtime/system.ts";
-import { startFulfillmentCenters } from "../src/standins/fulfillment-centers.ts";
-import { startSmtpSink } from "../src/standins/smtp-sink.ts";
-import { startStripeEmulator, type StripeEmulator } from "../src/standins/stripe-emulator.ts";
 import { processOrderWithoutRestate } from "./baseline.ts";
 import { cpuMeter, latencySummary, peakRssMb, pidsNamed, type ProcessGroup } from "./metrics.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const MAX_CENTERS = 8;
+const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, leadTimeDays: i + 1 }));
+const PRODUCTS = CENTERS.map((c, i) => ({
+  id: `p-${i + 1}`,
+  name: `Product ${i + 1}`,
+  priceCents: 1000 + i,
+  currency: "usd",
+  fulfillmentCenterId: c.id,
+  stock: 10_000_000,
+}));
 
 export type BenchOptions = {
   orders: number; // N at concurrency C
@@ -33,6 +32,10 @@ export type BenchOptions = {
   oneAtATimeOrders: number; // orders at C=1 (two centers)
   sweepOrders: number; // orders per fan-out width at C=1
   fanOut: number[];
+  /** A PostgreSQL server for a scratch database; PGlite without one. */
+  postgres?: string;
+  /** A directory for V8 CPU profiles of the app processes. */
+  profileDir?: string;
   progress?: (line: string) => void;
 };
 
@@ -45,80 +48,25 @@ const cart = (centers: number) => Array.from({ length: centers }, (_, i) => ({ p
 
 export async function runBench(options: BenchOptions) {
   const progress = options.progress ?? (() => {});
-  const dir = mkdtempSync(path.join(os.tmpdir(), "postpay-bench-"));
-  const stops: (() => Promise<unknown>)[] = [];
+  const postgres = options.postgres;
+  // The system under test, as it is deployed: separate processes (one with PGlite, its only owner).
+  const h = await startHarness({
+    label: "bench",
+    centers: CENTERS,
+    products: PRODUCTS,
+    postgres,
+    app: postgres ? "two-processes" : "one-process",
+    // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
+    env: options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {},
+    progress,
+  });
   try {
-    // Outside world, in this process: Stripe, the centers, a mail server.
-    const stripe = await startStripeEmulator({});
-    const centers = await startFulfillmentCenters({
-      centers: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, leadTimeDays: i + 1 })),
-    });
-    const smtp = await startSmtpSink();
-    stops.push(() => stripe.close(), () => centers.close(), () => smtp.close());
-
-    progress("starting restate-server");
-    const restate = await startRestateServer({ baseDir: path.join(dir, "restate"), configFile: path.join(root, "restate.toml") });
-    stops.push(() => restate.stop());
-
-    const serverUrl = process.env.DATABASE_URL || undefined;
-    const scratch = serverUrl ? await createScratchDatabase(serverUrl, "postpay_bench") : undefined;
-    if (scratch) stops.push(() => scratch.drop());
-    const pgliteDir = path.join(dir, "data");
-    const openDb = () => (scratch ? openDatabase({ url: scratch.url }) : openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") }));
-    let database: Database | undefined = await openDb();
-    await database.migrate();
-    const catalog: CatalogFile = {
-      centers: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, orderUrl: centers.orderUrl(`fc-${i + 1}`), leadTimeDays: i + 1 })),
-      products: Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `p-${i + 1}`, name: `Product ${i + 1}`, priceCents: 1000 + i, currency: "usd", fulfillmentCenterId: `fc-${i + 1}`, stock: 10_000_000 })),
-    };
-    await upsertCatalog(database.db, catalog);
-    if (!scratch) {
-      await database.close(); // PGlite has one owner: the app process, until the baseline
-      database = undefined;
-    }
-
-    // The system under test, as it is deployed: separate processes.
-    const httpPort = await freePort();
-    const servicePort = await freePort();
-    const appUrl = `http://127.0.0.1:${httpPort}`;
-    const env: Record<string, string> = {
-      ...appEnvironment({
-        restate,
-        stripe,
-        smtpUrl: smtp.url,
-        database: scratch ? { url: scratch.url } : { dataDir: pgliteDir },
-        httpPort,
-        servicePort,
-      }),
-      LOG_LEVEL: "warn",
-      // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
-      ...(process.env.BENCH_PROFILE && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }),
-    };
-    const processes: { name: string; proc: NodeProcess }[] = [];
-    const spawnApp = async (name: string, script: string, ready: () => Promise<boolean>) => {
-      const proc = nodeProcess({ script, env, logFile: path.join(dir, `${name}.log`), ready });
-      await proc.start();
-      stops.push(() => proc.stop());
-      processes.push({ name, proc });
-      return proc;
-    };
-    if (scratch) {
-      progress("starting the service endpoint and the HTTP app (separate processes)");
-      await spawnApp("services", "src/main/services.ts", async () => {
-        await registerDeployment(restate.adminUrl, `http://127.0.0.1:${servicePort}`, 1000);
-        return true;
-      });
-      await spawnApp("app", "src/main/http.ts", httpReady(`${appUrl}/healthz`));
-    } else {
-      progress("starting the app process (service endpoint + HTTP app + PGlite)");
-      await spawnApp("services+app+PGlite", "src/main/local.ts", httpReady(`${appUrl}/healthz`));
-    }
-    stripe.setWebhookUrl(`${appUrl}/webhooks/stripe`);
-
+    const { restate, stripe, processes, url: appUrl } = h;
+    const scratchUrl = h.postgresUrl;
     const groups: ProcessGroup[] = [
       { name: "restate-server", pids: () => [restate.child.pid!] },
-      ...processes.map(({ name, proc }) => ({ name, pids: () => [proc.pid!] })),
-      ...(scratch && isLocal(scratch.url) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : []),
+      ...processes.map((proc) => ({ name: proc.name, pids: () => [proc.pid!] })),
+      ...(scratchUrl && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : []),
       { name: "bench driver + stand-ins", pids: () => [process.pid] },
     ];
 
@@ -126,7 +74,7 @@ export async function runBench(options: BenchOptions) {
     const restateOrder = async (centersPerOrder: number) => {
       const res = await fetch(`${appUrl}/checkout`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
         body: JSON.stringify({ customerId: "cus_bench", email: "bench@example.com", items: cart(centersPerOrder) }),
       });
       if (res.status !== 201) throw new Error(`checkout ${res.status}: ${await res.text()}`);
@@ -159,22 +107,17 @@ export async function runBench(options: BenchOptions) {
       durableFanOut[k] = await drive(`restate ${k} centers`, options.sweepOrders, 1, () => restateOrder(k), progress);
     }
     const peakRss = Object.fromEntries(
-      [{ name: "restate-server", pid: restate.child.pid! }, ...processes.map(({ name, proc }) => ({ name, pid: proc.pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
+      [{ name: "restate-server", pid: restate.child.pid! }, ...processes.map(({ name, pid }) => ({ name, pid: pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
     );
 
     // The baseline runs in this process with the same ports; PGlite is handed over first.
-    if (!database) {
-      progress("handing PGlite over to the baseline");
-      for (const { proc } of processes) await proc.stop();
-      database = await openDb();
-    }
-    const db = database;
-    stops.push(() => db.close());
-    const config = baselineConfig(stripe, smtp.url);
-    const ports = createSystemPorts(config, db.db, createLogger({ level: "warn", bindings: { component: "baseline" } }));
+    if (!scratchUrl) progress("handing PGlite over to the baseline");
+    const db = await h.database();
+    const config = baselineConfig(stripe, h.smtp.url);
+    const ports = createSystemPorts(config, db, createLogger({ level: "warn", bindings: { component: "baseline" } }));
     const stripeGateway = createStripe(config);
     const plainOrder = async (centersPerOrder: number) => {
-      const placed = await placeCheckout({ db: db.db, stripe: stripeGateway, publicUrl: config.publicUrl }, {
+      const placed = await placeCheckout({ db, stripe: stripeGateway, publicUrl: config.publicUrl }, {
         customerId: "cus_bench",
         email: "bench@example.com",
         items: cart(centersPerOrder),
@@ -197,7 +140,7 @@ export async function runBench(options: BenchOptions) {
     return {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      database: scratch ? (isLocal(scratch.url) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
+      database: scratchUrl ? (isLocal(scratchUrl) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
       options: { orders: options.orders, concurrency: options.concurrency, oneAtATimeOrders: options.oneAtATimeOrders, sweepOrders: options.sweepOrders, centersPerOrder: 2 },
       restate: { ...durable, cpuMsPerOrder, totalCpuMsPerOrder, cpuCeilingOrdersPerSecond, peakRssMb: peakRss },
       baseline,
@@ -209,8 +152,7 @@ export async function runBench(options: BenchOptions) {
       fanOut: options.fanOut.map((k) => ({ centers: k, restate: durableFanOut[k]!.latencyMs, baseline: baselineFanOut[k]!.latencyMs })),
     };
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await h.close().catch(() => {});
   }
 }
 

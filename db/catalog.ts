@@ -3,9 +3,6 @@ import type { Catalog } from "../src/domain/catalog.ts";
 import type { Db } from "./client.ts";
 import { centers, products } from "./schema.ts";
 
-/** @deprecated the catalog's one type is `Catalog` (src/domain/catalog.ts). */
-export type CatalogFile = Catalog;
-
 /** Upserts centers and products; stock is set to the file's value. */
 export async function upsertCatalog(db: Db, catalog: Catalog): Promise<void> {
   await db.transaction(async (tx) => {

@@ -2,28 +2,18 @@
 // endpoint + HTTP app, and PGlite when there is no DATABASE_URL) or restate-server is killed with
 // SIGKILL and started again, several times. Afterwards every order is completed, or in
 // needs_attention where a failure was injected, and every effect happened exactly once.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { parseEnv } from "../../src/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { upsertCatalog } from "../../db/catalog.ts";
-import { openDatabase, type Database } from "../../db/client.ts";
 import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, products } from "../../db/schema.ts";
-import { freePort, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
-import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
-import { appEnvironment } from "../../src/runtime/node-process.ts";
-import { appProcess, type AppProcess } from "../support/app-process.ts";
-import { testDatabase, type TestDatabase } from "../support/db.ts";
-import { startSlackSink } from "../support/slack-sink.ts";
-import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
+import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
+import { QUICK_RECOVERY } from "../support/stack.ts";
 
-const ORDERS = Number(process.env.CRASH_ORDERS ?? 200);
+// CRASH_ORDERS changes the size (a quick local run: CRASH_ORDERS=40).
+const ORDERS = z.coerce.number().int().positive().default(200).parse(process.env.CRASH_ORDERS);
 const KILLS = 4;
 const CONCURRENCY = 10;
 const STOCK = 100_000;
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
 const CENTERS = [
   { id: "fc-east", name: "East", leadTimeDays: 2 },
@@ -50,86 +40,32 @@ function cart(i: number) {
 }
 const centerOf = (productId: string) => PRODUCTS.find((p) => p.id === productId)!.center;
 
+/** The whole system with the app as one child process (dev/start.ts), so it can be SIGKILLed. */
 async function harness() {
-  const dir = mkdtempSync(path.join(tmpdir(), "postpay-crash-"));
-  const restateOptions = {
-    baseDir: path.join(dir, "restate"),
-    configFile: path.join(root, "restate.toml"),
-    env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
-  };
-  let restate: RestateServer = await startRestateServer(restateOptions);
-  const stripe = await startStripeEmulator({});
-  const centers = await startFulfillmentCenters({ centers: CENTERS });
-  centers.script("fc-reject", Array.from({ length: 5_000 }, () => ({ status: 422, body: { error: "we do not ship this" } })));
-  const smtp = await startSmtpSink();
-  const slack = await startSlackSink();
-
-  // The database: a fresh PostgreSQL database, or PGlite files the app process owns.
-  let pg: TestDatabase | undefined;
-  const pgliteDir = path.join(dir, "data");
-  const catalog = {
-    centers: CENTERS.map((c) => ({ ...c, orderUrl: centers.orderUrl(c.id) })),
+  const h = await startHarness({
+    label: "crash",
+    centers: CENTERS,
     products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
-  };
-  if (process.env.DATABASE_URL) {
-    pg = await testDatabase();
-    await upsertCatalog(pg.db, catalog);
-  } else {
-    const seed = await openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") });
-    await seed.migrate();
-    await upsertCatalog(seed.db, catalog);
-    await seed.close();
-  }
-
-  const httpPort = await freePort();
-  const env = {
-    ...appEnvironment({
-      restate,
-      stripe,
-      smtpUrl: smtp.url,
-      slackUrl: slack.url,
-      database: pg ? { url: pg.url! } : { dataDir: pgliteDir },
-      httpPort,
-      servicePort: await freePort(),
-    }),
-    STEP_RETRY_MAX_MS: "500",
-  };
-  const app: AppProcess = appProcess(env, httpPort, path.join(dir, "app.log"));
-  await app.start();
-  stripe.setWebhookUrl(`${app.url}/webhooks/stripe`);
-
-  return {
-    stripe,
-    centers,
-    smtp,
+    postgres: parseEnv().DATABASE_URL,
+    restateEnv: QUICK_RECOVERY,
+    app: "one-process",
+    env: { STEP_RETRY_MAX_MS: "500" },
+  });
+  h.centers.script("fc-reject", Array.from({ length: 5_000 }, () => ({ status: 422, body: { error: "we do not ship this" } })));
+  const app = h.processes[0]!;
+  return Object.assign(h, {
     app,
-    get restate() {
-      return restate;
-    },
     async restartRestate() {
-      await restate.kill();
+      await h.stopRestate(true);
       await new Promise((r) => setTimeout(r, 200));
-      restate = await startRestateServer({ ...restateOptions, ports: restate.ports });
+      await h.startRestate();
     },
     async restartApp() {
       await app.kill();
       await new Promise((r) => setTimeout(r, 200));
       await app.start();
     },
-    /** The database, for counting; with PGlite the app process must be stopped first. */
-    async database(): Promise<Pick<Database, "db" | "close">> {
-      if (pg) return { db: pg.db, close: async () => {} };
-      await app.stop();
-      return openDatabase({ pgliteDir: path.join(pgliteDir, "pglite") });
-    },
-    async close() {
-      await app.stop();
-      await restate.stop();
-      await Promise.all([stripe.close(), centers.close(), smtp.close(), slack.close()]);
-      await pg?.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  });
 }
 type Harness = Awaited<ReturnType<typeof harness>>;
 
@@ -156,7 +92,7 @@ async function payLikeStripe(h: Harness, checkoutSessionId: string): Promise<num
 
 async function statusOf(h: Harness, id: string): Promise<string | undefined> {
   try {
-    const res = await fetch(`${h.app.url}/orders/${id}`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${h.url}/orders/${id}`, { signal: AbortSignal.timeout(5_000) });
     return res.ok ? ((await res.json()) as { status: string }).status : undefined;
   } catch {
     return undefined; // the app process is being restarted
@@ -167,9 +103,9 @@ async function runWithKills(h: Harness, victim: "app" | "restate") {
   const orders: { id: string; cs: string; items: ReturnType<typeof cart> }[] = [];
   for (let i = 0; i < ORDERS; i++) {
     const items = cart(i);
-    const res = await fetch(`${h.app.url}/checkout`, {
+    const res = await fetch(`${h.url}/checkout`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
       body: JSON.stringify({ customerId: `cus_${i % 17}`, email: `c${i}@example.com`, items }),
     });
     expect(res.status).toBe(201);
@@ -213,8 +149,7 @@ async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>,
   expect([...pending], "orders still not settled").toEqual([]);
   const rejected = (o: (typeof orders)[number]) => o.items.some((i) => i.productId === "sku-x");
 
-  const database = await h.database();
-  const db = database.db;
+  const db = await h.database();
   const [moves, shipments, outbox, history, stock] = await Promise.all([
     db.select().from(inventoryMovements),
     db.select().from(fulfillmentRequests),
@@ -271,7 +206,6 @@ async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>,
     problems: problems.length,
   };
   console.log(`exactly-once check, ${label}:\n${Object.entries(report).map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join("\n")}`);
-  await database.close();
   expect(problems).toEqual([]);
 }
 

@@ -61,7 +61,7 @@ describe("an operator decision", () => {
 
     await expect.poll(async () => (await incidentsFor(stack.db, id)).length, { timeout: 10_000 }).toBe(2);
     const waiting = await stack.waitForStatus(id, ["needs_attention"]);
-    expect(waiting.incident.error).toContain("still not serviceable");
+    expect(waiting.incident!.error).toContain("still not serviceable");
 
     // A resent first decision names incident #1, which is no longer open: refused, nothing happens.
     const stale = await decide(id, { action: "abandon", incidentId: `${id}#1` });
@@ -103,16 +103,21 @@ describe("an operator decision", () => {
     expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "abandon", note: "customer called" });
   });
 
-  it("can be made without the HTTP app, through the workflow's shared handler on Restate's ingress", async () => {
+  it("cannot be forged through Restate's ingress: with nothing recorded it is refused and the order keeps waiting", async () => {
     const id = await orderStuckAtNorth("cus_ingress");
     const res = await fetch(`${stack.restate.ingressUrl}/OrderWorkflow/${id}/resolve`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ action: "skip", note: "via curl" }),
     });
-    expect(res.status).toBe(200);
-    await stack.waitForStatus(id, ["completed"]);
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "skip", note: "via curl" });
+    expect(res.status).toBe(403);
+    expect((await stack.waitForStatus(id, ["needs_attention"])).incidents[0]!.decision).toBeNull();
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ status: "open", resolution: null });
+
+    // The same decision through the admin API is recorded with who made it, then acted on.
+    expect((await decide(id, { action: "skip", note: "via the admin API" })).status).toBe(200);
+    const done = await stack.waitForStatus(id, ["completed"]);
+    expect(done.incidents[0]!.decision).toMatchObject({ action: "skip", note: "via the admin API", decidedBy: "admin-api", via: "admin-api" });
   });
 
   it("survives restate-server being killed and the service endpoint restarting while the order waits", async () => {

@@ -46,14 +46,14 @@ describe("a paid order", () => {
     expect((await fulfillmentsFor(stack.db, id)).map((f) => f.outcome)).toEqual(["accepted", "accepted", "accepted"]);
 
     // The latest arrival of the three centers (West has the longest lead time).
-    const latest = order.shipments.map((s: { estimatedArrival: string }) => s.estimatedArrival).sort().at(-1);
+    const latest = order.shipments.map((s) => s.estimatedArrival).sort().at(-1);
     expect(order.estimatedArrival).toBe(latest);
     const mails = stack.smtp.for(id);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toContain(id);
     expect(mails[0]!.text).toContain(`Estimated arrival: ${order.estimatedArrival}`);
 
-    const history = await stack.api("GET", "/customers/cus_test/orders");
+    const history = await stack.shop("GET", "/customers/cus_test/orders");
     const record = history.body.orders.find((o: { orderId: string }) => o.orderId === id);
     expect(record).toMatchObject({ orderId: id, amountTotal: 2 * 1200 + 5 * 300 + 2500 + 3 * 1800, estimatedArrival: order.estimatedArrival });
     expect(order.steps.map((s: { name: string }) => s.name)).toEqual(
@@ -109,7 +109,7 @@ describe("a fulfillment center in trouble", () => {
 
     const order = await stack.waitForStatus(id, ["needs_attention"]);
     expect(order.incident).toMatchObject({ step: "send to fc-north" });
-    expect(order.incident.error).toContain("422");
+    expect(order.incident!.error).toContain("422");
 
     const incidents = await incidentsFor(stack.db, id);
     expect(incidents).toHaveLength(1);

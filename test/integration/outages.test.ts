@@ -47,7 +47,7 @@ describe("Slack alerts", () => {
     stack.slack.failNext(503, 503, 503, 503, 503);
     const [id] = await failingOrders(1, "cus_slack_down");
     const order = await stack.waitForStatus(id!, ["needs_attention"]);
-    expect(order.incident.step).toBe("send to fc-north");
+    expect(order.incident!.step).toBe("send to fc-north");
     expect(await incidentsFor(stack.db, id!)).toHaveLength(1);
 
     await expect.poll(() => stack.slack.posts.slice(before).some((p) => p.text.includes(id!)), { timeout: 30_000, interval: 200 }).toBe(true);

@@ -1,23 +1,11 @@
-// The whole system for one test file: a spawned restate-server, real Postgres or PGlite, the
-// service endpoint and HTTP app in this process, the Stripe emulator, fulfillment centers, a
-// Slack sink and an SMTP server. Tests drive it through HTTP, like Stripe and customers do.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { upsertCatalog, type CatalogFile } from "../../db/catalog.ts";
+// The whole system for one test file (dev/harness.ts): a spawned restate-server, real Postgres or
+// PGlite, the service endpoint and HTTP app in this process, the Stripe emulator, fulfillment
+// centers, a Slack sink and an SMTP server. Tests drive it through HTTP, like Stripe and customers do.
 import type { StepPolicy } from "../../services/index.ts";
-import { createLogger } from "../../src/log.ts";
-import { freePort, registerDeployment, startRestateServer } from "../../src/runtime/restate-server.ts";
-import { serveHttpApp, serveServices } from "../../src/runtime/system.ts";
-import { parseEnv, type HttpConfig, type ServicesConfig } from "../../src/config.ts";
-import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
-import { startSlackSink } from "./slack-sink.ts";
-import { startSmtpSink } from "../../src/standins/smtp-sink.ts";
-import { testDatabase } from "./db.ts";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
+import { parseEnv } from "../../src/config.ts";
+import { startHarness } from "../../dev/harness.ts";
+import type { OrderStatus } from "../../src/domain/order.ts";
+import type { AdminOrderView } from "../../src/domain/order-view.ts";
 
 export const CENTERS = [
   { id: "fc-east", name: "East", leadTimeDays: 2 },
@@ -32,6 +20,9 @@ export const PRODUCTS = [
   { id: "sku-pen", name: "Pen", priceCents: 300, fulfillmentCenterId: "fc-east", stock: 1000 },
 ];
 
+/** Come back quickly after an endpoint or server restart in tests. */
+export const QUICK_RECOVERY = { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" };
+
 export type StackOptions = {
   steps?: Partial<StepPolicy>;
   products?: typeof PRODUCTS;
@@ -40,55 +31,25 @@ export type StackOptions = {
 };
 
 export async function startStack(options: StackOptions = {}) {
-  const log = createLogger({ level: parseEnv().LOG_LEVEL, bindings: { test: true } });
-  const baseDir = mkdtempSync(path.join(tmpdir(), "postpay-test-"));
-  const database = await testDatabase();
-  const restateOptions = {
-    baseDir,
-    configFile: path.join(root, "restate.toml"),
-    // Come back quickly after an endpoint or server restart in tests.
-    env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s", ...options.restateEnv },
-  };
-  let restate = await startRestateServer(restateOptions);
-  const stripe = await startStripeEmulator({});
-  const centers = await startFulfillmentCenters({ centers: CENTERS });
-  const smtp = await startSmtpSink();
-  const slack = await startSlackSink();
-
-  const catalog: CatalogFile = {
-    centers: CENTERS.map((c) => ({ ...c, orderUrl: centers.orderUrl(c.id) })),
+  const h = await startHarness({
+    label: "test",
+    centers: CENTERS,
     products: (options.products ?? PRODUCTS).map((p) => ({ ...p, currency: "usd" })),
-  };
-  await upsertCatalog(database.db, catalog);
-
-  const httpTimeoutMs = options.httpTimeoutMs ?? 5000;
-  const stripeConfig = { secretKey: stripe.secretKey, apiBase: stripe.url };
-  const httpPort = await freePort();
-  const publicUrl = `http://127.0.0.1:${httpPort}`;
-  const servicesConfig: ServicesConfig = {
-    stripe: stripeConfig,
-    slackWebhookUrl: slack.url,
-    smtpUrl: smtp.url,
-    emailFrom: "postpay test <orders@postpay.test>",
-    publicUrl,
-    restateAdminUrl: restate.adminUrl,
-    httpTimeoutMs,
-    steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
-    alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
-  };
-  const httpConfig: HttpConfig = {
-    stripe: stripeConfig,
-    stripeWebhookSecret: stripe.webhookSecret,
-    adminToken: "test-admin-token",
-    restateIngressUrl: restate.ingressUrl,
-    publicUrl,
-    httpTimeoutMs,
-  };
-  const config = { ...servicesConfig, ...httpConfig };
-  let services = await serveServices(servicesConfig, database.db, log, { port: 0 });
-  await registerDeployment(restate.adminUrl, services.url);
-  const http = await serveHttpApp(httpConfig, database.db, log, { port: httpPort });
-  stripe.setWebhookUrl(`${http.url}/webhooks/stripe`);
+    postgres: parseEnv().DATABASE_URL,
+    restateEnv: { ...QUICK_RECOVERY, ...options.restateEnv },
+    app: "in-process",
+    settings: {
+      emailFrom: "postpay test <orders@postpay.test>",
+      adminToken: "test-admin-token-0123456789",
+      shopApiKey: "test-shop-api-key-0123456789",
+      // Tests poll the order page far faster than a person: the limit has its own test.
+      rateLimit: { limit: 100_000, windowMs: 60_000 },
+      httpTimeoutMs: options.httpTimeoutMs ?? 5000,
+      steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
+      alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
+    },
+  });
+  const { stripe, http, config } = h;
 
   const api = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${http.url}${route}`, {
@@ -101,34 +62,26 @@ export async function startStack(options: StackOptions = {}) {
   };
 
   return {
-    db: database.db,
-    database,
+    db: await h.database(),
     get restate() {
-      return restate;
+      return h.restate;
     },
     stripe,
-    centers,
-    smtp,
-    slack,
+    centers: h.centers,
+    smtp: h.smtp,
+    slack: h.slack,
     http,
     config,
     api,
+    /** As an operator: the admin API with its bearer token. */
     admin: (method: string, route: string, body?: unknown) =>
       api(method, route, body, { authorization: `Bearer ${config.adminToken}` }),
-
-    /** Stops restate-server (SIGKILL when `hard`), leaving it down until `startRestate`. */
-    async stopRestate(hard = false) {
-      await (hard ? restate.kill() : restate.stop());
-    },
-    async startRestate() {
-      restate = await startRestateServer({ ...restateOptions, ports: restate.ports });
-    },
-    /** Restarts the in-process service endpoint on the same port (a deploy or a crash). */
-    async restartServices() {
-      const port = services.port;
-      await services.close();
-      services = await serveServices(servicesConfig, database.db, log, { port });
-    },
+    /** As the shop's backend: with its API key. */
+    shop: (method: string, route: string, body?: unknown) =>
+      api(method, route, body, { authorization: `Bearer ${config.shopApiKey}` }),
+    stopRestate: h.stopRestate,
+    startRestate: h.startRestate,
+    restartServices: h.restartServices,
 
     /** Pays a session in the emulator; `deliver` redelivers until the webhook answers 200. */
     async pay(stripeCheckoutSessionId: string) {
@@ -139,32 +92,33 @@ export async function startStack(options: StackOptions = {}) {
 
     /** POST /checkout as a shop front would. */
     async checkout(items: { productId: string; quantity: number }[], customerId = "cus_test") {
-      const res = await api("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items });
+      const res = await api("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items }, { authorization: `Bearer ${config.shopApiKey}` });
       if (res.status !== 201) throw new Error(`checkout failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { paymentSessionId: string; stripeCheckoutSessionId: string; url: string };
     },
 
-    /** Polls GET /orders/:id until its status is one of `statuses` (and `where` holds, if given). */
-    async waitForStatus(orderId: string, statuses: string[], timeoutMs = 30_000, where: (order: any) => boolean = () => true) {
+    /**
+     * Polls the operators' view of the order (GET /admin/orders/:id: steps, incidents, customer)
+     * until its status is one of `statuses` (and `where` holds, if given).
+     */
+    async waitForStatus(
+      orderId: string,
+      statuses: OrderStatus[],
+      timeoutMs = 30_000,
+      where: (order: AdminOrderView) => boolean = () => true,
+    ): Promise<AdminOrderView> {
       const deadline = Date.now() + timeoutMs;
       let last: unknown;
       while (Date.now() < deadline) {
-        const res = await api("GET", `/orders/${orderId}`);
+        const res = await api("GET", `/admin/orders/${orderId}`, undefined, { authorization: `Bearer ${config.adminToken}` });
         last = res.body;
-        if (res.status === 200 && statuses.includes(res.body.status) && where(res.body)) return res.body;
+        if (res.status === 200 && statuses.includes(res.body.status) && where(res.body)) return res.body as AdminOrderView;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`order ${orderId} did not reach ${statuses.join("|")}: ${JSON.stringify(last)}`);
     },
 
-    async close() {
-      await http.close();
-      await restate.stop(); // before the endpoint, so waiting invocations are not aborted noisily
-      await services.close();
-      await Promise.all([stripe.close(), centers.close(), smtp.close(), slack.close()]);
-      await database.drop();
-      rmSync(baseDir, { recursive: true, force: true });
-    },
+    close: h.close,
   };
 }
 

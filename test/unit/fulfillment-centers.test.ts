@@ -1,8 +1,8 @@
 // The fulfillment-center stand-in, over real HTTP: the contract's order endpoint, idempotent like a
 // real order API, with scripted faults that the workflow's retry and rejection paths are tested with.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
-import type { FulfillmentCenters } from "../../src/standins/fulfillment-centers.ts";
+import { startFulfillmentCenters } from "../../dev/fulfillment-centers.ts";
+import type { FulfillmentCenters } from "../../dev/fulfillment-centers.ts";
 
 const order = (orderId: string, centerId = "fc-east") => ({
   orderId,

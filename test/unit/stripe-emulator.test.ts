@@ -4,8 +4,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseStripeForm, startStripeEmulator } from "../../src/standins/stripe-emulator.ts";
-import type { StripeEmulator } from "../../src/standins/stripe-emulator.ts";
+import { parseStripeForm, startStripeEmulator } from "../../dev/stripe-emulator/index.ts";
+import type { StripeEmulator } from "../../dev/stripe-emulator/index.ts";
 
 type Received = { signature: string; contentType: string; body: string };
 

@@ -1,12 +1,14 @@
-// One of postpay's entry points (src/main/*.ts) as a child process on the project's Node, for
+// One of postpay's entry points (src/main/*.ts, dev/start.ts) as a child process on the project's Node, for
 // crash tests and the benchmark: started, SIGKILLed, started again, measured by pid.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 export type NodeProcess = {
+  /** For logs and reports, e.g. "services". */
+  readonly name: string;
   readonly pid: number | undefined;
   readonly starts: number;
   start(): Promise<void>;
@@ -17,6 +19,8 @@ export type NodeProcess = {
 };
 
 export function nodeProcess(options: {
+  name: string;
+  /** Relative to the project root. */
   script: string;
   env: Record<string, string>;
   logFile: string;
@@ -30,6 +34,7 @@ export function nodeProcess(options: {
     c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
 
   return {
+    name: options.name,
     get pid() {
       return child?.pid;
     },
@@ -68,28 +73,3 @@ export function nodeProcess(options: {
 
 export const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
 
-/** The environment for an app process wired to a local restate-server and stand-ins. */
-export function appEnvironment(parts: {
-  restate: { adminUrl: string; ingressUrl: string };
-  stripe: { secretKey: string; url: string; webhookSecret: string };
-  smtpUrl: string;
-  slackUrl?: string;
-  /** A PostgreSQL URL, or a directory for the app process's own PGlite. */
-  database: { url: string } | { dataDir: string };
-  httpPort: number;
-  servicePort: number;
-}): Record<string, string> {
-  return {
-    RESTATE_ADMIN_URL: parts.restate.adminUrl,
-    RESTATE_INGRESS_URL: parts.restate.ingressUrl,
-    STRIPE_SECRET_KEY: parts.stripe.secretKey,
-    STRIPE_API_BASE: parts.stripe.url,
-    STRIPE_WEBHOOK_SECRET: parts.stripe.webhookSecret,
-    SMTP_URL: parts.smtpUrl,
-    SLACK_WEBHOOK_URL: parts.slackUrl ?? "",
-    ADMIN_TOKEN: "local-test",
-    HTTP_PORT: String(parts.httpPort),
-    SERVICE_PORT: String(parts.servicePort),
-    ...("url" in parts.database ? { DATABASE_URL: parts.database.url } : { DATABASE_URL: "", POSTPAY_DATA_DIR: parts.database.dataDir }),
-  };
-}

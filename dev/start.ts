@@ -2,29 +2,31 @@
 // (unless RESTATE_ADMIN_URL is set), the embedded database (unless DATABASE_URL is set), local
 // stand-ins for whatever is not configured (Stripe, fulfillment centers), the service endpoint
 // and the HTTP app; registers the deployment and prints how to use it. Ctrl-C stops it all.
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { countProducts } from "../../db/catalog.ts";
-import { centers as centersTable } from "../../db/schema.ts";
-import { DEMO_CATALOG_FILE, seedCatalog } from "../../db/seed.ts";
-import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, httpConfig, required, servicesConfig } from "../config.ts";
-import { registerDeployment, startRestateServer, type RestateServer } from "../runtime/restate-server.ts";
-import { serveHttpApp, serveServices } from "../runtime/system.ts";
-import { startFulfillmentCenters } from "../standins/fulfillment-centers.ts";
-import { startStripeEmulator } from "../standins/stripe-emulator.ts";
-import { boot, fail, onShutdown, openConfiguredDatabase } from "./common.ts";
+import { countProducts } from "../db/catalog.ts";
+import { centers as centersTable } from "../db/schema.ts";
+import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
+import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
+import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
+import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
+import { registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
+import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
+import { startFulfillmentCenters } from "./fulfillment-centers.ts";
+import { localSecrets } from "./local-secrets.ts";
+import { startStripeEmulator } from "./stripe-emulator/index.ts";
 
 const STRIPE_EMULATOR_PORT = 12111;
 const CENTERS_PORT = 4001;
 const CENTERS_URL = `http://127.0.0.1:${CENTERS_PORT}/`;
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
 
 const { env, log } = boot();
 const DATA_DIR = env.POSTPAY_DATA_DIR;
 try {
+  const secrets = localSecrets(DATA_DIR);
 
   let restate: RestateServer | undefined;
   if (!env.RESTATE_ADMIN_URL) {
@@ -34,6 +36,8 @@ try {
       configFile: path.join(root, "restate.toml"),
       ports: { ingress: 8080, admin: 9070, fabric: 5122 },
       logFile: path.join(DATA_DIR, "restate-server.log"),
+      // It signs every request to the service endpoint, which accepts only this key.
+      env: { [PRIVATE_KEY_ENV]: secrets.identityKeyFile },
     });
     stops.push(() => restate!.stop());
   }
@@ -62,12 +66,16 @@ try {
     stops.push(() => fcs.close());
   }
 
-  const adminToken = env.ADMIN_TOKEN ?? randomBytes(18).toString("base64url");
+  // Secrets from the environment are used and never printed; generated ones are printed once here.
+  const generated = { adminToken: !env.ADMIN_TOKEN, shopApiKey: !env.SHOP_API_KEY };
   // What npm start provides for itself stands in for the environment's missing values.
   const local = {
     ...env,
     ...(stripe && { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret }),
-    ADMIN_TOKEN: adminToken,
+    ADMIN_TOKEN: env.ADMIN_TOKEN ?? secrets.adminToken,
+    SHOP_API_KEY: env.SHOP_API_KEY ?? secrets.shopApiKey,
+    // Our own restate-server signs with the local key; another one with the keys configured.
+    RESTATE_IDENTITY_KEYS: restate ? [secrets.identityPublicKey] : env.RESTATE_IDENTITY_KEYS,
   };
   if (!stripe) required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe");
 
@@ -94,7 +102,8 @@ postpay is running. Ctrl-C stops everything it started.
   Restate ingress   ${ingressUrl}
   Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
   Database          ${database.kind === "pglite" ? `PGlite in ${path.join(DATA_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
-  Admin token       ${adminToken}
+  Admin token       ${generated.adminToken ? `${local.ADMIN_TOKEN}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "ADMIN_TOKEN"}
+  Shop API key      ${generated.shopApiKey ? `${local.SHOP_API_KEY}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "SHOP_API_KEY"}
 
 Place a demo order (checkout, pay, follow it to completion):
 

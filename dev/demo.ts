@@ -1,12 +1,18 @@
 // `npm run demo`: places one order against a running `npm start` and follows it to the end:
-// checkout → pay in the Stripe emulator (which sends the signed webhook) → poll the order.
-const app = process.env.POSTPAY_URL ?? `http://127.0.0.1:${process.env.HTTP_PORT ?? 3000}`;
-const emulator = process.env.STRIPE_API_BASE ?? "http://127.0.0.1:12111";
+// checkout (as the shop's backend, with its API key) → pay in the Stripe emulator (which sends the
+// signed webhook) → poll the customer's order page.
+import { parseEnv } from "../src/config.ts";
+import { localShopApiKey } from "./local-secrets.ts";
 
-async function call(method: string, url: string, body?: unknown) {
+const env = parseEnv();
+const app = env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
+const emulator = env.STRIPE_API_BASE ?? "http://127.0.0.1:12111";
+const shopApiKey = env.SHOP_API_KEY ?? localShopApiKey(env.POSTPAY_DATA_DIR);
+
+async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method,
-    headers: body ? { "content-type": "application/json" } : {},
+    headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   }).catch((err: Error) => {
     throw new Error(`${url} unreachable (${err.message}): is \`npm start\` running?`);
@@ -25,7 +31,7 @@ try {
       { productId: "sku-tee", quantity: 1 },
       { productId: "sku-cap", quantity: 1 },
     ],
-  });
+  }, { authorization: `Bearer ${shopApiKey}` });
   console.log(`checkout created: order ${checkout.paymentSessionId} (Stripe ${checkout.stripeCheckoutSessionId})`);
   const paid = await call("POST", `${emulator}/_emulator/checkout/sessions/${checkout.stripeCheckoutSessionId}/complete`, {});
   console.log(`paid; Stripe event ${paid.eventId} delivered → webhook answered ${paid.status}`);
@@ -38,7 +44,7 @@ try {
     last = line;
     if (["completed", "payment_failed", "abandoned", "needs_attention"].includes(order.status)) {
       console.log(`\nestimated arrival: ${order.estimatedArrival ?? "n/a"}`);
-      console.log(`journal: npx restate invocations describe ${order.invocationId}`);
+      console.log(`journal: npx restate invocations list --service OrderWorkflow --key ${checkout.paymentSessionId} --all`);
       break;
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -1,0 +1,28 @@
+// The secrets `npm start` makes for itself when the environment gives none: the admin token, the
+// shop's API key and restate-server's request identity key. Kept (owner-only) under the data dir,
+// so a second start keeps them and `npm run demo` can use the shop key.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { generateIdentityKeyPair, publicKeyV1, writePrivateKey } from "../src/runtime/request-identity.ts";
+
+export type LocalSecrets = { adminToken: string; shopApiKey: string; identityKeyFile: string; identityPublicKey: string };
+
+const token = () => randomBytes(24).toString("base64url"); // 32 characters
+
+export function localSecrets(dataDir: string): LocalSecrets {
+  const dir = path.join(dataDir, "secrets");
+  const tokensFile = path.join(dir, "tokens.json");
+  const keyFile = path.join(dir, "request-identity.pem");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(tokensFile)) writeFileSync(tokensFile, JSON.stringify({ adminToken: token(), shopApiKey: token() }), { mode: 0o600 });
+  if (!existsSync(keyFile)) writePrivateKey(dir, generateIdentityKeyPair());
+  const tokens = JSON.parse(readFileSync(tokensFile, "utf8")) as Pick<LocalSecrets, "adminToken" | "shopApiKey">;
+  return { ...tokens, identityKeyFile: keyFile, identityPublicKey: publicKeyV1(readFileSync(keyFile, "utf8")) };
+}
+
+/** The shop key a running `npm start` uses: SHOP_API_KEY, or the one it generated. */
+export function localShopApiKey(dataDir: string): string | undefined {
+  const tokensFile = path.join(dataDir, "secrets", "tokens.json");
+  return existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as LocalSecrets).shopApiKey : undefined;
+}

@@ -1,0 +1,49 @@
+// What the Stripe CLI or dashboard lets a developer do, over HTTP (`npm run demo` pays through
+// these): pay a session, settle a delayed payment, redeliver or list events. Plus a placeholder
+// for Stripe's hosted checkout page that says how to pay.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { EmulatorError, type Delivery, type EmulatorState } from "./state.ts";
+
+const CompleteBody = z.object({
+  paymentStatus: z.enum(["paid", "unpaid"]).optional(),
+  amountTotal: z.number().int().nonnegative().optional(),
+  currency: z.string().regex(/^[a-zA-Z]{3}$/).optional(),
+});
+const AsyncBody = z.object({ outcome: z.enum(["succeeded", "failed"]) });
+
+const ERROR_CODES = { 400: "bad_request", 404: "not_found", 409: "conflict" } as const;
+
+// Control endpoints answer in postpay's own error shape: they are not Stripe's API.
+async function control(c: Context, run: (body: unknown) => Promise<Delivery>) {
+  const text = await c.req.text();
+  try {
+    return c.json(await run(text.trim() ? JSON.parse(text) : {}));
+  } catch (err) {
+    const status = err instanceof EmulatorError ? err.status : 400;
+    const message = err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message;
+    return c.json({ error: { code: ERROR_CODES[status], message } }, status);
+  }
+}
+
+export function emulatorControls(state: EmulatorState): Hono {
+  const app = new Hono();
+
+  app.post("/_emulator/checkout/sessions/:id/complete", (c) =>
+    control(c, (body) => state.complete(c.req.param("id"), CompleteBody.parse(body))),
+  );
+  app.post("/_emulator/checkout/sessions/:id/async-result", (c) =>
+    control(c, (body) => state.asyncResult(c.req.param("id"), AsyncBody.parse(body).outcome)),
+  );
+  app.post("/_emulator/events/:id/resend", (c) => control(c, () => state.resend(c.req.param("id"))));
+  app.get("/_emulator/events", (c) => c.json(state.events()));
+
+  app.get("/pay/:id", (c) => {
+    const id = c.req.param("id");
+    if (!state.session(id)) return c.text(`Stripe emulator: no such checkout session ${id}`, 404);
+    return c.html(
+      `<!doctype html><title>Stripe emulator</title><p>Stripe emulator: POST /_emulator/checkout/sessions/${id}/complete to pay</p>`,
+    );
+  });
+  return app;
+}

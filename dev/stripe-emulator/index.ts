@@ -1,0 +1,65 @@
+// A local Stripe: the two Checkout Session endpoints postpay uses, on Stripe's wire format
+// (api.ts), plus the controls the Stripe CLI/dashboard would give (pay a session, settle an async
+// payment, redeliver an event) as methods and over HTTP (control.ts). State and events: state.ts.
+import { randomBytes } from "node:crypto";
+import { Hono } from "hono";
+import { serveApp } from "../http-server.ts";
+import { stripeApi } from "./api.ts";
+import { emulatorControls } from "./control.ts";
+import { createEmulatorState, type AsyncOutcome, type CompleteOptions, type Delivery, type EmulatedEvent, type EmulatedSession } from "./state.ts";
+
+export { parseStripeForm } from "./form.ts";
+export { EmulatorError, type AsyncOutcome, type CompleteOptions, type Delivery, type EmulatedEvent, type EmulatedSession } from "./state.ts";
+
+export type StripeEmulatorOptions = {
+  port?: number;
+  host?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  secretKey?: string;
+};
+
+export type StripeEmulator = {
+  url: string;
+  secretKey: string;
+  webhookSecret: string;
+  setWebhookUrl(url: string | undefined): void;
+  session(id: string): EmulatedSession | undefined;
+  complete(id: string, opts?: CompleteOptions): Promise<Delivery>;
+  asyncResult(id: string, outcome: AsyncOutcome): Promise<Delivery>;
+  resend(eventId: string): Promise<Delivery>;
+  events(): EmulatedEvent[];
+  close(): Promise<void>;
+};
+
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const secretKey = options.secretKey ?? "sk_test_postpay_emulator";
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`;
+  // Sessions link to the hosted page on this server, whose port is known once it listens.
+  let baseUrl = "";
+  const state = createEmulatorState({ webhookSecret, webhookUrl: options.webhookUrl, payPageUrl: (id) => `${baseUrl}/pay/${id}` });
+  const app = new Hono().route("/", stripeApi(state, secretKey)).route("/", emulatorControls(state));
+  const server = await serveApp(app, options);
+  baseUrl = server.url;
+
+  return {
+    url: server.url,
+    secretKey,
+    webhookSecret,
+    setWebhookUrl: state.setWebhookUrl,
+    // Copies, so a caller cannot change what the emulator answers.
+    session: (id) => {
+      const s = state.session(id);
+      return s && structuredClone(s);
+    },
+    events: () => state.events().map((e) => structuredClone(e)),
+    // Thrown synchronously by the state checks, but callers always get a promise.
+    complete: async (id, opts) => state.complete(id, opts),
+    asyncResult: async (id, outcome) => state.asyncResult(id, outcome),
+    resend: async (eventId) => state.resend(eventId),
+    close: async () => {
+      state.close();
+      await server.close();
+    },
+  };
+}

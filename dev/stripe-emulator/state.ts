@@ -1,0 +1,168 @@
+// What the emulator remembers (Checkout Sessions, the events sent about them, responses kept for
+// Idempotency-Key replay) and what paying changes: a session moves as on Stripe, and each change
+// is sent as a signed event to the webhook, as Stripe would send it.
+import { randomBytes } from "node:crypto";
+import Stripe from "stripe";
+
+/** The Checkout Session fields the emulator keeps, typed by stripe-node so they match Stripe's. */
+export type EmulatedSession = Pick<
+  Stripe.Checkout.Session,
+  "id" | "object" | "mode" | "status" | "payment_status" | "amount_subtotal" | "amount_total" | "currency" | "client_reference_id"
+  | "customer_email" | "metadata" | "success_url" | "cancel_url" | "url" | "payment_intent" | "created" | "expires_at" | "livemode"
+>;
+
+/** The events postpay listens to. */
+type CheckoutSessionEvent =
+  | Stripe.CheckoutSessionCompletedEvent
+  | Stripe.CheckoutSessionAsyncPaymentSucceededEvent
+  | Stripe.CheckoutSessionAsyncPaymentFailedEvent;
+
+/** Stripe's event envelope around an emulated session. */
+export type EmulatedEvent = Pick<Stripe.EventBase, "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"> & {
+  type: CheckoutSessionEvent["type"];
+  data: { object: EmulatedSession };
+};
+
+/** What the webhook endpoint answered; status 0 means it could not be reached (body = the error). */
+export type Delivery = { eventId: string; status: number; body: string };
+export type CompleteOptions = { paymentStatus?: "paid" | "unpaid"; amountTotal?: number; currency?: string };
+export type AsyncOutcome = "succeeded" | "failed";
+
+/** The fields of a new session that come from the create request. */
+export type SessionRequest = Pick<
+  EmulatedSession,
+  "mode" | "amount_total" | "currency" | "client_reference_id" | "customer_email" | "metadata" | "success_url" | "cancel_url"
+>;
+
+/** A control call that cannot proceed; `status` is what the HTTP control endpoint answers. */
+export class EmulatorError extends Error {
+  override name = "EmulatorError";
+  constructor(readonly status: 400 | 404 | 409, message: string) {
+    super(message);
+  }
+}
+
+const DELIVERY_TIMEOUT_MS = 10_000;
+const ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+export const randomId = (prefix: string, length = 24) =>
+  prefix + Array.from(randomBytes(length), (b) => ALNUM[b % ALNUM.length]).join("");
+const nowSecs = () => Math.floor(Date.now() / 1000);
+
+export function createEmulatorState(options: { webhookSecret: string; webhookUrl?: string; payPageUrl: (id: string) => string }) {
+  const sessions = new Map<string, EmulatedSession>();
+  const events = new Map<string, EmulatedEvent>();
+  // Idempotency-Key → the request it was first used with and the exact response Stripe would replay.
+  const idempotency = new Map<string, { request: string; status: number; body: string }>();
+  let webhookUrl = options.webhookUrl;
+  const closing = new AbortController();
+
+  const deliver = async (event: EmulatedEvent): Promise<Delivery> => {
+    if (!webhookUrl) return { eventId: event.id, status: 0, body: "no webhook URL configured" };
+    // Stripe sends the same payload on every attempt; only the signature's timestamp is new.
+    const payload = JSON.stringify(event, null, 2);
+    try {
+      const res = await fetch(webhookUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: options.webhookSecret }),
+          "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        },
+        body: payload,
+        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), closing.signal]),
+      });
+      return { eventId: event.id, status: res.status, body: await res.text() };
+    } catch (err) {
+      return { eventId: event.id, status: 0, body: (err as Error).message };
+    }
+  };
+
+  const emit = (type: EmulatedEvent["type"], session: EmulatedSession) => {
+    const event: EmulatedEvent = {
+      id: randomId("evt_"),
+      object: "event",
+      api_version: Stripe.API_VERSION,
+      created: nowSecs(),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+      data: { object: structuredClone(session) },
+    };
+    events.set(event.id, event);
+    return deliver(event);
+  };
+
+  const mustGet = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) throw new EmulatorError(404, `No such checkout.session: '${id}'`);
+    return session;
+  };
+
+  return {
+    idempotency,
+    session: (id: string) => sessions.get(id),
+    events: () => [...events.values()],
+    setWebhookUrl(url: string | undefined) {
+      webhookUrl = url;
+    },
+
+    /** A new open, unpaid session, as POST /v1/checkout/sessions creates it. */
+    openSession(request: SessionRequest): EmulatedSession {
+      const id = randomId("cs_test_", 58);
+      const created = nowSecs();
+      const session: EmulatedSession = {
+        id,
+        object: "checkout.session",
+        ...request,
+        status: "open",
+        payment_status: "unpaid",
+        amount_subtotal: request.amount_total,
+        url: options.payPageUrl(id),
+        payment_intent: null,
+        created,
+        expires_at: created + 24 * 3600,
+        livemode: false,
+      };
+      sessions.set(id, session);
+      return session;
+    },
+
+    /** The customer finishes checkout: paid, or unpaid while a delayed payment method settles. */
+    complete(id: string, opts: CompleteOptions = {}) {
+      const session = mustGet(id);
+      if (session.status !== "open") throw new EmulatorError(409, `checkout.session ${id} is ${session.status}, not open`);
+      session.status = "complete";
+      session.payment_status = opts.paymentStatus ?? "paid";
+      session.url = null; // Stripe drops the hosted page URL once the session is over.
+      session.payment_intent = randomId("pi_");
+      if (opts.amountTotal !== undefined) session.amount_total = opts.amountTotal;
+      if (opts.currency !== undefined) session.currency = opts.currency.toLowerCase();
+      return emit("checkout.session.completed", session);
+    },
+
+    /** A delayed payment method settles, one way or the other. */
+    asyncResult(id: string, outcome: AsyncOutcome) {
+      const session = mustGet(id);
+      if (session.status !== "complete" || session.payment_status !== "unpaid") {
+        throw new EmulatorError(409, `checkout.session ${id} has no pending async payment (status ${session.status}, payment_status ${session.payment_status})`);
+      }
+      if (outcome === "succeeded") session.payment_status = "paid";
+      return emit(`checkout.session.async_payment_${outcome}`, session);
+    },
+
+    /** Sends an event again, as Stripe retries or a developer redelivers from the dashboard. */
+    resend(eventId: string) {
+      const event = events.get(eventId);
+      if (!event) throw new EmulatorError(404, `No such event: '${eventId}'`);
+      return deliver(event);
+    },
+
+    /** Cuts deliveries in flight short. */
+    close() {
+      closing.abort(new Error("Stripe emulator closed"));
+    },
+  };
+}
+
+export type EmulatorState = ReturnType<typeof createEmulatorState>;
