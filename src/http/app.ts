@@ -2,6 +2,7 @@
 // "Threat model"). Routes are thin: verify, map, hand off, answer; errors map to statuses in
 // errors.ts. Built by a factory so tests and entry points wire it with the same real adapters.
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Db } from "../../db/client.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
@@ -31,6 +32,8 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
 
   app.onError((err, c) => {
+    // A middleware's own answer (bearerAuth's 401 with WWW-Authenticate) goes out as it is.
+    if (err instanceof HTTPException && err.res) return err.getResponse();
     const apiError = toApiError(err);
     const status = ERROR_STATUS[apiError.code];
     if (status >= 500) log.error({ method: c.req.method, path: c.req.path, err, cause: (err as Error).cause }, "request failed");

@@ -11,13 +11,16 @@ import { ApiError } from "./errors.ts";
 export const JSON_MAX_BYTES = 64 * 1024;
 
 /** Only callers holding `token` as a bearer token get past; anyone else gets 401. */
-export const requireBearer = (token: string, what: string): MiddlewareHandler =>
-  bearerAuth({
+export function requireBearer(token: string, what: string): MiddlewareHandler {
+  const refuse = (message: string) => () => Response.json({ error: { code: "unauthorized", message } }, { status: 401 });
+  return bearerAuth({
     token,
-    noAuthenticationHeaderMessage: { error: { code: "unauthorized", message: `${what} required (Authorization: Bearer …)` } },
-    invalidAuthenticationHeaderMessage: { error: { code: "unauthorized", message: `${what} required (Authorization: Bearer …)` } },
-    invalidTokenMessage: { error: { code: "unauthorized", message: `wrong ${what}` } },
+    noAuthenticationHeaderMessage: refuse(`${what} required (Authorization: Bearer …)`),
+    // Another scheme (Basic, …) is a missing credential too: 401, as RFC 6750 has it, not hono's 400.
+    invalidAuthenticationHeaderMessage: refuse(`${what} required (Authorization: Bearer …)`),
+    invalidTokenMessage: refuse(`wrong ${what}`),
   });
+}
 
 export const limitBody = (maxSize: number) =>
   bodyLimit({

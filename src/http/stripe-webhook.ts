@@ -33,7 +33,8 @@ export function stripeWebhookRoutes(deps: WebhookDeps) {
       event = verifyWebhook(payload, signature, deps.webhookSecret);
     } catch (err) {
       if (err instanceof SyntaxError) throw new ApiError("invalid_request", "signed body is not valid JSON");
-      throw new ApiError("invalid_signature", "the Stripe-Signature does not match this payload, or is too old");
+      // stripe-node's own words ("No signatures found…", "Timestamp outside the tolerance zone").
+      throw new ApiError("invalid_signature", (err as Error).message);
     }
     const intent = intentOf(event);
     if (intent.kind === "ignore") return c.json({ received: true, ignored: intent.reason });
