@@ -80,6 +80,8 @@ export type InProcessApp = {
   http: Awaited<ReturnType<typeof serveHttpApp>>;
   /** Restarts the service endpoint on the same port (a deploy or a crash). */
   restartServices(): Promise<void>;
+  /** The Restate service endpoint's URL (HTTP/2), which only restate-server may call. */
+  readonly endpointUrl: string;
 };
 
 /** The app's child processes, in start order. */
@@ -215,6 +217,9 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     url: http.url,
     config,
     http,
+    get endpointUrl() {
+      return services.url;
+    },
     async restartServices() {
       const port = services.port;
       await services.close();

@@ -82,6 +82,9 @@ export async function startStack(options: StackOptions = {}) {
     stopRestate: h.stopRestate,
     startRestate: h.startRestate,
     restartServices: h.restartServices,
+    get endpointUrl() {
+      return h.endpointUrl;
+    },
 
     /** Pays a session in the emulator; `deliver` redelivers until the webhook answers 200. */
     async pay(stripeCheckoutSessionId: string) {
