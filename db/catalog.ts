@@ -1,38 +1,22 @@
-import { asc, inArray, sql } from "drizzle-orm";
+import { asc, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Catalog } from "../src/domain/catalog.ts";
 import type { Db } from "./client.ts";
 import { centers, products } from "./schema.ts";
+
+/** `SET column = excluded.column` for every column but the id: the incoming row wins. */
+function takeIncoming(table: typeof centers | typeof products) {
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key !== "id");
+  return Object.fromEntries(columns.map(([key, column]) => [key, sql.raw(`excluded.${column.name}`)]));
+}
 
 /** Upserts centers and products; stock is set to the file's value. */
 export async function upsertCatalog(db: Db, catalog: Catalog): Promise<void> {
   await db.transaction(async (tx) => {
     if (catalog.centers.length) {
-      await tx
-        .insert(centers)
-        .values(catalog.centers)
-        .onConflictDoUpdate({
-          target: centers.id,
-          set: {
-            name: sql`excluded.name`,
-            orderUrl: sql`excluded.order_url`,
-            leadTimeDays: sql`excluded.lead_time_days`,
-          },
-        });
+      await tx.insert(centers).values(catalog.centers).onConflictDoUpdate({ target: centers.id, set: takeIncoming(centers) });
     }
     if (catalog.products.length) {
-      await tx
-        .insert(products)
-        .values(catalog.products)
-        .onConflictDoUpdate({
-          target: products.id,
-          set: {
-            name: sql`excluded.name`,
-            priceCents: sql`excluded.price_cents`,
-            currency: sql`excluded.currency`,
-            fulfillmentCenterId: sql`excluded.fulfillment_center_id`,
-            stock: sql`excluded.stock`,
-          },
-        });
+      await tx.insert(products).values(catalog.products).onConflictDoUpdate({ target: products.id, set: takeIncoming(products) });
     }
   });
 }

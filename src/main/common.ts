@@ -1,7 +1,8 @@
 // Shared start-up for the entry points: configuration and logger, database, shutdown.
 import path from "node:path";
 import { openDatabase, type Database } from "../../db/client.ts";
-import { parseEnv, type Env } from "../config.ts";
+import type { Db } from "../../db/client.ts";
+import { parseEnv, required, type Env } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
 
 /** Parses the environment once and builds the logger it configures; exits on a bad value. */
@@ -42,4 +43,27 @@ export function onShutdown(log: Logger, stop: () => Promise<void>) {
 export function fail(log: Logger, err: unknown): never {
   log.error({ err }, "start-up failed");
   process.exit(1);
+}
+
+/**
+ * A deployed process (start:services, start:http): shares PostgreSQL with the other one, serves
+ * until SIGINT/SIGTERM, then closes its server and the database.
+ */
+export async function runServer(
+  what: string,
+  serve: (env: Env, db: Db, log: Logger) => Promise<{ url: string; close(): Promise<void> }>,
+): Promise<void> {
+  const { env, log } = boot();
+  try {
+    required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
+    const database = await openConfiguredDatabase(env, log);
+    const server = await serve(env, database.db, log);
+    log.info({ url: server.url }, `${what} listening`);
+    onShutdown(log, async () => {
+      await server.close();
+      await database.close();
+    });
+  } catch (err) {
+    fail(log, err);
+  }
 }
