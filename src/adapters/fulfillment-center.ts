@@ -15,8 +15,8 @@ export type Shipment = z.infer<typeof ShipmentSchema>;
 export const FulfillmentOrderSchema = z.object({
   orderId: z.string().min(1),
   centerId: z.string().min(1),
-  items: z.array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int().positive() })).min(1),
-  customer: z.object({ id: z.string(), email: z.string() }),
+  items: z.array(z.object({ productId: z.string().min(1), name: z.string(), quantity: z.number().int().positive() })).min(1),
+  customer: z.object({ id: z.string().min(1), email: z.string() }),
 });
 export type FulfillmentOrder = z.infer<typeof FulfillmentOrderSchema>;
 

@@ -17,7 +17,13 @@ export const DecisionSchema = z.object({
 export type Decision = z.infer<typeof DecisionSchema>;
 export type DecisionAction = Decision["action"];
 
-/** Who decided, through which door, as recorded on the incident. */
+/** The label decisions made with ADMIN_TOKEN (admin API or console) are recorded under. */
+export const ADMIN_TOKEN_LABEL = "admin";
+
+/**
+ * Who decided, through which door, as recorded on the incident: a Slack user as "name (U123)",
+ * or the admin token's label for the admin API and the console.
+ */
 export type DecisionAuthor = { decidedBy: string; via: DecisionChannel };
 
 /** A decision as the database records it and the workflow acts on it. */

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
 import { incidentViews, listOpenIncidents } from "../../db/incidents.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
-import { DecisionSchema } from "../domain/decision.ts";
+import { ADMIN_TOKEN_LABEL, DecisionSchema } from "../domain/decision.ts";
 import type { AdminOrderView } from "../domain/order-view.ts";
 import type { Logger } from "../log.ts";
 import { decide } from "./decisions.ts";
@@ -36,7 +36,7 @@ export function adminRoutes(deps: AdminDeps) {
   admin.post("/orders/:id/resolution", limitBody(JSON_MAX_BYTES), async (c) => {
     const orderId = c.req.param("id");
     const decision = await jsonBody(c, DecisionSchema);
-    const result = await decide(deps, orderId, decision, { decidedBy: "admin-api", via: "admin-api" });
+    const result = await decide(deps, orderId, decision, { decidedBy: ADMIN_TOKEN_LABEL, via: "admin-api" });
     deps.log.info({ orderId, ...result }, "operator decision");
     return c.json(result);
   });

@@ -38,6 +38,9 @@ export function createApp(deps: AppDeps) {
     const status = ERROR_STATUS[apiError.code];
     if (status >= 500) log.error({ method: c.req.method, path: c.req.path, err, cause: (err as Error).cause }, "request failed");
     else if (apiError.code === "payment_rejected") log.warn({ path: c.req.path, cause: (err as Error).cause }, "Stripe rejected a checkout");
+    // Refused before its body was read: the rest of it is still on the socket, so the socket must
+    // not carry another request (a client reusing it would see "other side closed").
+    if (apiError.code === "payload_too_large") c.header("Connection", "close");
     const retryAfter = RETRY_AFTER[apiError.code];
     if (retryAfter) c.header("Retry-After", String(retryAfter));
     return c.json(errorBody(apiError), status);

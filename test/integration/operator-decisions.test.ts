@@ -117,7 +117,7 @@ describe("an operator decision", () => {
     // The same decision through the admin API is recorded with who made it, then acted on.
     expect((await decide(id, { action: "skip", note: "via the admin API" })).status).toBe(200);
     const done = await stack.waitForStatus(id, ["completed"]);
-    expect(done.incidents[0]!.decision).toMatchObject({ action: "skip", note: "via the admin API", decidedBy: "admin-api", via: "admin-api" });
+    expect(done.incidents[0]!.decision).toMatchObject({ action: "skip", note: "via the admin API", decidedBy: "admin", via: "admin-api" });
   });
 
   it("survives restate-server being killed and the service endpoint restarting while the order waits", async () => {
