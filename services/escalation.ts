@@ -1,7 +1,7 @@
 // Escalation to an operator: a failed step after payment becomes an incident (a row, a Slack
 // alert, the order in needs_attention) and the order waits durably, for hours if need be, for a
 // decision: retry, skip (done by hand) or abandon. Nothing is ever reversed here.
-import type * as restate from "@restatedev/restate-sdk";
+import * as restate from "@restatedev/restate-sdk";
 import type { Alert } from "../src/domain/alerts.ts";
 import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { OpenIncident } from "../src/domain/order-view.ts";
@@ -12,12 +12,34 @@ import { recordStep } from "./step-runner.ts";
 
 export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
 
+/** An undecided incident is posted to Slack again after this long, then at the same interval. */
+export type EscalationPolicy = { remindAfterMs: number };
+
 /** The durable promise an incident's decision arrives on (see the `resolve` handler). */
 export const decisionPromise = (incident: Pick<OpenIncident, "id">) => `decision:${incident.id}`;
 
-export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, ports: OrderPorts): AskOperator {
+export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, ports: OrderPorts, policy: EscalationPolicy): AskOperator {
   let incidents = 0; // deterministic: incidents open one at a time, in the same order on replay
   const record = <T>(name: string, action: () => Promise<T>) => recordStep(ctx, view, name, action);
+  // One-way: a slow or dead Slack never holds the order.
+  const postToSlack = (alert: Alert) => ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
+
+  /** The decision, once someone makes it; until then a reminder after every `remindAfterMs`. */
+  async function decisionOn(incident: OpenIncident, alert: Alert): Promise<RecordedDecision> {
+    for (let count = 1; ; count++) {
+      // A durable timer beside the durable promise: both survive restarts; a decision ends the wait.
+      const next = await restate.RestatePromise.race([
+        ctx.promise<RecordedDecision>(decisionPromise(incident)).get().map((decision) => ({ decision })),
+        ctx.sleep(policy.remindAfterMs, "remind").map(() => ({ decision: undefined })),
+      ]);
+      if (next.decision) return next.decision;
+      const now = await ctx.date.now();
+      postToSlack({
+        ...alert,
+        reminder: { count, incidentWaitingMs: now - Date.parse(alert.openedAt), orderWaitingMs: now - (view.orderedAt ?? now) },
+      });
+    }
+  }
 
   return async function askOperator(step, error) {
     const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
@@ -31,15 +53,15 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
         customerId: view.customerId,
         step,
         error,
+        openedAt: new Date().toISOString(), // inside the step: journaled with it
         ...ports.alertLinks(view.orderId, view.invocationId),
       };
     });
     // Shown only now, so a decision can never arrive for an incident that is not recorded yet.
     view.show({ status: "needs_attention", incident });
-    // One-way: a slow or dead Slack never holds the order.
-    ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
+    postToSlack(alert);
 
-    const decision = await ctx.promise<RecordedDecision>(decisionPromise(incident));
+    const decision = await decisionOn(incident, alert);
     await record("record decision", () => ports.resolveIncident(incident.id, decision));
     view.show({ status: decision.action === "abandon" ? "abandoned" : "processing", incident: null });
     return decision;

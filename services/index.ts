@@ -1,13 +1,14 @@
 // Every Restate service postpay serves, built from its ports. Entry points bind these to an
 // endpoint (src/runtime/endpoint.ts); nothing here starts a server.
+import type { EscalationPolicy } from "./escalation.ts";
 import { createOrderWorkflow } from "./order-workflow.ts";
 import type { AlertPorts, OrderPorts } from "./ports.ts";
 import { createSlackAlerts, type AlertOptions } from "./slack-alerts.ts";
 import type { StepPolicy } from "./step-runner.ts";
 
-export type ServiceOptions = { steps: StepPolicy; alerts: AlertOptions };
-export type { AlertOptions, StepPolicy };
+export type ServiceOptions = { steps: StepPolicy; escalation: EscalationPolicy; alerts: AlertOptions };
+export type { AlertOptions, EscalationPolicy, StepPolicy };
 
 export function createServices(ports: OrderPorts & AlertPorts, options: ServiceOptions) {
-  return [createOrderWorkflow(ports, options.steps), createSlackAlerts(ports, options.alerts)];
+  return [createOrderWorkflow(ports, options), createSlackAlerts(ports, options.alerts)];
 }

@@ -11,8 +11,10 @@ export type LiveView = {
   readonly orderId: string;
   readonly customerId: string;
   readonly invocationId: string;
-  /** Notes whose order this is; shown with the next publish. */
-  noteCustomer(customerId: string): void;
+  /** When the order began (epoch ms), once it is loaded. */
+  readonly orderedAt: number | undefined;
+  /** Notes whose order this is and when it began; shown with the next publish. */
+  noteOrder(order: { customerId: string; orderedAt: number }): void;
   /** Notes a step's outcome; it is shown with the next publish. */
   noteStep(name: string, status: StepView["status"], at: number, error?: string): void;
   /** Changes what the order shows and publishes it. */
@@ -34,14 +36,19 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
     invocationId: ctx.request().id,
   };
   const publish = () => ctx.set(VIEW, view);
+  let orderedAt: number | undefined;
   return {
     orderId: view.orderId,
     get customerId() {
       return view.customerId;
     },
     invocationId: ctx.request().id,
-    noteCustomer(customerId) {
-      view.customerId = customerId;
+    get orderedAt() {
+      return orderedAt;
+    },
+    noteOrder(order) {
+      view.customerId = order.customerId;
+      orderedAt = order.orderedAt;
     },
     noteStep(name, status, at, error) {
       view.steps.push({ name, status, at: new Date(at).toISOString(), ...(error && { error }) });

@@ -13,16 +13,18 @@ import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts"
 import { estimatedArrival, groupByCenter, paymentVerdict, type OrderSession, type OrderStatus } from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
-import { createEscalation } from "./escalation.ts";
+import { createEscalation, type EscalationPolicy } from "./escalation.ts";
 import { createLiveView } from "./live-view.ts";
 import { createOrderHandlers, PAYMENT_EVENT } from "./order-handlers.ts";
 import type { OrderPorts } from "./ports.ts";
 import { ABANDONED, asTerminalError, createStepRunner, step, type StepPolicy } from "./step-runner.ts";
 
-export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
+export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy };
+
+export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
   async function run(ctx: restate.WorkflowContext): Promise<OrderResult> {
     const view = createLiveView(ctx);
-    const steps = createStepRunner(ctx, view, policy, createEscalation(ctx, view, ports));
+    const steps = createStepRunner(ctx, view, policy.steps, createEscalation(ctx, view, ports, policy.escalation));
     const finish = async (status: OrderStatus) => {
       await steps.record(`mark ${status.replace("_", " ")}`, () => ports.setStatus(view.orderId, status));
       return view.finish(status);
@@ -31,7 +33,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: StepPolicy) {
     view.publish(); // "processing" from the first moment, even if loading the session stalls
     const order = await steps.record("load payment session", () => ports.beginOrder(ctx.key));
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
-    view.noteCustomer(order.customerId);
+    view.noteOrder(order);
 
     const payment = await verifyPayment(order);
     if (payment === ABANDONED) return finish("abandoned");

@@ -9,6 +9,16 @@ const optionalString = z.preprocess(blankIsUnset, z.string().optional());
 const optionalUrl = z.preprocess(blankIsUnset, z.url().optional());
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "90s", "15m", "1h", "2d" (or "500ms") → milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "90s", "15m" or "1h"')
+  .transform((v) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+    return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  })
+  .pipe(z.number().int().positive());
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalString,
@@ -51,6 +61,8 @@ const EnvSchema = z.object({
   STEP_MAX_ATTEMPTS: positiveInt(5),
   STEP_RETRY_INITIAL_MS: positiveInt(200),
   STEP_RETRY_MAX_MS: positiveInt(10_000),
+  // An undecided incident is posted to Slack again after this long, then at the same interval.
+  INCIDENT_REMIND_AFTER: z.preprocess(blankIsUnset, duration.default(3_600_000)),
   // Outbound HTTP calls (Stripe, fulfillment centers, Slack) are cut off after this long.
   HTTP_TIMEOUT_MS: positiveInt(10_000),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(LOG_LEVELS).default("info")),
@@ -98,6 +110,7 @@ export type ServicesConfig = {
   restateAdminUrl?: string;
   httpTimeoutMs: number;
   steps: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+  escalation: { remindAfterMs: number };
   alerts: { minIntervalMs: number; maxBackoffMs: number };
 };
 
@@ -133,6 +146,7 @@ export function servicesConfig(env: Env): ServicesConfig {
     restateAdminUrl: env.RESTATE_ADMIN_URL,
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
     steps: { maxAttempts: env.STEP_MAX_ATTEMPTS, initialRetryMs: env.STEP_RETRY_INITIAL_MS, maxRetryMs: env.STEP_RETRY_MAX_MS },
+    escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
     alerts: SLACK_ALERT_PACE,
   };
 }

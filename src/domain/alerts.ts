@@ -7,6 +7,10 @@ export type Alert = {
   customerId: string;
   step: string;
   error: string;
+  /** When the incident was opened (ISO). */
+  openedAt: string;
+  /** Set on a reminder: nobody has decided yet. */
+  reminder?: { count: number; incidentWaitingMs: number; orderWaitingMs: number };
   orderUrl: string;
   /** The Restate CLI command that shows this order's journal. */
   journalCommand: string;
@@ -17,6 +21,18 @@ export type SlackMessage = { text: string; blocks: Block[] };
 
 const MAX_DETAILED = 10; // Slack allows 50 blocks a message; keep a burst readable.
 const MAX_NAMED = 50; // in the top-level text, which Slack truncates past 40,000 characters
+
+/** "2 h 5 min", "45 min", "30 s": how long someone has waited. */
+export function waited(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}
+
+const reminderLead = (r: NonNullable<Alert["reminder"]>) =>
+  `:alarm_clock: Reminder ${r.count}, still undecided after ${waited(r.incidentWaitingMs)} (the customer has waited ${waited(r.orderWaitingMs)}): `;
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -49,13 +65,16 @@ export function slackMessage(alerts: Alert[]): SlackMessage {
   if (alerts.length === 1) {
     const a = alerts[0]!;
     return {
-      text: esc(`:rotating_light: Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId}) ${a.orderUrl} | journal: ${a.journalCommand}`),
+      text: esc(`${a.reminder ? reminderLead(a.reminder) : ":rotating_light: "}Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId}) ${a.orderUrl} | journal: ${a.journalCommand}`),
       blocks: alertBlocks(a),
     };
   }
   const detailed = alerts.slice(0, MAX_DETAILED);
   const rest = alerts.length - detailed.length;
-  const named = alerts.slice(0, MAX_NAMED).map((a) => `${a.orderId} (${esc(a.step)})`).join(", ");
+  const named = alerts
+    .slice(0, MAX_NAMED)
+    .map((a) => `${a.orderId} (${esc(a.step)}${a.reminder ? `, reminder ${a.reminder.count}` : ""})`)
+    .join(", ");
   const unnamed = alerts.length - Math.min(alerts.length, MAX_NAMED);
   return {
     text: `:rotating_light: ${alerts.length} orders need attention: ${named}${unnamed ? `, and ${unnamed} more under /admin/incidents` : ""}`,

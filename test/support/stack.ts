@@ -24,6 +24,8 @@ export const PRODUCTS = [
 export const QUICK_RECOVERY = { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" };
 
 export type StackOptions = {
+  /** INCIDENT_REMIND_AFTER, in ms (default 1 h: no reminder during a test). */
+  remindAfterMs?: number;
   steps?: Partial<StepPolicy>;
   products?: typeof PRODUCTS;
   restateEnv?: Record<string, string>;
@@ -46,6 +48,7 @@ export async function startStack(options: StackOptions = {}) {
       rateLimit: { limit: 100_000, windowMs: 60_000 },
       httpTimeoutMs: options.httpTimeoutMs ?? 5000,
       steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
+      escalation: { remindAfterMs: options.remindAfterMs ?? 3_600_000 },
       alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
     },
   });

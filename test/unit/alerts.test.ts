@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { slackMessage, type Alert } from "../../src/domain/alerts.ts";
+import { slackMessage, waited, type Alert } from "../../src/domain/alerts.ts";
 
 const alert = (n: number): Alert => ({
   incidentId: `ps_${n}#1`,
@@ -7,6 +7,7 @@ const alert = (n: number): Alert => ({
   customerId: `cus_${n}`,
   step: "send to fc-east",
   error: "center fc-east answered 422: no",
+  openedAt: "2026-11-23T10:00:00.000Z",
   orderUrl: `http://127.0.0.1:3000/orders/ps_${n}`,
   journalCommand: `npx restate invocations describe inv_${n}`,
 });
@@ -66,5 +67,21 @@ describe("customer- and center-controlled text in an alert", () => {
   it("keeps & < > readable (Slack shows the escapes as the characters)", () => {
     const m = hostile({ customerId: "Tom & Jerry <tj>" });
     expect(m.text).toContain("Tom &amp; Jerry &lt;tj&gt;");
+  });
+});
+
+describe("how long someone has waited", () => {
+  it.each([
+    [30_000, "30 s"],
+    [45 * 60_000, "45 min"],
+    [60 * 60_000, "1 h"],
+    [125 * 60_000, "2 h 5 min"],
+  ])("%i ms reads as %s", (ms, text) => {
+    expect(waited(ms)).toBe(text);
+  });
+
+  it("leads a reminder with its count and both waits, in the text Slack notifies with", () => {
+    const { text } = slackMessage([{ ...alert(1), reminder: { count: 2, incidentWaitingMs: 2 * 3_600_000, orderWaitingMs: 125 * 60_000 } }]);
+    expect(text).toMatch(/^:alarm_clock: Reminder 2, still undecided after 2 h \(the customer has waited 2 h 5 min\): Order ps_1/);
   });
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
     configFile: path.join(root, "restate.toml"),
     env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
   });
-  const services = createServices(fake, { steps: STEPS, alerts: { minIntervalMs: 50, maxBackoffMs: 500 } });
+  const services = createServices(fake, { steps: STEPS, escalation: { remindAfterMs: 3_600_000 }, alerts: { minIntervalMs: 50, maxBackoffMs: 500 } });
   endpoint = await startServiceEndpoint(services, { log: createLogger({ level: "error", bindings: { test: "workflow" } }) });
   await registerDeployment(server.adminUrl, endpoint.url);
   ingress = clients.connect({ url: server.ingressUrl });
