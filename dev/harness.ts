@@ -201,7 +201,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     stripeWebhookSecret: stripe.webhookSecret,
     slackWebhookUrl: slack.url,
     smtpUrl: smtp.url,
-    restateIngressUrl: restate.server.ingressUrl,
+    restateIngressUrls: [restate.server.ingressUrl],
     restateAdminUrl: restate.server.adminUrl,
     publicUrl: `http://127.0.0.1:${httpPort}`,
     ...settings,

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { countProducts } from "../db/catalog.ts";
 import { centers as centersTable } from "../db/schema.ts";
 import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
-import { DEFAULT_ADMIN_URL, DEFAULT_INGRESS_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
+import { DEFAULT_ADMIN_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
 import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
 import { registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
@@ -42,7 +42,7 @@ try {
     stops.push(() => restate!.stop());
   }
   const adminUrl = env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
-  const ingressUrl = env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL;
+  const ingressUrl = env.RESTATE_INGRESS_URL.join(", ");
 
   progress(env.DATABASE_URL ? "connecting to PostgreSQL (DATABASE_URL) and migrating" : "opening embedded PGlite and migrating");
   const database = await openConfiguredDatabase(env, log);

@@ -24,15 +24,23 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
   // One-way: a slow or dead Slack never holds the order.
   const postToSlack = (alert: Alert) => ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
 
+  // The decision as recorded in the database. The `resolve` handler's nudge is the fast path; this
+  // read catches a decision recorded while the incident was not yet shown, or whose nudge was lost.
+  const recorded = async (incident: OpenIncident) =>
+    (await ctx.run("find decision", async () => (await ports.findDecision(incident.id)) ?? null)) ?? undefined;
+
   /** The decision, once someone makes it; until then a reminder after every `remindAfterMs`. */
   async function decisionOn(incident: OpenIncident, alert: Alert): Promise<RecordedDecision> {
+    const early = await recorded(incident);
+    if (early) return early;
     for (let count = 1; ; count++) {
       // A durable timer beside the durable promise: both survive restarts; a decision ends the wait.
       const next = await restate.RestatePromise.race([
         ctx.promise<RecordedDecision>(decisionPromise(incident)).get().map((decision) => ({ decision })),
         ctx.sleep(policy.remindAfterMs, "remind").map(() => ({ decision: undefined })),
       ]);
-      if (next.decision) return next.decision;
+      const decision = next.decision ?? (await recorded(incident));
+      if (decision) return decision;
       const now = await ctx.date.now();
       postToSlack({
         ...alert,

@@ -4,6 +4,9 @@ import path from "node:path";
 import { z } from "zod";
 import { LOG_LEVELS } from "./log.ts";
 
+export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
+export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";
+
 const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
 const optionalString = z.preprocess(blankIsUnset, z.string().optional());
 const optionalUrl = z.preprocess(blankIsUnset, z.url().optional());
@@ -32,7 +35,15 @@ const EnvSchema = z.object({
     message: "must look like smtp://host:port",
   }),
   EMAIL_FROM: z.preprocess(blankIsUnset, z.string().default("postpay <orders@postpay.localhost>")),
-  RESTATE_INGRESS_URL: optionalUrl,
+  // One URL, or several (the nodes of a cluster), comma-separated: the app fails over between them.
+  RESTATE_INGRESS_URL: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default(DEFAULT_INGRESS_URL)
+      .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(z.url()).min(1)),
+  ),
   RESTATE_ADMIN_URL: optionalUrl,
   HTTP_PORT: port(3000),
   SERVICE_PORT: port(9080),
@@ -91,8 +102,6 @@ export function required<T>(value: T | undefined, name: string, why: string): T 
   return value;
 }
 
-export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
-export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";
 
 export type StripeConfig = { secretKey: string; apiBase?: string };
 
@@ -121,7 +130,8 @@ export type HttpConfig = {
   adminToken: string;
   shopApiKey: string;
   rateLimit: { limit: number; windowMs: number };
-  restateIngressUrl: string;
+  /** Every node's ingress; the app fails over between them. */
+  restateIngressUrls: string[];
   publicUrl: string;
   httpTimeoutMs: number;
 };
@@ -158,7 +168,7 @@ export function httpConfig(env: Env): HttpConfig {
     adminToken: required(env.ADMIN_TOKEN, "ADMIN_TOKEN", "it protects /admin/*"),
     shopApiKey: required(env.SHOP_API_KEY, "SHOP_API_KEY", "it protects /checkout and customer histories"),
     rateLimit: { limit: env.PUBLIC_RATE_LIMIT, windowMs: 60_000 },
-    restateIngressUrl: env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL,
+    restateIngressUrls: env.RESTATE_INGRESS_URL,
     publicUrl: publicUrlOf(env),
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
   };

@@ -32,15 +32,40 @@ export type OrderClient = {
   resolve(orderId: string, decision: Decision): Promise<Resolution>;
 };
 
-export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: string; timeoutMs: number }): OrderClient {
-  const ingress = clients.connect({ url: ingressUrl });
-  const wf = (key: string) => ingress.workflowClient(Workflow, key);
-  const opts = <I, O>() => clients.rpc.opts<I, O>({ signal: AbortSignal.timeout(timeoutMs) });
+/**
+ * One or more ingress URLs (the nodes of a Restate cluster). A call goes to the node that answered
+ * last; if that node refuses the connection, times out or answers as a gateway in trouble, the
+ * same call goes to the next one. Retrying elsewhere never starts anything twice: a workflow runs
+ * once per key, a payment event carries its event id as idempotency key, and a decision is
+ * recorded once before any call. 503 only when no node takes it.
+ */
+export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: string[]; timeoutMs: number }): OrderClient {
+  if (ingressUrls.length === 0) throw new Error("at least one Restate ingress URL is needed");
+  const nodes = ingressUrls.map((url) => ({ url, ingress: clients.connect({ url }) }));
+  let preferred = 0;
+  const signal = () => AbortSignal.timeout(timeoutMs);
+
+  async function call<T>(fn: (ingress: clients.Ingress) => PromiseLike<T>): Promise<T> {
+    const failures: string[] = [];
+    for (let tried = 0; tried < nodes.length; tried++) {
+      const index = (preferred + tried) % nodes.length;
+      try {
+        const result = await attempt(() => fn(nodes[index]!.ingress));
+        preferred = index;
+        return result;
+      } catch (err) {
+        if (!(err instanceof RestateUnavailableError)) throw err;
+        failures.push(`${nodes[index]!.url}: ${err.message}`);
+      }
+    }
+    throw new RestateUnavailableError(failures.join("; "));
+  }
+  const wf = (ingress: clients.Ingress, key: string) => ingress.workflowClient(Workflow, key);
 
   return {
     start: (orderId) =>
-      call(async () => {
-        const sub = await wf(orderId).workflowSubmit(clients.rpc.sendOpts({ signal: AbortSignal.timeout(timeoutMs) }));
+      call(async (ingress) => {
+        const sub = await wf(ingress, orderId).workflowSubmit(clients.rpc.sendOpts({ signal: signal() }));
         return { invocationId: sub.invocationId, status: sub.status };
       }).catch((err) => {
         // 404 here means OrderWorkflow is not registered (yet): Restate cannot take the order.
@@ -48,16 +73,17 @@ export function createOrderClient({ ingressUrl, timeoutMs }: { ingressUrl: strin
         throw err;
       }),
     paymentEvent: (orderId, event) =>
-      call(async () => {
+      call(async (ingress) => {
         // The event id as idempotency key: a redelivered event is answered from Restate's memory.
-        await wf(orderId).paymentEvent(event, clients.rpc.opts({ idempotencyKey: event.eventId, signal: AbortSignal.timeout(timeoutMs) }));
+        await wf(ingress, orderId).paymentEvent(event, clients.rpc.opts({ idempotencyKey: event.eventId, signal: signal() }));
       }),
-    status: (orderId) => call(() => wf(orderId).status(opts())),
-    resolve: (orderId, decision) => call(() => wf(orderId).resolve(decision, opts())),
+    status: (orderId) => call((ingress) => wf(ingress, orderId).status(clients.rpc.opts({ signal: signal() }))),
+    resolve: (orderId, decision) => call((ingress) => wf(ingress, orderId).resolve(decision, clients.rpc.opts({ signal: signal() }))),
   };
 }
 
-async function call<T>(fn: () => PromiseLike<T>): Promise<T> {
+/** One call to one node, its failure sorted: Restate unavailable (try elsewhere, later) or an answer. */
+async function attempt<T>(fn: () => PromiseLike<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -66,7 +92,7 @@ async function call<T>(fn: () => PromiseLike<T>): Promise<T> {
       if ([502, 503, 504].includes(err.status)) throw new RestateUnavailableError(`Restate answered ${err.status}: ${err.message}`);
       throw new RestateCallError(err.status, restateMessage(err));
     }
-    throw new RestateUnavailableError(`Restate ingress unreachable: ${(err as Error).message}`);
+    throw new RestateUnavailableError(`unreachable: ${(err as Error).message}`);
   }
 }
 

@@ -43,7 +43,7 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
   const app = createApp({
     db,
     stripe: createStripe(config),
-    orders: createOrderClient({ ingressUrl: config.restateIngressUrl, timeoutMs: config.httpTimeoutMs }),
+    orders: createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs }),
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,
     shopApiKey: config.shopApiKey,
