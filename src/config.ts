@@ -47,6 +47,9 @@ const EnvSchema = z.object({
   RESTATE_ADMIN_URL: optionalUrl,
   HTTP_PORT: port(3000),
   SERVICE_PORT: port(9080),
+  // Worker processes sharing each port (Node's cluster module); a dead worker is started again.
+  SERVICE_WORKERS: positiveInt(1),
+  HTTP_WORKERS: positiveInt(1),
   // Interfaces to listen on: loopback by default; containers set 0.0.0.0.
   HTTP_HOST: z.string().default("127.0.0.1"),
   SERVICE_HOST: z.string().default("127.0.0.1"),

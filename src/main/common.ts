@@ -1,9 +1,11 @@
 // Shared start-up for the entry points: configuration and logger, database, shutdown.
+import cluster from "node:cluster";
 import path from "node:path";
 import { openDatabase, type Database } from "../../db/client.ts";
 import type { Db } from "../../db/client.ts";
 import { parseEnv, required, type Env } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { runWorkers } from "./workers.ts";
 
 /** Parses the environment once and builds the logger it configures; exits on a bad value. */
 export function boot(): { env: Env; log: Logger } {
@@ -15,11 +17,11 @@ export function boot(): { env: Env; log: Logger } {
   }
 }
 
-/** Postgres when DATABASE_URL is set, else the embedded PGlite under the data dir; always migrated. */
-export async function openConfiguredDatabase(env: Env, log: Logger): Promise<Database> {
+/** Postgres when DATABASE_URL is set, else the embedded PGlite under the data dir; migrated unless told. */
+export async function openConfiguredDatabase(env: Env, log: Logger, { migrate = true } = {}): Promise<Database> {
   const pgliteDir = path.join(env.POSTPAY_DATA_DIR, "pglite");
   const database = env.DATABASE_URL ? await openDatabase({ url: env.DATABASE_URL }) : await openDatabase({ pgliteDir });
-  await database.migrate();
+  if (migrate) await database.migrate();
   log.info({ kind: database.kind, location: env.DATABASE_URL ? "DATABASE_URL" : pgliteDir }, "database ready");
   return database;
 }
@@ -46,24 +48,35 @@ export function fail(log: Logger, err: unknown): never {
 }
 
 /**
- * A deployed process (start:services, start:http): shares PostgreSQL with the other one, serves
- * until SIGINT/SIGTERM, then closes its server and the database.
+ * A deployed process (start:services, start:http): shares PostgreSQL with the other one, runs as
+ * `workers` processes on one port, serves until SIGINT/SIGTERM, then closes its server and the
+ * database.
  */
 export async function runServer(
   what: string,
+  workersOf: (env: Env) => number,
   serve: (env: Env, db: Db, log: Logger) => Promise<{ url: string; close(): Promise<void> }>,
 ): Promise<void> {
   const { env, log } = boot();
+  const workers = workersOf(env);
   try {
     required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
-    const database = await openConfiguredDatabase(env, log);
-    const server = await serve(env, database.db, log);
-    log.info({ url: server.url }, `${what} listening`);
-    onShutdown(log, async () => {
-      await server.close();
-      await database.close();
-    });
+    // Migrations run once, before any worker starts: two migrators at once would collide.
+    if (cluster.isPrimary) await (await openConfiguredDatabase(env, log)).close();
   } catch (err) {
     fail(log, err);
   }
+  await runWorkers(workers, log, async () => {
+    try {
+      const database = await openConfiguredDatabase(env, log, { migrate: false });
+      const server = await serve(env, database.db, log);
+      log.info({ url: server.url }, `${what} listening`);
+      onShutdown(log, async () => {
+        await server.close();
+        await database.close();
+      });
+    } catch (err) {
+      fail(log, err);
+    }
+  });
 }
