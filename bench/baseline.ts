@@ -19,5 +19,6 @@ export async function processOrderWithoutRestate(ports: OrderPorts, orderId: str
     ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival)),
     ports.recordHistory(order, shipments, arrival),
   ]);
+  await ports.setStatus(order.id, "completed");
   return arrival;
 }
