@@ -1,6 +1,7 @@
 // docker-compose.yml cannot be started on these machines (no Docker engine), so it is checked
 // two ways: dclint (YAML validity, the Compose schema, its best-practice rules) and a parse of the
-// file that pins the contract between the containers: who listens where and who gets which env.
+// file that pins the contract between the containers: who listens where, who reaches whom over
+// which network, and who gets which env and secrets.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const composePath = fileURLToPath(new URL("../../docker-compose.yml", import.meta.url));
 const dclintrcPath = fileURLToPath(new URL("../../.dclintrc", import.meta.url));
 const dclintBin = fileURLToPath(new URL("../../node_modules/dclint/bin/dclint.cjs", import.meta.url));
+const gitignorePath = fileURLToPath(new URL("../../.gitignore", import.meta.url));
+const dockerignorePath = fileURLToPath(new URL("../../.dockerignore", import.meta.url));
 
 // The parts of dclint's types this test uses. dclint 3.1 exports only the DCLinter class, and its
 // .d.ts re-exports it through an extensionless path that NodeNext cannot resolve, so the class
@@ -49,12 +52,24 @@ type Service = {
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | number | { target: number; published?: string | number; host_ip?: string })[];
+  expose?: (string | number)[];
+  networks?: string[] | Record<string, unknown>;
+  network_mode?: string;
+  secrets?: (string | { source: string; target?: string })[];
   depends_on?: string[] | Record<string, { condition: string }>;
   volumes?: unknown[];
   restart?: string;
   healthcheck?: unknown;
 };
-type ComposeFile = { name?: string; services: Record<string, Service>; volumes?: Record<string, unknown> };
+type Network = { internal?: boolean; external?: boolean; driver?: string } | null;
+type Secret = { file?: string; environment?: string };
+type ComposeFile = {
+  name?: string;
+  services: Record<string, Service>;
+  networks?: Record<string, Network>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, Secret>;
+};
 
 /** The file as Docker Compose sees it: YAML merge keys (`<<: *app`) resolved. */
 const compose = parse(readFileSync(composePath, "utf8"), { merge: true }) as ComposeFile;
@@ -96,6 +111,44 @@ function ports(name: string): PortMapping[] {
     return { target, ...(published === undefined ? {} : { published }), ...(hostIp === undefined ? {} : { hostIp }) };
   });
 }
+
+/** The networks a service joins, whichever Compose syntax (list or map) it uses. */
+function networksOf(name: string): string[] {
+  const networks = service(name).networks ?? [];
+  return (Array.isArray(networks) ? [...networks] : Object.keys(networks)).sort();
+}
+
+/** A network declared at the top level; Compose would refuse an undeclared one. */
+function network(name: string): NonNullable<Network> {
+  const networks = compose.networks ?? {};
+  if (!(name in networks)) throw new Error(`docker-compose.yml declares no network "${name}"`);
+  return networks[name] ?? {};
+}
+
+const isInternal = (name: string): boolean => network(name).internal === true;
+
+const servicesOn = (networkName: string): string[] =>
+  Object.keys(compose.services)
+    .filter((name) => networksOf(name).includes(networkName))
+    .sort();
+
+/** Where each secret of a service appears in its container: /run/secrets/<source>, or its target. */
+function secretMounts(name: string): Record<string, string> {
+  return Object.fromEntries(
+    (service(name).secrets ?? []).map((secret) => {
+      const { source, target } = typeof secret === "string" ? { source: secret, target: undefined } : secret;
+      const path = target === undefined ? `/run/secrets/${source}` : target.startsWith("/") ? target : `/run/secrets/${target}`;
+      return [source, path];
+    }),
+  );
+}
+
+/** Lines of an ignore file, comments and blanks left out. */
+const ignoreLines = (file: string): string[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
 
 const publishes = (name: string, port: number): boolean =>
   ports(name).some((p) => p.target === String(port) && p.published === String(port));
@@ -141,13 +194,7 @@ describe("docker-compose.yml contract", () => {
     expect(environment("http").HTTP_PORT).toBe("3000");
   });
 
-  it("publishes Restate's ingress (8080) and admin API/UI (9070) but not the node port 5122", () => {
-    expect(publishes("restate", 8080)).toBe(true);
-    expect(publishes("restate", 9070)).toBe(true);
-    expect(ports("restate").some((p) => p.target === "5122")).toBe(false);
-  });
-
-  it("binds every published port to loopback, as the Restate admin API has no authentication", () => {
+  it("binds every published port to loopback, where a TLS-terminating reverse proxy forwards to it", () => {
     for (const name of Object.keys(compose.services)) {
       for (const port of ports(name)) expect({ name, hostIp: port.hostIp }).toEqual({ name, hostIp: "127.0.0.1" });
     }
@@ -182,6 +229,14 @@ describe("docker-compose.yml contract", () => {
     expect(environment("http").ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?/);
   });
 
+  it("requires ADMIN_TOKEN and SHOP_API_KEY for the HTTP app, and says they need 24 characters", () => {
+    for (const variable of ["ADMIN_TOKEN", "SHOP_API_KEY"]) {
+      const value = environment("http")[variable];
+      expect({ variable, value }).toEqual({ variable, value: expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?[^}]+\\}$`)) });
+      expect({ variable, value }).toEqual({ variable, value: expect.stringContaining("at least 24 characters") });
+    }
+  });
+
   it("points the HTTP app at Restate's ingress and admin API by service name", () => {
     expect(environment("http")).toMatchObject({
       RESTATE_INGRESS_URL: "http://restate:8080",
@@ -209,6 +264,29 @@ describe("docker-compose.yml contract", () => {
     expect(dependencyCondition("http", "migrate")).toBe("service_completed_successfully");
   });
 
+  it("puts restate-server's request identity private key in a secret from ./secrets and points restate-server at it", () => {
+    const sources = Object.entries(compose.secrets ?? {})
+      .filter(([, secret]) => secret.file === "./secrets/request-identity.pem")
+      .map(([source]) => source);
+    expect(sources).toHaveLength(1);
+    const mounted = secretMounts("restate")[sources[0]!];
+    expect(mounted).toMatch(/^\//);
+    expect(environment("restate").RESTATE_WORKER__INVOKER__REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE).toBe(mounted);
+    // Only restate-server holds the private key.
+    for (const name of Object.keys(compose.services).filter((n) => n !== "restate")) {
+      expect({ name, secrets: Object.keys(secretMounts(name)) }).toEqual({ name, secrets: [] });
+    }
+  });
+
+  it("requires RESTATE_IDENTITY_KEYS for the service endpoint, so it accepts only restate-server's signed requests", () => {
+    expect(environment("services").RESTATE_IDENTITY_KEYS).toMatch(/^\$\{RESTATE_IDENTITY_KEYS:\?[^}]+\}$/);
+  });
+
+  it("keeps ./secrets out of git and out of the image's build context", () => {
+    expect(ignoreLines(gitignorePath)).toEqual(expect.arrayContaining([expect.stringMatching(/^\/?secrets\/?$/)]));
+    expect(ignoreLines(dockerignorePath)).toEqual(expect.arrayContaining([expect.stringMatching(/^\/?secrets\/?$/)]));
+  });
+
   it("runs the app roles from one image built from this checkout", () => {
     for (const name of ["migrate", "services", "http", "register"]) {
       expect({ name, image: service(name).image, build: service(name).build }).toEqual({
@@ -219,5 +297,82 @@ describe("docker-compose.yml contract", () => {
     }
     expect(commandOf("services")).toBe("npm run start:services");
     expect(commandOf("http")).toBe("npm run start:http");
+  });
+});
+
+describe("docker-compose.yml keeps Restate private", () => {
+  it("publishes ports only from the HTTP app, and from it only 3000", () => {
+    const publishing = Object.keys(compose.services).filter((name) => ports(name).length > 0);
+    expect(publishing).toEqual(["http"]);
+    expect(ports("http").map((p) => p.target)).toEqual(["3000"]);
+  });
+
+  it("publishes nothing from restate-server (ingress 8080, admin API 9070, fabric 5122) nor from the service endpoint (9080)", () => {
+    expect(ports("restate")).toEqual([]);
+    expect(ports("services")).toEqual([]);
+    for (const port of [8080, 9070, 5122]) expect(publishes("restate", port)).toBe(false);
+    expect(publishes("services", 9080)).toBe(false);
+  });
+
+  it("names every service's networks (none falls back to the default network) and uses no network_mode", () => {
+    for (const name of Object.keys(compose.services)) {
+      expect({ name, networks: networksOf(name).length > 0 }).toEqual({ name, networks: true });
+      expect({ name, networks: networksOf(name).includes("default") }).toEqual({ name, networks: false });
+      expect({ name, networkMode: service(name).network_mode }).toEqual({ name, networkMode: undefined });
+      for (const net of networksOf(name)) expect(network(net).external).not.toBe(true);
+    }
+  });
+
+  it("keeps restate-server on internal networks only", () => {
+    expect(networksOf("restate").length).toBeGreaterThan(0);
+    for (const net of networksOf("restate")) expect({ net, internal: isInternal(net) }).toEqual({ net, internal: true });
+  });
+
+  it("gives the service endpoint internal networks plus one egress network that is not internal and that nothing publishes on", () => {
+    const external = networksOf("services").filter((net) => !isInternal(net));
+    expect(external).toHaveLength(1);
+    const egress = external[0]!;
+    expect(network(egress).internal).not.toBe(true);
+    // The egress network carries only the endpoint's outbound calls: nobody else is on it and
+    // nothing is published through it.
+    expect(servicesOn(egress)).toEqual(["services"]);
+    for (const name of servicesOn(egress)) expect({ name, ports: ports(name) }).toEqual({ name, ports: [] });
+    // It still reaches restate-server over an internal network it shares with it.
+    const shared = networksOf("services").filter((net) => isInternal(net) && networksOf("restate").includes(net));
+    expect(shared.length).toBeGreaterThan(0);
+  });
+
+  it("keeps Postgres and the migrate and register one-shots on internal networks only", () => {
+    for (const name of ["postgres", "migrate", "register"]) {
+      expect(networksOf(name).length).toBeGreaterThan(0);
+      for (const net of networksOf(name)) expect({ name, net, internal: isInternal(net) }).toEqual({ name, net, internal: true });
+    }
+  });
+
+  it("joins the HTTP app to the internal network of restate-server and Postgres and to a non-internal edge network", () => {
+    const internal = networksOf("http").filter(isInternal);
+    expect(internal.some((net) => networksOf("restate").includes(net))).toBe(true);
+    expect(internal.some((net) => networksOf("postgres").includes(net))).toBe(true);
+    // Its published port and its calls to Stripe (checkout) need a network that is not internal.
+    const edge = networksOf("http").filter((net) => !isInternal(net));
+    expect(edge).toHaveLength(1);
+    // The edge is not the service endpoint's egress network.
+    expect(networksOf("services")).not.toContain(edge[0]);
+  });
+
+  it("lets everyone who must reach Restate or Postgres do so over a shared internal network", () => {
+    const shareInternal = (a: string, b: string) =>
+      networksOf(a).some((net) => isInternal(net) && networksOf(b).includes(net));
+    for (const [from, to] of [
+      ["http", "restate"],
+      ["register", "restate"],
+      ["restate", "services"],
+      ["register", "services"],
+      ["migrate", "postgres"],
+      ["services", "postgres"],
+      ["http", "postgres"],
+    ] as const) {
+      expect({ from, to, shared: shareInternal(from, to) }).toEqual({ from, to, shared: true });
+    }
   });
 });
