@@ -31,6 +31,7 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
         customerId: view.customerId,
         step,
         error,
+        openedAt: new Date().toISOString(),
         ...ports.alertLinks(view.orderId, view.invocationId),
       };
     });
