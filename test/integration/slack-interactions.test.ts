@@ -63,6 +63,10 @@ describe("a click on an alert's button", () => {
     const id = await orderStuckAtNorth("cus_slack_retry");
     const post = await alertWithButtons(`${id}#1`);
     expect(post.text).toContain(id);
+    // The alert says how long the order has waited, and links its console page and its journal.
+    expect(post.text).toMatch(/waiting (less than a minute|\d+ min)/);
+    expect(blockText(post.blocks)).toContain(`/console/orders/${id}|Open in the console>`);
+    expect(blockText(post.blocks)).toMatch(/\/ui\/invocations\/inv_\w+\|Journal in the Restate UI>/);
 
     const click = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1` });
     expect(click.status).toBe(200);
@@ -167,11 +171,13 @@ describe("a click that must decide nothing", () => {
     expect(stack.slack.replies.filter((r) => r.post === post)).toHaveLength(0);
   });
 
-  it("with a timestamp more than 5 minutes old (a replay), or none, is refused with 400, though correctly signed", async () => {
+  it("with a timestamp more than 5 minutes away (a replay), or none, is refused with 400, though correctly signed", async () => {
     const id = await orderStuckAtNorth("cus_slack_stale");
     const post = await alertWithButtons(`${id}#1`);
     const stale = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() - 6 * 60_000 });
     expect(stale.status).toBe(400);
+    const future = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() + 6 * 60_000 });
+    expect(future.status).toBe(400);
     const signed = stack.slack.clickDelivery(post, "abandon", alice, { incidentId: `${id}#1` });
     const { "x-slack-request-timestamp": _, ...withoutTimestamp } = signed.headers;
     expect((await stack.slack.redeliver({ ...signed, headers: withoutTimestamp })).status).toBe(400);
