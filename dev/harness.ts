@@ -126,6 +126,7 @@ async function assemble(
   const parts: Parts = { ...standIns, restate, database, dir, cleanup, progress, identityKey: identity.publicKey };
   const app = options.app === "in-process" ? await runInProcess(parts, options.settings) : await spawnApp(parts, options);
   standIns.stripe.setWebhookUrl(`${app.url}/webhooks/stripe`);
+  standIns.slack.setInteractionsUrl(`${app.url}/slack/interactions`);
   return {
     ...standIns,
     ...app,
@@ -200,6 +201,8 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     stripe: { secretKey: stripe.secretKey, apiBase: stripe.url },
     stripeWebhookSecret: stripe.webhookSecret,
     slackWebhookUrl: slack.url,
+    slackSigningSecret: slack.signingSecret,
+    slackOperatorIds: [],
     smtpUrl: smtp.url,
     restateIngressUrls: [restate.server.ingressUrl],
     restateAdminUrl: restate.server.adminUrl,
@@ -267,6 +270,7 @@ function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Re
     STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
     SMTP_URL: parts.smtp.url,
     SLACK_WEBHOOK_URL: parts.slack.url,
+    SLACK_SIGNING_SECRET: parts.slack.signingSecret,
     ...CHILD_SECRETS,
     RESTATE_IDENTITY_KEYS: parts.identityKey,
     HTTP_PORT: String(httpPort),

@@ -44,7 +44,7 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
       const now = await ctx.date.now();
       postToSlack({
         ...alert,
-        reminder: { count, incidentWaitingMs: now - Date.parse(alert.openedAt), orderWaitingMs: now - (view.orderedAt ?? now) },
+        reminder: { count, incidentWaitingMs: now - Date.parse(alert.openedAt!), orderWaitingMs: now - (view.orderedAt ?? now) },
       });
     }
   }

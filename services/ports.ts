@@ -35,8 +35,8 @@ export type OrderPorts = {
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
   /** A Stripe event's outcome as the HTTP app recorded it after verifying the signature. */
   findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: "succeeded" | "failed" } | undefined>;
-  /** Builds the operator-facing links for an alert. */
-  alertLinks(orderId: string, invocationId: string): Pick<Alert, "orderUrl" | "journalCommand">;
+  /** Builds the operator-facing links for an alert (the Restate UI's only when its URL is known). */
+  alertLinks(orderId: string, invocationId: string): Required<Pick<Alert, "orderUrl" | "consoleUrl" | "journalCommand">> & Pick<Alert, "journalUrl">;
 };
 
 export type AlertPorts = {

@@ -49,7 +49,7 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
             "post to slack",
             async () => {
               try {
-                await ports.postToSlack(slackMessage(pending));
+                await ports.postToSlack(slackMessage(pending, new Date()));
                 return null;
               } catch (err) {
                 if (err instanceof PermanentError) return err.message;

@@ -31,6 +31,16 @@ const EnvSchema = z.object({
     message: "must start with whsec_",
   }),
   SLACK_WEBHOOK_URL: optionalUrl,
+  // Slack's interactions (the decision buttons): the app's signing secret, and who may click.
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_OPERATOR_IDS: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((id) => id.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "each id must be a Slack user id like U0123ABCD"))),
+  ),
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
   }),
@@ -137,6 +147,10 @@ export type HttpConfig = {
   restateIngressUrls: string[];
   publicUrl: string;
   httpTimeoutMs: number;
+  /** Verifies POST /slack/interactions; unset: that route answers 404. */
+  slackSigningSecret?: string;
+  /** Slack user ids allowed to decide from Slack; empty: anyone in the channel. */
+  slackOperatorIds: string[];
 };
 
 const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
@@ -174,5 +188,7 @@ export function httpConfig(env: Env): HttpConfig {
     restateIngressUrls: env.RESTATE_INGRESS_URL,
     publicUrl: publicUrlOf(env),
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
+    slackSigningSecret: env.SLACK_SIGNING_SECRET,
+    slackOperatorIds: env.SLACK_OPERATOR_IDS,
   };
 }

@@ -60,7 +60,9 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
     findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
+      consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
       journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,
+      ...(a.restateAdminUrl && { journalUrl: `${a.restateAdminUrl}/ui/invocations/${encodeURIComponent(invocationId)}` }),
     }),
     postToSlack: (message) => a.slack.post(message),
   };

@@ -1,5 +1,7 @@
 // Slack incoming webhook, through @slack/webhook. Rate limiting and coalescing live in the
-// SlackAlerts service; this only posts one message and says whether a retry can help.
+// SlackAlerts service; this only posts one message and says whether a retry can help. And the
+// replies to operators' button clicks, posted to the response_url each click comes with.
+import type { AnyBlock } from "@slack/types";
 import { IncomingWebhook } from "@slack/webhook";
 import { upstreamError } from "./http-status.ts";
 import type { SlackMessage } from "../domain/alerts.ts";
@@ -28,5 +30,37 @@ export function createSlackPoster({ url, timeoutMs, log }: { url?: string; timeo
         throw upstreamError(status, `Slack ${status ?? "unreachable"}: ${(err as Error).message}`);
       }
     },
+  };
+}
+
+/** A reply to a Slack interaction, posted to its `response_url`. */
+export type SlackReply = {
+  text: string;
+  blocks?: AnyBlock[];
+  /** true: the message the button sat in becomes this one; false: a new message. */
+  replace_original: boolean;
+  /** "ephemeral": only the user who clicked sees it. */
+  response_type?: "ephemeral" | "in_channel";
+};
+
+/** Posts a reply to an interaction's response_url; true when Slack took it. Never throws. */
+export type SlackResponder = (responseUrl: string, reply: SlackReply) => Promise<boolean>;
+
+export function createSlackResponder({ timeoutMs, log }: { timeoutMs: number; log: Logger }): SlackResponder {
+  return async (responseUrl, reply) => {
+    // The response_url itself is never logged: for 30 minutes it can post into the channel.
+    try {
+      const res = await fetch(responseUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(reply),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (res.ok) return true;
+      log.warn({ status: res.status, answer: (await res.text()).slice(0, 200) }, "Slack refused a reply to an interaction");
+    } catch (err) {
+      log.warn({ err }, "Slack's response_url unreachable");
+    }
+    return false;
   };
 }

@@ -12,6 +12,7 @@ import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./er
 import type { RateLimit } from "./middleware.ts";
 import { orderRoutes } from "./orders.ts";
 import { shopRoutes } from "./shop.ts";
+import { slackRoutes, type SlackInteractions } from "./slack.ts";
 import { stripeWebhookRoutes } from "./stripe-webhook.ts";
 
 export type AppDeps = {
@@ -25,6 +26,8 @@ export type AppDeps = {
   /** Per client on anonymous routes (the order page, the webhook before its signature is checked). */
   rateLimit: RateLimit;
   log: Logger;
+  /** Decisions from Slack's buttons (POST /slack/interactions); without it that route answers 404. */
+  slack?: SlackInteractions;
 };
 
 export function createApp(deps: AppDeps) {
@@ -52,5 +55,6 @@ export function createApp(deps: AppDeps) {
   app.route("/", orderRoutes(deps));
   app.route("/admin", adminRoutes(deps));
   app.route("/", shopRoutes(deps));
+  app.route("/", slackRoutes(deps));
   return app;
 }

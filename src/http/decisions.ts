@@ -3,21 +3,37 @@
 // waiting order, which acts only on what was recorded.
 import type { Db } from "../../db/client.ts";
 import { decideIncident, findOpenIncident } from "../../db/incidents.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
-import type { Decision, DecisionAuthor } from "../domain/decision.ts";
+import { RestateCallError, type OrderClient } from "../adapters/restate-ingress.ts";
+import type { Decision, DecisionAuthor, RecordedDecision } from "../domain/decision.ts";
 import { ApiError } from "./errors.ts";
+
+/** 409: the decision was not recorded; `prior` is the one that was, when there is one. */
+export class DecisionConflict extends ApiError {
+  constructor(
+    message: string,
+    readonly prior?: RecordedDecision,
+  ) {
+    super("conflict", message);
+  }
+}
 
 export async function decide(deps: { db: Db; orders: OrderClient }, orderId: string, decision: Decision, author: DecisionAuthor) {
   const incidentId = decision.incidentId ?? (await findOpenIncident(deps.db, orderId))?.id;
-  if (!incidentId) throw new ApiError("conflict", `order ${orderId} has no open incident`);
+  if (!incidentId) throw new DecisionConflict(`order ${orderId} has no open incident`);
   const recorded = await decideIncident(deps.db, { incidentId, orderId }, decision, author);
   if (!recorded.decided) {
     const prior = recorded.incident;
-    if (!prior || prior.status !== "open") throw new ApiError("conflict", `incident ${incidentId} is not the open one`);
+    if (!prior || prior.status !== "open") throw new DecisionConflict(`incident ${incidentId} is not the open one`, prior?.decision);
     if (prior.decision && prior.decision.action !== decision.action) {
-      throw new ApiError("conflict", `incident ${incidentId} was already decided: ${prior.decision.action} by ${prior.decision.decidedBy}`);
+      throw new DecisionConflict(`incident ${incidentId} was already decided: ${prior.decision.action} by ${prior.decision.decidedBy}`, prior.decision);
     }
-    // The same decision again (a resend, a double click): passing it on again is harmless.
+    // The same decision again (a resend, a double click): passing it on again is harmless, and
+    // heals a first attempt that was recorded but never reached the order. If it had, the order
+    // answers 409.
+    return deps.orders.resolve(orderId, { ...decision, incidentId }).catch((err) => {
+      if (err instanceof RestateCallError && err.status === 409) throw new DecisionConflict(err.message, prior.decision);
+      throw err;
+    });
   }
   return deps.orders.resolve(orderId, { ...decision, incidentId });
 }

@@ -7,7 +7,7 @@ import { createServices } from "../../services/index.ts";
 import { createEmailSender } from "../adapters/email.ts";
 import { createFulfillmentClient } from "../adapters/fulfillment-center.ts";
 import { createOrderClient } from "../adapters/restate-ingress.ts";
-import { createSlackPoster } from "../adapters/slack.ts";
+import { createSlackPoster, createSlackResponder } from "../adapters/slack.ts";
 import { createStripeClient, createStripeGateway } from "../adapters/stripe.ts";
 import type { HttpConfig, ServicesConfig, StripeConfig } from "../config.ts";
 import { createApp } from "../http/app.ts";
@@ -50,6 +50,13 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     rateLimit: config.rateLimit,
     publicUrl: config.publicUrl,
     log,
+    ...(config.slackSigningSecret && {
+      slack: {
+        signingSecret: config.slackSigningSecret,
+        operatorIds: config.slackOperatorIds,
+        respond: createSlackResponder({ timeoutMs: config.httpTimeoutMs, log }),
+      },
+    }),
   });
   const host = listen.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

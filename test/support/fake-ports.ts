@@ -8,7 +8,7 @@
 import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
-import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
+import type { SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
 import {
@@ -357,8 +357,12 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  alertLinks(orderId: string, invocationId: string): Pick<Alert, "orderUrl" | "journalCommand"> {
-    return { orderUrl: `http://fake/orders/${orderId}`, journalCommand: `npx restate invocations describe ${invocationId}` };
+  alertLinks(orderId: string, invocationId: string): ReturnType<OrderPorts["alertLinks"]> {
+    return {
+      orderUrl: `http://fake/orders/${orderId}`,
+      consoleUrl: `http://fake/console/orders/${orderId}`,
+      journalCommand: `npx restate invocations describe ${invocationId}`,
+    };
   }
 
   postToSlack(message: SlackMessage): Promise<"posted" | "logged"> {

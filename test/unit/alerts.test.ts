@@ -1,5 +1,18 @@
+import type { ActionsBlock, Button, ContextBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import { slackMessage, waited, type Alert } from "../../src/domain/alerts.ts";
+import {
+  ButtonValueSchema,
+  decisionNotice,
+  slackMessage,
+  waited,
+  withNotices,
+  type Alert,
+  type SlackMessage,
+} from "../../src/domain/alerts.ts";
+import type { RecordedDecision } from "../../src/domain/decision.ts";
+
+const OPENED = "2030-05-04T10:00:00.000Z";
+const minutes = (n: number) => new Date(Date.parse(OPENED) + n * 60_000);
 
 const alert = (n: number): Alert => ({
   incidentId: `ps_${n}#1`,
@@ -7,10 +20,15 @@ const alert = (n: number): Alert => ({
   customerId: `cus_${n}`,
   step: "send to fc-east",
   error: "center fc-east answered 422: no",
-  openedAt: "2026-11-23T10:00:00.000Z",
   orderUrl: `http://127.0.0.1:3000/orders/ps_${n}`,
   journalCommand: `npx restate invocations describe inv_${n}`,
+  openedAt: OPENED,
+  consoleUrl: `http://127.0.0.1:3000/console/orders/ps_${n}`,
+  journalUrl: `http://127.0.0.1:9070/ui/invocations/inv_${n}`,
 });
+
+const actionBlocks = (m: SlackMessage) => m.blocks.filter((b): b is ActionsBlock => b.type === "actions");
+const buttons = (m: SlackMessage) => actionBlocks(m).map((b) => b.elements as Button[]);
 
 describe("the Slack alert", () => {
   it("names order, step, error, customer, link and journal command in its top-level text", () => {
@@ -70,18 +88,129 @@ describe("customer- and center-controlled text in an alert", () => {
   });
 });
 
-describe("how long someone has waited", () => {
-  it.each([
-    [30_000, "30 s"],
-    [45 * 60_000, "45 min"],
-    [60 * 60_000, "1 h"],
-    [125 * 60_000, "2 h 5 min"],
-  ])("%i ms reads as %s", (ms, text) => {
-    expect(waited(ms)).toBe(text);
+describe("the decision buttons of an alert", () => {
+  it("are Retry, Mark done by hand and Abandon, each naming the decision (action_id), the order and the incident (value)", () => {
+    const [row, ...others] = buttons(slackMessage([alert(1)], minutes(5)));
+    expect(others).toHaveLength(0);
+    expect(row!.map((b) => [b.action_id, b.text.text])).toEqual([
+      ["retry", "Retry"],
+      ["skip", "Mark done by hand"],
+      ["abandon", "Abandon"],
+    ]);
+    for (const button of row!) {
+      expect(ButtonValueSchema.parse(JSON.parse(button.value!))).toEqual({ orderId: "ps_1", incidentId: "ps_1#1" });
+    }
   });
 
-  it("leads a reminder with its count and both waits, in the text Slack notifies with", () => {
-    const { text } = slackMessage([{ ...alert(1), reminder: { count: 2, incidentWaitingMs: 2 * 3_600_000, orderWaitingMs: 125 * 60_000 } }]);
-    expect(text).toMatch(/^:alarm_clock: Reminder 2, still undecided after 2 h \(the customer has waited 2 h 5 min\): Order ps_1/);
+  it("ask for confirmation before Abandon only (Slack's confirm dialog)", () => {
+    const [retry, skip, abandon] = buttons(slackMessage([alert(1)], minutes(5)))[0]!;
+    expect(retry!.confirm).toBeUndefined();
+    expect(skip!.confirm).toBeUndefined();
+    expect(abandon!.style).toBe("danger");
+    expect(abandon!.confirm).toMatchObject({
+      title: { type: "plain_text", text: "Abandon this order?" },
+      text: { type: "mrkdwn", text: expect.stringContaining("ps_1") },
+      confirm: { type: "plain_text", text: "Abandon" },
+      deny: { type: "plain_text", text: "Keep waiting" },
+      style: "danger",
+    });
+  });
+
+  it("sit under links to the order's console page, its journal command and its journal in the Restate UI", () => {
+    const m = slackMessage([alert(1)], minutes(5));
+    const links = JSON.stringify(m.blocks.find((b) => b.type === "context"));
+    expect(links).toContain("<http://127.0.0.1:3000/console/orders/ps_1|Open in the console>");
+    expect(links).toContain("<http://127.0.0.1:9070/ui/invocations/inv_1|Journal in the Restate UI>");
+    expect(links).toContain("npx restate invocations describe inv_1");
+    expect(m.text).toContain("console: http://127.0.0.1:3000/console/orders/ps_1");
+    // Without the admin URL there is no UI link; the CLI command is still there.
+    const { journalUrl: _, ...withoutUi } = alert(1);
+    expect(JSON.stringify(slackMessage([withoutUi], minutes(5)).blocks)).not.toContain("Restate UI");
+  });
+
+  it("are kept, in a digest, for the first five alerts, each deciding its own incident", () => {
+    const m = slackMessage(Array.from({ length: 8 }, (_, i) => alert(i)), minutes(5));
+    const incidents = buttons(m).map((row) => row.map((b) => JSON.parse(b.value!).incidentId));
+    expect(incidents).toEqual([0, 1, 2, 3, 4].map((i) => Array(3).fill(`ps_${i}#1`)));
+    expect(JSON.stringify(m.blocks)).toContain("Buttons for the first 5; decide the others in the console.");
+    expect(JSON.stringify(m.blocks)).toContain("/console/orders/ps_7|Open in the console");
+    expect(slackMessage(Array.from({ length: 80 }, (_, i) => alert(i)), minutes(5)).blocks.length).toBeLessThanOrEqual(50);
+  });
+});
+
+describe("how long an order has waited", () => {
+  it("is counted from the incident's opening to when the message is built", () => {
+    const at = (m: number) => slackMessage([alert(1)], minutes(m));
+    expect(at(5).text).toContain("waiting 5 min");
+    expect(JSON.stringify(at(5).blocks)).toContain("*Waiting*\\n5 min, since <!date^1904119200^{date_short_pretty} {time}|2030-05-04T10:00:00.000Z>");
+    expect(at(125).text).toContain("waiting 2 h 5 min");
+    expect(at(0.5).text).toContain("waiting less than a minute");
+    expect(waited(OPENED, minutes(60 * 24 * 3 + 60 * 4))).toBe("3 d 4 h");
+    expect(waited(OPENED, minutes(60 * 3))).toBe("3 h");
+  });
+
+  it("is left out for an alert queued before alerts knew when their incident opened", () => {
+    const { openedAt: _, ...old } = alert(1);
+    const m = slackMessage([old], minutes(5));
+    expect(m.text).not.toContain("waiting");
+    expect(JSON.stringify(m.blocks)).not.toContain("Waiting");
+    expect(buttons(m)).toHaveLength(1);
+  });
+});
+
+describe("an alert once its incident is decided", () => {
+  const decision = (over: Partial<RecordedDecision> = {}): RecordedDecision => ({
+    action: "retry",
+    note: null,
+    decidedBy: "alice (U0ALICE)",
+    via: "slack",
+    decidedAt: "2030-05-04T10:07:00.000Z",
+    ...over,
+  });
+
+  it("says who decided what, and when, in Slack's own time format", () => {
+    expect(decisionNotice({ kind: "decided", decision: decision() })).toBe(
+      ":white_check_mark: Retried by alice (U0ALICE) at <!date^1904119620^{date_short_pretty} {time}|2030-05-04T10:07:00.000Z>",
+    );
+    expect(decisionNotice({ kind: "decided", decision: decision({ action: "skip" }) })).toContain("Marked done by hand by alice (U0ALICE) at");
+    expect(decisionNotice({ kind: "decided", decision: decision({ action: "abandon" }) })).toContain(":no_entry: Abandoned by alice (U0ALICE) at");
+  });
+
+  it("says a later click changed nothing, naming the decision that stands", () => {
+    const text = decisionNotice({ kind: "already-decided", decision: decision({ decidedBy: "admin", via: "admin-api" }), attempted: "abandon" });
+    expect(text).toMatch(/^:information_source: Already decided by admin \(retry\) at <!date\^\d+\^.*>; this abandon changed nothing\.$/);
+    expect(decisionNotice({ kind: "closed", attempted: "skip" })).toContain("no longer open; your skip changed nothing");
+  });
+
+  it("loses the buttons of that incident only; the rest of the message stays as it was", () => {
+    const digest = slackMessage([alert(1), alert(2)], minutes(5));
+    const updated = withNotices(digest.blocks, new Map([["ps_2#1", "Retried by alice"]]));
+    expect(updated).toHaveLength(digest.blocks.length);
+    const rows = updated.filter((b) => b.type === "actions") as ActionsBlock[];
+    expect(rows.map((b) => JSON.parse((b.elements[0] as Button).value!).incidentId)).toEqual(["ps_1#1"]);
+    const notice = updated.find((b) => b.type === "context" && JSON.stringify(b).includes("Retried by alice")) as ContextBlock;
+    expect(updated.indexOf(notice)).toBe(digest.blocks.indexOf(actionBlocks(digest)[1]!));
+    expect(updated.filter((b) => b.type !== "actions" && !JSON.stringify(b).includes("Retried by alice"))).toEqual(
+      digest.blocks.filter((b) => b.type !== "actions"),
+    );
+  });
+
+  it("cannot be made to ping or link by a Slack user's name", () => {
+    const text = decisionNotice({ kind: "decided", decision: decision({ decidedBy: "<!channel> @here <https://evil.example|x> (U1)" }) });
+    expect(text).not.toMatch(/<!channel|@here\b|<https:\/\/evil/);
+    expect(text).toContain("&lt;!channel&gt;");
+  });
+});
+
+describe("a reminder", () => {
+  it("leads with its count and both waits, in the text Slack notifies with, and keeps the buttons", () => {
+    const m = slackMessage([{ ...alert(1), reminder: { count: 2, incidentWaitingMs: 2 * 3_600_000, orderWaitingMs: 125 * 60_000 } }]);
+    expect(m.text).toMatch(/^:alarm_clock: Reminder 2, still undecided after 2 h \(the customer has waited 2 h 5 min\): Order ps_1/);
+    expect(buttons(m).flat().map((b) => b.action_id)).toEqual(["retry", "skip", "abandon"]);
+  });
+
+  it("is marked as such in a digest", () => {
+    const { text } = slackMessage([alert(1), { ...alert(2), reminder: { count: 1, incidentWaitingMs: 3_600_000, orderWaitingMs: 3_700_000 } }]);
+    expect(text).toContain("ps_2 (send to fc-east, reminder 1)");
   });
 });

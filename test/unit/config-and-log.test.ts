@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "../../src/config.ts";
+import { ConfigError, httpConfig, parseEnv } from "../../src/config.ts";
 import { Writable } from "node:stream";
 import { createLogger, redact } from "../../src/log.ts";
 
@@ -19,6 +19,24 @@ describe("configuration", () => {
       expect((err as Error).message).toMatch(/STRIPE_WEBHOOK_SECRET: must start with whsec_/);
       expect((err as Error).message).toMatch(/SMTP_URL/);
     }
+  });
+});
+
+describe("Slack interactions configuration", () => {
+  const required = { STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1", ADMIN_TOKEN: "a".repeat(24), SHOP_API_KEY: "s".repeat(24) };
+
+  it("is off when unset: no signing secret (the route answers 404), anyone in the channel allowed", () => {
+    expect(httpConfig(parseEnv(required))).toMatchObject({ slackSigningSecret: undefined, slackOperatorIds: [] });
+    expect(httpConfig(parseEnv({ ...required, SLACK_SIGNING_SECRET: "", SLACK_OPERATOR_IDS: "" }))).toMatchObject({ slackSigningSecret: undefined, slackOperatorIds: [] });
+  });
+
+  it("reads the signing secret and the comma-separated operator ids into the HTTP app's configuration", () => {
+    const config = httpConfig(parseEnv({ ...required, SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5", SLACK_OPERATOR_IDS: "U0ALICE, W0BOB,," }));
+    expect(config).toMatchObject({ slackSigningSecret: "8f742231b10e8888abcd99yyyzzz85a5", slackOperatorIds: ["U0ALICE", "W0BOB"] });
+  });
+
+  it("names an operator id that is not a Slack user id", () => {
+    expect(() => parseEnv({ SLACK_OPERATOR_IDS: "U0ALICE,alice" })).toThrow(/SLACK_OPERATOR_IDS\.1: each id must be a Slack user id/);
   });
 });
 

@@ -1,0 +1,277 @@
+// Operators decide with one click in Slack: the alert's buttons reach POST /slack/interactions as
+// Slack delivers them (signed block_actions payloads), take the same decision path as the admin
+// API, attributed to the Slack user, and the alert then says what became of it, in place of its
+// buttons. Slack here is the stand-in (dev/slack-sink.ts), speaking Slack's formats.
+import type { AnyBlock } from "@slack/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SlackDelivery, SlackPost, SlackReplyReceived } from "../../dev/slack-sink.ts";
+import { incidentsFor } from "../../db/incidents.ts";
+import { createLogger } from "../../src/log.ts";
+import { serveHttpApp } from "../../src/runtime/system.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const alice = { userId: "U0ALICE", userName: "alice" };
+const bob = { userId: "U0BOB", userName: "bob" };
+
+/** An order whose fc-north shipment is rejected once (422), waiting for an operator. */
+async function orderStuckAtNorth(customerId: string) {
+  const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+    [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 1 }],
+    customerId,
+  );
+  stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
+  await stack.pay(stripeCheckoutSessionId);
+  await stack.waitForStatus(id, ["needs_attention"]);
+  return id;
+}
+
+const hasButtonsFor = (post: SlackPost, incidentId: string) =>
+  (post.blocks ?? []).some((b) => b.type === "actions" && JSON.stringify(b).includes(incidentId));
+
+/** The Slack post (a single alert or a digest) that carries the decision buttons for an incident. */
+async function alertWithButtons(incidentId: string): Promise<SlackPost> {
+  await expect.poll(() => stack.slack.posts.some((p) => hasButtonsFor(p, incidentId)), { timeout: 15_000 }).toBe(true);
+  return stack.slack.posts.find((p) => hasButtonsFor(p, incidentId))!;
+}
+
+/** The replies the app posted to a click's response_url, once there are `count` of them. */
+async function repliesTo(delivery: SlackDelivery, count = 1): Promise<SlackReplyReceived["body"][]> {
+  const of = () => stack.slack.replies.filter((r) => r.responseUrl === delivery.payload.response_url).map((r) => r.body);
+  await expect.poll(() => of().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(count);
+  return of();
+}
+
+const blockText = (blocks: AnyBlock[] | undefined) => JSON.stringify(blocks ?? []);
+const decisionOf = async (id: string) => (await stack.admin("GET", `/admin/orders/${id}`)).body.incidents.map((i: { decision: unknown }) => i.decision);
+const settle = () => new Promise((r) => setTimeout(r, 500)); // time for a decision that must not happen
+
+/** A second HTTP app on the same Restate and database, configured otherwise. */
+async function anotherApp(overrides: Partial<Stack["config"]>) {
+  return serveHttpApp({ ...stack.config, ...overrides }, stack.db, createLogger({ level: "error" }), { port: 0 });
+}
+
+describe("a click on an alert's button", () => {
+  it("Retry, with a valid signature, decides that incident as the Slack user, and the order completes once the center is fixed", async () => {
+    const id = await orderStuckAtNorth("cus_slack_retry");
+    const post = await alertWithButtons(`${id}#1`);
+    expect(post.text).toContain(id);
+    // The alert says how long the order has waited, and links its console page and its journal.
+    expect(post.text).toMatch(/waiting (less than a minute|\d+ min)/);
+    expect(blockText(post.blocks)).toContain(`/console/orders/${id}|Open in the console>`);
+    expect(blockText(post.blocks)).toMatch(/\/ui\/invocations\/inv_\w+\|Journal in the Restate UI>/);
+
+    const click = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1` });
+    expect(click.status).toBe(200);
+
+    const order = await stack.waitForStatus(id, ["completed"]);
+    expect(order.incidents).toHaveLength(1);
+    expect(order.incidents[0]!.decision).toMatchObject({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "retry", decidedBy: "alice (U0ALICE)", decidedVia: "slack" });
+    expect(stack.centers.accepted().filter((a) => a.order.orderId === id).map((a) => a.centerId).sort()).toEqual(["fc-east", "fc-north"]);
+    expect(stack.smtp.for(id)).toHaveLength(1);
+  });
+
+  it("replaces the alert's buttons with who decided what, and when: 'Retried by alice (U0ALICE) at <time>'", async () => {
+    const id = await orderStuckAtNorth("cus_slack_message");
+    const post = await alertWithButtons(`${id}#1`);
+    const { delivery } = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1` });
+
+    const [reply] = await repliesTo(delivery);
+    expect(reply!.replace_original).toBe(true);
+    expect(hasButtonsFor({ ...post, blocks: reply!.blocks }, `${id}#1`)).toBe(false);
+    expect(blockText(reply!.blocks)).toMatch(/Retried by alice \(U0ALICE\) at <!date\^\d+\^[^|]*\|\d{4}-\d{2}-\d{2}T[^>]+>/);
+    // The rest of the alert stays as it was: the order, the error, the links.
+    expect(reply!.blocks).toHaveLength(post.blocks!.length);
+    expect(blockText(reply!.blocks)).toContain(id);
+    expect(blockText(reply!.blocks)).toContain("address not serviceable");
+    expect(reply!.text).toBe(post.text);
+    await stack.waitForStatus(id, ["completed"]);
+  });
+
+  it("Mark done by hand skips the step; the message says 'Marked done by hand by bob (U0BOB)'", async () => {
+    const id = await orderStuckAtNorth("cus_slack_skip");
+    const post = await alertWithButtons(`${id}#1`);
+    const { delivery } = await stack.slack.click(post, "skip", bob, { incidentId: `${id}#1` });
+    const order = await stack.waitForStatus(id, ["completed"]);
+    expect(order.steps).toContainEqual(expect.objectContaining({ name: "send to fc-north", status: "skipped" }));
+    expect(order.incidents[0]!.decision).toMatchObject({ action: "skip", decidedBy: "bob (U0BOB)", via: "slack" });
+    expect(blockText((await repliesTo(delivery))[0]!.blocks)).toContain("Marked done by hand by bob (U0BOB) at");
+  });
+
+  it("Abandon ends the order as abandoned: nothing more ships or is confirmed", async () => {
+    const id = await orderStuckAtNorth("cus_slack_abandon");
+    const post = await alertWithButtons(`${id}#1`);
+    // Slack asks "Abandon this order?" before it sends this click.
+    const abandon = (post.blocks ?? []).flatMap((b) => (b.type === "actions" ? (b as { elements: { action_id: string; confirm?: unknown }[] }).elements : []));
+    expect(abandon.find((e) => e.action_id === "abandon")?.confirm).toBeDefined();
+
+    const { delivery } = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1` });
+    const order = await stack.waitForStatus(id, ["abandoned"]);
+    expect(order.incidents[0]!.decision).toMatchObject({ action: "abandon", decidedBy: "alice (U0ALICE)", via: "slack" });
+    expect(stack.smtp.for(id)).toHaveLength(0);
+    expect(stack.centers.accepted().filter((a) => a.order.orderId === id).map((a) => a.centerId)).toEqual(["fc-east"]);
+    expect(blockText((await repliesTo(delivery))[0]!.blocks)).toContain("Abandoned by alice (U0ALICE) at");
+  });
+
+  it("in a digest of several alerts decides exactly its own incident; the other alerts keep their buttons", async () => {
+    // Orders failing together: the first alert goes out at once, those right behind it are
+    // coalesced into the next message (one per second).
+    const sessions = [];
+    for (const customer of ["cus_digest_a", "cus_digest_b", "cus_digest_c"]) {
+      sessions.push(await stack.checkout([{ productId: "sku-cap", quantity: 1 }], customer));
+    }
+    stack.centers.script("fc-north", sessions.map(() => ({ status: 422, body: { error: "no" } })));
+    await Promise.all(sessions.map((s) => stack.pay(s.stripeCheckoutSessionId)));
+    const ids = sessions.map((s) => s.paymentSessionId);
+    for (const id of ids) await stack.waitForStatus(id, ["needs_attention"]);
+    const inDigest = (p: SlackPost) => ids.filter((id) => hasButtonsFor(p, `${id}#1`));
+    await expect.poll(() => stack.slack.posts.some((p) => inDigest(p).length >= 2), { timeout: 15_000 }).toBe(true);
+    const digest = stack.slack.posts.find((p) => inDigest(p).length >= 2)!;
+    const [a, b] = inDigest(digest) as [string, string];
+    expect(digest.text).toMatch(/\d orders need attention/);
+
+    const { delivery } = await stack.slack.click(digest, "retry", alice, { incidentId: `${b}#1` });
+    await stack.waitForStatus(b, ["completed"]);
+    const [reply] = await repliesTo(delivery);
+    expect(hasButtonsFor({ ...digest, blocks: reply!.blocks }, `${b}#1`)).toBe(false);
+    expect(hasButtonsFor({ ...digest, blocks: reply!.blocks }, `${a}#1`)).toBe(true);
+    expect((await stack.waitForStatus(a, ["needs_attention"])).incidents[0]!.decision).toBeNull();
+
+    for (const id of ids.filter((id) => id !== b)) {
+      expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" })).status).toBe(200);
+    }
+  });
+});
+
+describe("a click that must decide nothing", () => {
+  it("with a bad signature is refused with 401: a forged secret, or a body changed after signing", async () => {
+    const id = await orderStuckAtNorth("cus_slack_forged");
+    const post = await alertWithButtons(`${id}#1`);
+
+    const forged = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, signingSecret: "not-the-signing-secret" });
+    expect(forged.status).toBe(401);
+    const signed = stack.slack.clickDelivery(post, "retry", alice, { incidentId: `${id}#1` });
+    const tampered = await stack.slack.redeliver({ ...signed, body: signed.body.replace("%22retry%22", "%22abandon%22") });
+    expect(signed.body).toContain("%22retry%22");
+    expect(tampered.status).toBe(401);
+    const unsigned = await stack.slack.redeliver({ ...signed, headers: { ...signed.headers, "x-slack-signature": "" } });
+    expect(unsigned.status).toBe(401);
+
+    await settle();
+    expect(await decisionOf(id)).toEqual([null]);
+    expect((await stack.waitForStatus(id, ["needs_attention"])).status).toBe("needs_attention");
+    expect(stack.slack.replies.filter((r) => r.post === post)).toHaveLength(0);
+  });
+
+  it("with a timestamp more than 5 minutes away (a replay), or none, is refused with 400, though correctly signed", async () => {
+    const id = await orderStuckAtNorth("cus_slack_stale");
+    const post = await alertWithButtons(`${id}#1`);
+    const stale = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() - 6 * 60_000 });
+    expect(stale.status).toBe(400);
+    const future = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() + 6 * 60_000 });
+    expect(future.status).toBe(400);
+    const signed = stack.slack.clickDelivery(post, "abandon", alice, { incidentId: `${id}#1` });
+    const { "x-slack-request-timestamp": _, ...withoutTimestamp } = signed.headers;
+    expect((await stack.slack.redeliver({ ...signed, headers: withoutTimestamp })).status).toBe(400);
+
+    await settle();
+    expect(await decisionOf(id)).toEqual([null]);
+  });
+
+  it("with a signed body that is not a block_actions payload is refused with 400", async () => {
+    expect((await stack.slack.sendSigned("not json at all")).status).toBe(400);
+    expect((await stack.slack.sendSigned({ type: "block_actions", actions: [] })).status).toBe(400);
+    const res = await stack.slack.sendSigned({
+      type: "block_actions",
+      user: { id: "U0ALICE", username: "alice" },
+      response_url: "http://127.0.0.1:9/nowhere",
+      actions: [{ action_id: "retry", block_id: "b", value: "the whole shop" }],
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("sent again (Slack retrying a delivery) decides nothing twice; the message then says it was already decided", async () => {
+    const id = await orderStuckAtNorth("cus_slack_replay");
+    const post = await alertWithButtons(`${id}#1`);
+    const { delivery } = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1` });
+    await stack.waitForStatus(id, ["completed"]);
+    expect(blockText((await repliesTo(delivery, 1))[0]!.blocks)).toContain("Retried by alice (U0ALICE)");
+
+    expect((await stack.slack.redeliver(delivery)).status).toBe(200);
+    const replies = await repliesTo(delivery, 2);
+    expect(blockText(replies[1]!.blocks)).toMatch(/Already decided by alice \(U0ALICE\) \(retry\) at <!date/);
+    expect(hasButtonsFor({ ...post, blocks: replies[1]!.blocks }, `${id}#1`)).toBe(false);
+
+    await settle();
+    expect(await incidentsFor(stack.db, id)).toHaveLength(1);
+    expect(await decisionOf(id)).toEqual([expect.objectContaining({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" })]);
+    expect(stack.centers.accepted().filter((a) => a.order.orderId === id && a.centerId === "fc-north")).toHaveLength(1);
+    expect(stack.smtp.for(id)).toHaveLength(1);
+  });
+
+  it("on an incident decided before through the admin API says 'already decided by admin (retry)', and the order is not decided twice", async () => {
+    const id = await orderStuckAtNorth("cus_slack_after_admin");
+    const post = await alertWithButtons(`${id}#1`);
+    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry", incidentId: `${id}#1` })).status).toBe(200);
+    await stack.waitForStatus(id, ["completed"]);
+
+    const { delivery } = await stack.slack.click(post, "abandon", bob, { incidentId: `${id}#1` });
+    const [reply] = await repliesTo(delivery);
+    expect(reply!.replace_original).toBe(true);
+    expect(blockText(reply!.blocks)).toMatch(/Already decided by admin \(retry\) at .*this abandon changed nothing/);
+    expect(hasButtonsFor({ ...post, blocks: reply!.blocks }, `${id}#1`)).toBe(false);
+
+    await settle();
+    expect((await stack.waitForStatus(id, ["completed"])).incidents.map((i) => i.decision)).toEqual([
+      expect.objectContaining({ action: "retry", decidedBy: "admin", via: "admin-api" }),
+    ]);
+  });
+
+  it("from a Slack user not in SLACK_OPERATOR_IDS gets an ephemeral 'not allowed' reply; a listed operator's click decides", async () => {
+    const app = await anotherApp({ slackOperatorIds: ["U0ALICE"] });
+    try {
+      const to = `${app.url}/slack/interactions`;
+      const id = await orderStuckAtNorth("cus_slack_not_allowed");
+      const post = await alertWithButtons(`${id}#1`);
+
+      const refused = await stack.slack.click(post, "abandon", bob, { incidentId: `${id}#1`, to });
+      expect(refused.status).toBe(200);
+      const [reply] = await repliesTo(refused.delivery);
+      expect(reply).toMatchObject({ response_type: "ephemeral", replace_original: false, text: expect.stringMatching(/not one of the operators allowed/) });
+      await settle();
+      expect(await decisionOf(id)).toEqual([null]);
+      expect((await stack.waitForStatus(id, ["needs_attention"])).status).toBe("needs_attention");
+
+      await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1`, to });
+      const order = await stack.waitForStatus(id, ["completed"]);
+      expect(order.incidents[0]!.decision).toMatchObject({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("without SLACK_SIGNING_SECRET", () => {
+  it("POST /slack/interactions does not exist (404), and a click decides nothing", async () => {
+    const app = await anotherApp({ slackSigningSecret: undefined });
+    try {
+      const id = await orderStuckAtNorth("cus_slack_unconfigured");
+      const post = await alertWithButtons(`${id}#1`);
+      const res = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1`, to: `${app.url}/slack/interactions` });
+      expect(res.status).toBe(404);
+      await settle();
+      expect(await decisionOf(id)).toEqual([null]);
+      await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" });
+    } finally {
+      await app.close();
+    }
+  });
+});
