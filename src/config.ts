@@ -109,6 +109,8 @@ export type HttpConfig = {
   shopApiKey: string;
   rateLimit: { limit: number; windowMs: number };
   restateIngressUrl: string;
+  /** Named in the console's journal command and Restate UI link, when it is not the CLI's default. */
+  restateAdminUrl?: string;
   publicUrl: string;
   httpTimeoutMs: number;
 };
@@ -145,6 +147,7 @@ export function httpConfig(env: Env): HttpConfig {
     shopApiKey: required(env.SHOP_API_KEY, "SHOP_API_KEY", "it protects /checkout and customer histories"),
     rateLimit: { limit: env.PUBLIC_RATE_LIMIT, windowMs: 60_000 },
     restateIngressUrl: env.RESTATE_INGRESS_URL ?? DEFAULT_INGRESS_URL,
+    restateAdminUrl: env.RESTATE_ADMIN_URL,
     publicUrl: publicUrlOf(env),
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
   };

@@ -49,6 +49,7 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     shopApiKey: config.shopApiKey,
     rateLimit: config.rateLimit,
     publicUrl: config.publicUrl,
+    restateAdminUrl: config.restateAdminUrl,
     log,
   });
   const host = listen.host ?? "127.0.0.1";
