@@ -15,7 +15,8 @@ main { max-width:1150px; margin:0 auto; padding:1rem; }
 h1 { font-size:1.35rem; margin:.4rem 0 1rem; } h2 { font-size:1.1rem; margin:1.6rem 0 .6rem; }
 a { color:var(--accent); }
 code, .id { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:.88em; overflow-wrap:break-word; word-break:break-word; }
-td time, td.nowrap { white-space:nowrap; }
+td time, td.nowrap, #steps td[data-label=Step] { white-space:nowrap; }
+.card > h2:first-child { margin-top:0; }
 pre { background:var(--grey-bg); padding:.5rem .7rem; border-radius:6px; white-space:pre-wrap; overflow-wrap:anywhere; margin:.3rem 0; }
 .muted { color:var(--muted); } .small { font-size:.85em; }
 .notice { background:var(--amber-bg); color:var(--amber); padding:.6rem .8rem; border-radius:6px; }
