@@ -12,7 +12,6 @@ import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { checkPayment } from "./domain/order.ts";
-import { journalCommand } from "./domain/order-view.ts";
 
 export type Adapters = {
   db: Db;
@@ -61,7 +60,7 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
     findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
-      journalCommand: journalCommand(invocationId, a.restateAdminUrl),
+      journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,
     }),
     postToSlack: (message) => a.slack.post(message),
   };

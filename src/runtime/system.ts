@@ -44,12 +44,12 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     db,
     stripe: createStripe(config),
     orders: createOrderClient({ ingressUrl: config.restateIngressUrl, timeoutMs: config.httpTimeoutMs }),
+    restateAdminUrl: config.restateAdminUrl,
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,
     shopApiKey: config.shopApiKey,
     rateLimit: config.rateLimit,
     publicUrl: config.publicUrl,
-    restateAdminUrl: config.restateAdminUrl,
     log,
   });
   const host = listen.host ?? "127.0.0.1";
