@@ -1,6 +1,7 @@
 // `npm run demo`: places one order against a running `npm start` and follows it to the end:
 // checkout (as the shop's backend, with its API key) → pay in the Stripe emulator (which sends the
-// signed webhook) → poll the customer's order page.
+// signed webhook) → poll the customer's order page. With --pay-in-browser it stops after the
+// checkout and prints the checkout page's URL: pay or decline there, and follow it in the console.
 import { parseEnv } from "../src/config.ts";
 import { localShopApiKey } from "./local-secrets.ts";
 
@@ -33,6 +34,11 @@ try {
     ],
   }, { authorization: `Bearer ${shopApiKey}` });
   console.log(`checkout created: order ${checkout.paymentSessionId} (Stripe ${checkout.stripeCheckoutSessionId})`);
+  if (process.argv.includes("--pay-in-browser")) {
+    console.log(`\npay or decline it here:  ${checkout.url}`);
+    console.log(`then follow it here:     ${app}/console/orders/${checkout.paymentSessionId}`);
+    process.exit(0);
+  }
   const paid = await call("POST", `${emulator}/_emulator/checkout/sessions/${checkout.stripeCheckoutSessionId}/complete`, {});
   console.log(`paid; Stripe event ${paid.eventId} delivered → webhook answered ${paid.status}`);
 

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Hono } from "hono";
 import { z } from "zod";
 import { FulfillmentOrderSchema, type FulfillmentOrder } from "../src/adapters/fulfillment-center.ts";
+import { centerControlsPage } from "./center-controls-page.ts";
 import { serveApp } from "./http-server.ts";
 
 export type CenterConfig = { id: string; leadTimeDays: number };
@@ -151,6 +152,8 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
     script(c.req.param("id"), body.data.responses);
     return c.json({ queued: scripts.get(c.req.param("id"))?.length ?? 0 });
   });
+
+  app.route("/", centerControlsPage({ ids: [...centers.keys()], script, clear: (id) => void scripts.delete(id), queued: (id) => scripts.get(id)?.length ?? 0 }));
 
   const server = await serveApp(app, options);
   return {

@@ -98,9 +98,11 @@ try {
 postpay is running. Ctrl-C stops everything it started.
 
   HTTP app          ${http.url}            (POST /checkout, POST /webhooks/stripe, GET /orders/:id)
+  Operator console  ${http.url}/console    (sign in with the admin token below)
   Restate UI        ${adminUrl}/ui/
   Restate ingress   ${ingressUrl}
   Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
+  Centers           ${localCenters.length ? `${CENTERS_URL}  (break a center, then fix it)` : "as configured in the catalog"}
   Database          ${database.kind === "pglite" ? `PGlite in ${path.join(DATA_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
   Admin token       ${generated.adminToken ? `${local.ADMIN_TOKEN}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "ADMIN_TOKEN"}
   Shop API key      ${generated.shopApiKey ? `${local.SHOP_API_KEY}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "SHOP_API_KEY"}
@@ -108,6 +110,7 @@ postpay is running. Ctrl-C stops everything it started.
 Place a demo order (checkout, pay, follow it to completion):
 
   npm run demo
+  npm run demo -- --pay-in-browser    # or: pay (or decline) it yourself on the checkout page
 
 Follow orders:  curl ${http.url}/orders/<paymentSessionId>
 Journals:       npx restate invocations list --all    /    npx restate invocations describe <id>

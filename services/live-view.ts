@@ -15,8 +15,8 @@ export type LiveView = {
   readonly orderedAt: number | undefined;
   /** Notes whose order this is and when it began; shown with the next publish. */
   noteOrder(order: { customerId: string; orderedAt: number }): void;
-  /** Notes a step's outcome; it is shown with the next publish. */
-  noteStep(name: string, status: StepView["status"], at: number, error?: string): void;
+  /** Notes a step's outcome (and when its successful attempt started); it is shown with the next publish. */
+  noteStep(name: string, status: StepView["status"], at: number, error?: string, startedAt?: number): void;
   /** Changes what the order shows and publishes it. */
   show(changes: Partial<Pick<OrderView, "status" | "incident" | "shipments" | "estimatedArrival">>): void;
   publish(): void;
@@ -50,8 +50,9 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
       view.customerId = order.customerId;
       orderedAt = order.orderedAt;
     },
-    noteStep(name, status, at, error) {
-      view.steps.push({ name, status, at: new Date(at).toISOString(), ...(error && { error }) });
+    noteStep(name, status, at, error, startedAt) {
+      const started = startedAt === undefined ? {} : { startedAt: new Date(startedAt).toISOString() };
+      view.steps.push({ name, status, ...started, at: new Date(at).toISOString(), ...(error && { error }) });
     },
     show(changes) {
       Object.assign(view, changes);

@@ -24,7 +24,7 @@ export type Abandoned = typeof ABANDONED;
 
 type Steps = Record<string, Step<unknown>>;
 type Results<S extends Steps> = { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
-type Attempt<T> = { ok: true; value: T; at: number } | { ok: false; error: restate.TerminalError };
+type Attempt<T> = { ok: true; value: T; at: number; startedAt?: number } | { ok: false; error: restate.TerminalError };
 
 export type StepRunner = {
   /** A bookkeeping step: retried until it succeeds. */
@@ -40,16 +40,22 @@ export type StepRunner = {
   together<S extends Steps>(group: S): Promise<Results<S> | Abandoned>;
 };
 
-/** A named ctx.run that journals its finish time with its result. */
+/**
+ * A named ctx.run that journals its start and finish times with its result (the start of the
+ * attempt that succeeded). Journals written before startedAt existed replay without it.
+ */
 function timedRun<T>(ctx: restate.Context, name: string, action: () => Promise<T>, options: restate.RunOptions<unknown> = {}) {
-  const timed = async () => ({ value: await action(), at: Date.now() });
-  return ctx.run(name, timed, options as restate.RunOptions<{ value: T; at: number }>);
+  const timed = async () => {
+    const startedAt = Date.now();
+    return { value: await action(), at: Date.now(), startedAt };
+  };
+  return ctx.run(name, timed, options as restate.RunOptions<{ value: T; at: number; startedAt?: number }>);
 }
 
 /** A bookkeeping step, noted in the live view. */
 export async function recordStep<T>(ctx: restate.Context, view: LiveView, name: string, action: () => Promise<T>): Promise<T> {
-  const { value, at } = await timedRun(ctx, name, action);
-  view.noteStep(name, "done", at);
+  const { value, at, startedAt } = await timedRun(ctx, name, action);
+  view.noteStep(name, "done", at, undefined, startedAt);
   return value;
 }
 
@@ -73,7 +79,7 @@ export function createStepRunner(
   async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T | Abandoned> {
     for (let result = first; ; result = await attempt(s)) {
       if (result.ok) {
-        view.noteStep(s.name, "done", result.at);
+        view.noteStep(s.name, "done", result.at, undefined, result.startedAt);
         return result.value;
       }
       if (result.error instanceof restate.CancelledError) throw result.error;

@@ -145,6 +145,8 @@ export type HttpConfig = {
   rateLimit: { limit: number; windowMs: number };
   /** Every node's ingress; the app fails over between them. */
   restateIngressUrls: string[];
+  /** Named in the console's journal command and Restate UI link, when it is not the CLI's default. */
+  restateAdminUrl?: string;
   publicUrl: string;
   httpTimeoutMs: number;
   /** Verifies POST /slack/interactions; unset: that route answers 404. */
@@ -186,6 +188,7 @@ export function httpConfig(env: Env): HttpConfig {
     shopApiKey: required(env.SHOP_API_KEY, "SHOP_API_KEY", "it protects /checkout and customer histories"),
     rateLimit: { limit: env.PUBLIC_RATE_LIMIT, windowMs: 60_000 },
     restateIngressUrls: env.RESTATE_INGRESS_URL,
+    restateAdminUrl: env.RESTATE_ADMIN_URL,
     publicUrl: publicUrlOf(env),
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
     slackSigningSecret: env.SLACK_SIGNING_SECRET,

@@ -5,7 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import Stripe from "stripe";
 import { z } from "zod";
 import { bracketParam, formFingerprint, parseStripeForm } from "./form.ts";
-import { randomId, type EmulatorState, type SessionRequest } from "./state.ts";
+import { randomId, type EmulatorState, type PageLineItem, type SessionRequest } from "./state.ts";
 
 const integer = (min: number) =>
   z
@@ -71,7 +71,8 @@ export function stripeApi(state: EmulatorState, secretKey: string): Hono {
 
     const request = sessionRequest(raw);
     if ("error" in request) return stripeError(c, request);
-    const body = JSON.stringify(state.openSession(request));
+    const { lineItems, ...fields } = request;
+    const body = JSON.stringify(state.openSession(fields, lineItems));
     // Like Stripe, only a request that got past validation pins its key.
     if (idempotencyKey) {
       state.idempotency.set(idempotencyKey, { request: fingerprint, status: 200, body });
@@ -118,7 +119,7 @@ function authenticate(secretKey: string): MiddlewareHandler {
 }
 
 /** A create request's form, validated and totalled, or the 400 Stripe would answer. */
-function sessionRequest(raw: string): SessionRequest | Answer {
+function sessionRequest(raw: string): (SessionRequest & { lineItems: PageLineItem[] }) | Answer {
   const parsed = CreateSession.safeParse(parseStripeForm(raw), { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -142,5 +143,10 @@ function sessionRequest(raw: string): SessionRequest | Answer {
     metadata: input.metadata ?? {},
     success_url: input.success_url ?? null,
     cancel_url: input.cancel_url ?? null,
+    lineItems: input.line_items.map((li) => ({
+      name: li.price_data.product_data?.name ?? li.price_data.product ?? "item",
+      quantity: li.quantity,
+      unitAmount: li.price_data.unit_amount,
+    })),
   };
 }

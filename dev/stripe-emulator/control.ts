@@ -1,6 +1,6 @@
 // What the Stripe CLI or dashboard lets a developer do, over HTTP (`npm run demo` pays through
-// these): pay a session, settle a delayed payment, redeliver or list events. Plus a placeholder
-// for Stripe's hosted checkout page that says how to pay.
+// these): pay a session, settle a delayed payment, redeliver or list events. The hosted checkout
+// page a person pays on is checkout-page.ts.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { EmulatorError, type Delivery, type EmulatorState } from "./state.ts";
@@ -38,12 +38,5 @@ export function emulatorControls(state: EmulatorState): Hono {
   app.post("/_emulator/events/:id/resend", (c) => control(c, () => state.resend(c.req.param("id"))));
   app.get("/_emulator/events", (c) => c.json(state.events()));
 
-  app.get("/pay/:id", (c) => {
-    const id = c.req.param("id");
-    if (!state.session(id)) return c.text(`Stripe emulator: no such checkout session ${id}`, 404);
-    return c.html(
-      `<!doctype html><title>Stripe emulator</title><p>Stripe emulator: POST /_emulator/checkout/sessions/${id}/complete to pay</p>`,
-    );
-  });
   return app;
 }

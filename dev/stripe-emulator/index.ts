@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Hono } from "hono";
 import { serveApp } from "../http-server.ts";
 import { stripeApi } from "./api.ts";
+import { checkoutPageRoutes } from "./checkout-page.ts";
 import { emulatorControls } from "./control.ts";
 import { createEmulatorState, type AsyncOutcome, type CompleteOptions, type Delivery, type EmulatedEvent, type EmulatedSession } from "./state.ts";
 
@@ -38,7 +39,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   // Sessions link to the hosted page on this server, whose port is known once it listens.
   let baseUrl = "";
   const state = createEmulatorState({ webhookSecret, webhookUrl: options.webhookUrl, payPageUrl: (id) => `${baseUrl}/pay/${id}` });
-  const app = new Hono().route("/", stripeApi(state, secretKey)).route("/", emulatorControls(state));
+  const app = new Hono().route("/", stripeApi(state, secretKey)).route("/", emulatorControls(state)).route("/", checkoutPageRoutes(state));
   const server = await serveApp(app, options);
   baseUrl = server.url;
 

@@ -34,6 +34,9 @@ export type SessionRequest = Pick<
   "mode" | "amount_total" | "currency" | "client_reference_id" | "customer_email" | "metadata" | "success_url" | "cancel_url"
 >;
 
+/** A line item as the hosted checkout page lists it (Stripe keeps them apart from the session, too). */
+export type PageLineItem = { name: string; quantity: number; unitAmount: number };
+
 /** A control call that cannot proceed; `status` is what the HTTP control endpoint answers. */
 export class EmulatorError extends Error {
   override name = "EmulatorError";
@@ -51,6 +54,7 @@ const nowSecs = () => Math.floor(Date.now() / 1000);
 export function createEmulatorState(options: { webhookSecret: string; webhookUrl?: string; payPageUrl: (id: string) => string }) {
   const sessions = new Map<string, EmulatedSession>();
   const events = new Map<string, EmulatedEvent>();
+  const lineItems = new Map<string, PageLineItem[]>();
   // Idempotency-Key → the request it was first used with and the exact response Stripe would replay.
   const idempotency = new Map<string, { request: string; status: number; body: string }>();
   let webhookUrl = options.webhookUrl;
@@ -102,13 +106,14 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
   return {
     idempotency,
     session: (id: string) => sessions.get(id),
+    lineItems: (id: string) => lineItems.get(id) ?? [],
     events: () => [...events.values()],
     setWebhookUrl(url: string | undefined) {
       webhookUrl = url;
     },
 
     /** A new open, unpaid session, as POST /v1/checkout/sessions creates it. */
-    openSession(request: SessionRequest): EmulatedSession {
+    openSession(request: SessionRequest, items: PageLineItem[] = []): EmulatedSession {
       const id = randomId("cs_test_", 58);
       const created = nowSecs();
       const session: EmulatedSession = {
@@ -125,6 +130,7 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
         livemode: false,
       };
       sessions.set(id, session);
+      lineItems.set(id, items);
       return session;
     },
 

@@ -3,7 +3,11 @@
 import type { RecordedDecision } from "./decision.ts";
 import type { OrderStatus, ShipmentRecord } from "./order.ts";
 
-export type StepView = { name: string; status: "done" | "failed" | "skipped"; at: string; error?: string };
+/**
+ * One step as the order shows it: `at` is when it finished (or failed, or was skipped); `startedAt`
+ * when its successful attempt began (done steps only; absent on journals from before it was kept).
+ */
+export type StepView = { name: string; status: "done" | "failed" | "skipped"; at: string; startedAt?: string; error?: string };
 
 /** The failed step an operator is asked to decide on. */
 export type OpenIncident = { id: string; step: string; error: string };
@@ -19,6 +23,10 @@ export type OrderView = {
   /** Restate's invocation id of the order's run: `npx restate invocations describe <id>`. */
   invocationId: string | null;
 };
+
+/** The Restate CLI command that shows an order's journal (naming the admin URL when it is not the CLI's default). */
+export const journalCommand = (invocationId: string, restateAdminUrl?: string) =>
+  `${restateAdminUrl ? `RESTATE_ADMIN_URL=${restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`;
 
 export type OrderResult = Pick<OrderView, "orderId" | "status" | "estimatedArrival">;
 

@@ -2,15 +2,14 @@
 import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
-import { incidentViews, listOpenIncidents } from "../../db/incidents.ts";
+import { listOpenIncidents } from "../../db/incidents.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import { ADMIN_TOKEN_LABEL, DecisionSchema } from "../domain/decision.ts";
-import type { AdminOrderView } from "../domain/order-view.ts";
 import type { Logger } from "../log.ts";
 import { decide } from "./decisions.ts";
 import { ApiError } from "./errors.ts";
 import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
-import { findOrderView } from "./orders.ts";
+import { findAdminOrderView } from "./orders.ts";
 
 export type AdminDeps = { db: Db; orders: OrderClient; adminToken: string; log: Logger };
 
@@ -23,13 +22,8 @@ export function adminRoutes(deps: AdminDeps) {
 
   admin.get("/orders/:id", async (c) => {
     const id = c.req.param("id");
-    const found = await findOrderView(deps, id);
-    if (!found) throw new ApiError("not_found", `no order ${id}`);
-    const order: AdminOrderView = {
-      ...found.view,
-      customer: { id: found.view.customerId, email: found.email },
-      incidents: await incidentViews(deps.db, id),
-    };
+    const order = await findAdminOrderView(deps, id);
+    if (!order) throw new ApiError("not_found", `no order ${id}`);
     return c.json(order);
   });
 

@@ -8,6 +8,7 @@ import type { OrderClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import type { Logger } from "../log.ts";
 import { adminRoutes } from "./admin.ts";
+import { consoleRoutes } from "./console/index.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
 import type { RateLimit } from "./middleware.ts";
 import { orderRoutes } from "./orders.ts";
@@ -23,6 +24,8 @@ export type AppDeps = {
   adminToken: string;
   shopApiKey: string;
   publicUrl: string;
+  /** Restate's admin URL, for the console's journal command and UI link; the CLI's default when unset. */
+  restateAdminUrl?: string;
   /** Per client on anonymous routes (the order page, the webhook before its signature is checked). */
   rateLimit: RateLimit;
   log: Logger;
@@ -54,6 +57,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", stripeWebhookRoutes(deps));
   app.route("/", orderRoutes(deps));
   app.route("/admin", adminRoutes(deps));
+  app.route("/console", consoleRoutes(deps));
   app.route("/", shopRoutes(deps));
   app.route("/", slackRoutes(deps));
   return app;

@@ -3,9 +3,10 @@
 // is answered from the database alone: a stranger's guesses leave nothing in Restate.
 import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
+import { incidentViews } from "../../db/incidents.ts";
 import { findStoredOrder } from "../../db/orders.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
-import { publicView, type OrderView } from "../domain/order-view.ts";
+import { publicView, type AdminOrderView, type OrderView } from "../domain/order-view.ts";
 import { ApiError } from "./errors.ts";
 import { rateLimit, type RateLimit } from "./middleware.ts";
 
@@ -21,6 +22,13 @@ export async function findOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: str
     throw err;
   });
   return { view: live ?? stored.view, email: stored.email };
+}
+
+/** The whole story of an order, for operators (admin API and console); undefined if unknown. */
+export async function findAdminOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: string): Promise<AdminOrderView | undefined> {
+  const found = await findOrderView(deps, id);
+  if (!found) return undefined;
+  return { ...found.view, customer: { id: found.view.customerId, email: found.email }, incidents: await incidentViews(deps.db, id) };
 }
 
 export function orderRoutes(deps: OrdersDeps) {

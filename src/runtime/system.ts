@@ -44,6 +44,7 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     db,
     stripe: createStripe(config),
     orders: createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs }),
+    restateAdminUrl: config.restateAdminUrl,
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,
     shopApiKey: config.shopApiKey,

@@ -171,4 +171,25 @@ describe("fulfillment centers stand-in", () => {
     });
     expect(badScript.status).toBe(400);
   });
+
+  it("has a page for people: break a center (reject, outage) and clear it again", async () => {
+    const page = await (await fetch(`${centers.url}/`)).text();
+    expect(page).toContain("Reject the next order (422)");
+    const press = (center: string, mode: string) =>
+      fetch(`${centers.url}/_control/centers/${center}/page`, { method: "POST", body: new URLSearchParams({ mode }), redirect: "manual" });
+
+    expect((await press("fc-west", "reject")).status).toBe(303);
+    const rejected = await send(order("ord-page", "fc-west"));
+    expect(rejected.status).toBe(422);
+    expect((await send(order("ord-page", "fc-west"))).status).toBe(201);
+
+    await press("fc-west", "outage");
+    expect(await (await fetch(`${centers.url}/`)).text()).toContain("5 scripted answer(s) queued");
+    expect((await send(order("ord-page-2", "fc-west"))).status).toBe(503);
+    await press("fc-west", "clear");
+    expect((await send(order("ord-page-2", "fc-west"))).status).toBe(201);
+
+    expect((await press("fc-nowhere", "reject")).status).toBe(404);
+    expect((await press("fc-west", "explode")).status).toBe(400);
+  });
 });

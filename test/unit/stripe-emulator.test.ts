@@ -303,11 +303,32 @@ describe("Stripe emulator", () => {
       expect((await post(`/_emulator/checkout/sessions/${session.id}/complete`)).status).toBe(409);
     });
 
-    it("serves a hosted-page placeholder that tells a human how to pay", async () => {
+    it("serves a checkout page with the items, the total, Pay and Decline", async () => {
       const session = await newSession("ps-page");
       const page = await fetch(session.url!);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain(`POST /_emulator/checkout/sessions/${session.id}/complete`);
+      const text = await page.text();
+      for (const shown of ["Widget × 2", "39.98 USD", "Gadget × 1", "44.98 USD", 'value="pay"', 'value="decline"']) expect(text).toContain(shown);
+      expect((await fetch(`${emulator.url}/pay/cs_test_nope`)).status).toBe(404);
+    });
+
+    it("Pay on the page completes the session paid; Decline completes it unpaid, then the async payment fails", async () => {
+      const choose = async (id: string, choice: string) =>
+        fetch(`${emulator.url}/pay/${id}`, { method: "POST", body: new URLSearchParams({ choice }) });
+      const paid = await newSession("ps-page-pay");
+      const payAnswer = await choose(paid.id, "pay");
+      expect(payAnswer.status).toBe(200);
+      expect(await payAnswer.text()).toContain("Payment succeeded");
+      expect(emulator.session(paid.id)).toMatchObject({ status: "complete", payment_status: "paid" });
+      expect((await choose(paid.id, "pay")).status).toBe(409);
+      expect((await fetch(paid.url!)).status).toBe(409); // the page is gone once the session is over
+
+      const declined = await newSession("ps-page-decline");
+      receiver.received.length = 0;
+      expect(await (await choose(declined.id, "decline")).text()).toContain("Payment declined");
+      expect(emulator.session(declined.id)).toMatchObject({ status: "complete", payment_status: "unpaid" });
+      expect(receiver.received.map((r) => verify(r).type)).toEqual(["checkout.session.completed", "checkout.session.async_payment_failed"]);
+      expect((await choose((await newSession("ps-page-bad")).id, "maybe")).status).toBe(400);
     });
   });
 });

@@ -1,0 +1,81 @@
+// What each console page shows, loaded in one place so the page and its live route (live.ts) read
+// the same thing. A page's version is a digest of its data: it changes when what it shows does.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { listInventory } from "../../../db/catalog.ts";
+import type { Db } from "../../../db/client.ts";
+import { listOpenIncidents } from "../../../db/incidents.ts";
+import { findOrderItems, listOrders, type OrderListCursor } from "../../../db/orders.ts";
+import { emailsFor } from "../../../db/outbox.ts";
+import type { OrderClient } from "../../adapters/restate-ingress.ts";
+import { ORDER_STATUSES } from "../../domain/order.ts";
+import type { Logger } from "../../log.ts";
+import { findAdminOrderView } from "../orders.ts";
+
+export type ConsoleDeps = {
+  db: Db;
+  orders: OrderClient;
+  adminToken: string;
+  /** https: the session cookie is Secure. */
+  publicUrl: string;
+  /** For the journal command and the Restate UI link; the CLI's default when unset. */
+  restateAdminUrl?: string;
+  log: Logger;
+};
+
+/** Products below this stock are highlighted on the inventory page. */
+export const LOW_STOCK = 10;
+export const ORDERS_PAGE_SIZE = 25;
+
+export const version = (data: unknown) => createHash("sha256").update(JSON.stringify(data)).digest("base64url").slice(0, 16);
+
+/** The incident queue: open incidents, oldest first. */
+export const queueData = async (db: Db) => ({ incidents: await listOpenIncidents(db) });
+export type QueueData = Awaited<ReturnType<typeof queueData>>;
+
+/** One order's whole story: the operators' view, what was bought, the emails sent. */
+export async function orderPageData(deps: Pick<ConsoleDeps, "db" | "orders">, id: string) {
+  const order = await findAdminOrderView(deps, id);
+  if (!order) return undefined;
+  const [bought, emails] = [await findOrderItems(deps.db, id), await emailsFor(deps.db, id)];
+  return { order, bought, emails };
+}
+export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;
+
+const ListQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional().catch(undefined),
+  q: z.string().trim().max(200).optional().catch(undefined),
+  after: z.string().max(300).optional().catch(undefined),
+});
+export type OrderListQuery = z.infer<typeof ListQuery>;
+
+const encodeCursor = (c: OrderListCursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
+function decodeCursor(text: string | undefined): OrderListCursor | undefined {
+  if (!text) return undefined;
+  const parsed = z.object({ createdAt: z.string().max(60).regex(/^[\d\-: .+]+$/), id: z.string().max(200) }).safeParse(
+    (() => {
+      try {
+        return JSON.parse(Buffer.from(text, "base64url").toString());
+      } catch {
+        return undefined;
+      }
+    })(),
+  );
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A page of orders, newest first; a query the console did not write is read as no filter. */
+export async function ordersData(db: Db, query: Record<string, string>) {
+  const filter = ListQuery.parse(query);
+  const { orders, next } = await listOrders(db, {
+    status: filter.status,
+    search: filter.q || undefined,
+    limit: ORDERS_PAGE_SIZE,
+    cursor: decodeCursor(filter.after),
+  });
+  return { filter, orders, nextCursor: next && encodeCursor(next) };
+}
+export type OrdersData = Awaited<ReturnType<typeof ordersData>>;
+
+export const inventoryData = async (db: Db) => ({ products: await listInventory(db), lowStock: LOW_STOCK });
+export type InventoryData = Awaited<ReturnType<typeof inventoryData>>;

@@ -1,0 +1,59 @@
+// The decision form (Retry / Mark done by hand / Abandon, with a note) and the "are you sure"
+// page that skip and abandon go through before anything is decided.
+import { html } from "hono/html";
+import type { DecisionAction } from "../../../domain/decision.ts";
+import type { Html } from "../format.ts";
+import { csrfField, page } from "../layout.ts";
+import type { Session } from "../session.ts";
+
+export type DecisionTarget = { orderId: string; incidentId: string; step: string };
+
+const actionUrl = (orderId: string) => `/console/orders/${encodeURIComponent(orderId)}/decision`;
+
+export const decisionForm = (session: Session, target: DecisionTarget): Html =>
+  html`<form class="decide" method="post" action="${actionUrl(target.orderId)}">
+  ${csrfField(session)}
+  <input type="hidden" name="incidentId" value="${target.incidentId}">
+  <input type="text" name="note" maxlength="2000" placeholder="Note (optional)" aria-label="Note">
+  <button class="primary" name="action" value="retry" type="submit">Retry</button>
+  <button name="action" value="skip" type="submit">Mark done by hand</button>
+  <button class="danger" name="action" value="abandon" type="submit">Abandon</button>
+</form>`;
+
+const CONSEQUENCE: Record<Exclude<DecisionAction, "retry">, { title: string; text: string; button: string }> = {
+  skip: {
+    title: "Mark the step done by hand?",
+    text: "The order goes on as if this step had succeeded. Do this only when it really was done another way (e.g. the goods were shipped by hand).",
+    button: "Yes, it was done by hand",
+  },
+  abandon: {
+    title: "Abandon the order?",
+    text: "The order ends as abandoned: nothing further ships and no confirmation is sent. postpay refunds nothing; a refund, if due, is made in Stripe.",
+    button: "Yes, abandon the order",
+  },
+};
+
+export function confirmPage(session: Session, target: DecisionTarget, action: Exclude<DecisionAction, "retry">, note: string | null) {
+  const what = CONSEQUENCE[action];
+  return page(
+    { title: what.title, session },
+    html`<h1>${what.title}</h1>
+<div class="card">
+  <dl class="facts">
+    <dt>Order</dt><dd class="id">${target.orderId}</dd>
+    <dt>Incident</dt><dd class="id">${target.incidentId}</dd>
+    <dt>Failed step</dt><dd>${target.step}</dd>
+  </dl>
+  <p>${what.text}</p>
+  <form class="decide" method="post" action="${actionUrl(target.orderId)}">
+    ${csrfField(session)}
+    <input type="hidden" name="incidentId" value="${target.incidentId}">
+    <input type="hidden" name="action" value="${action}">
+    <input type="hidden" name="confirmed" value="yes">
+    <input type="text" name="note" maxlength="2000" value="${note ?? ""}" placeholder="Note (optional)" aria-label="Note">
+    <button class="danger" type="submit">${what.button}</button>
+    <a href="/console/orders/${encodeURIComponent(target.orderId)}">Cancel</a>
+  </form>
+</div>`,
+  );
+}
