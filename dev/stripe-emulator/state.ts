@@ -102,6 +102,7 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
   return {
     idempotency,
     session: (id: string) => sessions.get(id),
+    sessionCount: () => sessions.size,
     events: () => [...events.values()],
     setWebhookUrl(url: string | undefined) {
       webhookUrl = url;
