@@ -28,6 +28,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
         centers: centersOfSession,
         // Seen when the row was opened by an earlier attempt; a first attempt gets it from the insert.
         openedAt: orders.createdAt,
+        storedStatus: orders.status,
       })
       .from(paymentSessions)
       .leftJoin(orders, eq(orders.id, paymentSessions.id))
