@@ -28,6 +28,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
         centers: centersOfSession,
         // Seen when the row was opened by an earlier attempt; a first attempt gets it from the insert.
         openedAt: orders.createdAt,
+        storedStatus: orders.status,
       })
       .from(paymentSessions)
       .leftJoin(orders, eq(orders.id, paymentSessions.id))
@@ -73,9 +74,15 @@ export const findOrderHistory = async (db: Db, orderId: string) =>
 /** Where the next page of a customer's history starts: after this record (newest first). */
 export type HistoryCursor = { recordedAt: string; orderId: string };
 
-/** One page of a customer's history, newest first (keyset pagination: stable while orders arrive). */
+/**
+ * One page of a customer's history, newest first (keyset pagination: stable while orders arrive).
+ * The key is (recorded_at to the millisecond, order id): the database stamps microseconds, a
+ * cursor (like a JS Date) keeps milliseconds, and comparing the two would skip the records
+ * stamped later within the millisecond of a page's last one.
+ */
 export async function listCustomerHistory(db: Db, customerId: string, page: { limit: number; after?: HistoryCursor }) {
   const after = page.after;
+  const recordedMs = sql`date_trunc('milliseconds', ${orderHistory.recordedAt})`;
   const rows = await db
     .select()
     .from(orderHistory)
@@ -84,13 +91,13 @@ export async function listCustomerHistory(db: Db, customerId: string, page: { li
         eq(orderHistory.customerId, customerId),
         after
           ? or(
-              lt(orderHistory.recordedAt, new Date(after.recordedAt)),
-              and(eq(orderHistory.recordedAt, new Date(after.recordedAt)), lt(orderHistory.orderId, after.orderId)),
+              sql`${recordedMs} < ${after.recordedAt}::timestamptz`,
+              and(sql`${recordedMs} = ${after.recordedAt}::timestamptz`, lt(orderHistory.orderId, after.orderId)),
             )
           : undefined,
       ),
     )
-    .orderBy(desc(orderHistory.recordedAt), desc(orderHistory.orderId))
+    .orderBy(desc(recordedMs), desc(orderHistory.orderId))
     .limit(page.limit + 1);
   const orders = rows.slice(0, page.limit);
   const last = orders.at(-1);

@@ -275,6 +275,8 @@ function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Re
     RESTATE_IDENTITY_KEYS: parts.identityKey,
     HTTP_PORT: String(httpPort),
     SERVICE_PORT: String(servicePort),
+    // dev/start.ts keeps local state (generated secrets) under the data dir: the run's, not the repo's .data.
+    POSTPAY_DATA_DIR: path.join(parts.dir, "data"),
     ...parts.database.env,
   };
 }

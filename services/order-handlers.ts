@@ -34,8 +34,11 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
       { input: restate.serde.schema(PaymentEventSchema) },
       async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {
         const recorded = await ctx.run("find payment event", async () => (await ports.findPaymentEvent(event.eventId)) ?? null);
-        if (!recorded || recorded.orderId !== ctx.key || recorded.outcome !== event.outcome) {
-          throw refuse(`no verified Stripe event ${event.eventId} with that outcome for order ${ctx.key}`, 403);
+        if (!recorded || recorded.orderId !== ctx.key) {
+          throw refuse(`no verified Stripe event ${event.eventId} for order ${ctx.key}`, 403);
+        }
+        if (recorded.outcome !== event.outcome) {
+          throw refuse(`Stripe event ${event.eventId} was recorded as ${recorded.outcome}, not ${event.outcome}`, 409);
         }
         await completeOnce(ctx, PAYMENT_EVENT, event);
         return { accepted: true };

@@ -10,7 +10,7 @@
 // and the order waits (needs_attention) for an operator to retry, skip or abandon it.
 import * as restate from "@restatedev/restate-sdk";
 import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts";
-import { estimatedArrival, groupByCenter, paymentVerdict, type OrderSession, type OrderStatus } from "../src/domain/order.ts";
+import { estimatedArrival, groupByCenter, isFinal, paymentVerdict, type OrderSession, type OrderStatus } from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
@@ -34,6 +34,10 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     const order = await steps.record("load payment session", () => ports.beginOrder(ctx.key));
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
     view.noteOrder(order);
+    // An order that ended stays ended: a run started again once Restate has forgotten the first
+    // one (its retention is a week; anyone on the ingress can start a run) acts no more. A center
+    // may remember an Idempotency-Key for less time than that.
+    if (order.storedStatus && isFinal(order.storedStatus)) return view.finish(order.storedStatus);
 
     const payment = await verifyPayment(order);
     if (payment === ABANDONED) return finish("abandoned");

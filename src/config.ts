@@ -1,6 +1,7 @@
 // Configuration: every environment variable postpay reads, parsed once at start-up into typed
 // options. Each process then takes only the part it needs (servicesConfig, httpConfig).
 import path from "node:path";
+import bs58 from "bs58";
 import { z } from "zod";
 import { LOG_LEVELS } from "./log.ts";
 
@@ -22,6 +23,13 @@ const duration = z
     return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
   })
   .pipe(z.number().int().positive());
+const decodedLength = (base58: string) => {
+  try {
+    return bs58.decode(base58).length;
+  } catch {
+    return -1;
+  }
+};
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalString,
@@ -70,7 +78,14 @@ const EnvSchema = z.object({
       .string()
       .default("")
       .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>"))),
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>")
+            .refine((k) => decodedLength(k.slice("publickeyv1_".length)) === 32, "each key must be a 32-byte Ed25519 public key"),
+        ),
+      ),
   ),
   // The service endpoint's URL as restate-server reaches it (`npm run register`).
   SERVICE_URL: optionalUrl,

@@ -26,6 +26,8 @@ export type StripeEmulator = {
   webhookSecret: string;
   setWebhookUrl(url: string | undefined): void;
   session(id: string): EmulatedSession | undefined;
+  /** How many Checkout Sessions were created (a test's way to see that Stripe was never asked). */
+  sessionCount(): number;
   complete(id: string, opts?: CompleteOptions): Promise<Delivery>;
   asyncResult(id: string, outcome: AsyncOutcome): Promise<Delivery>;
   resend(eventId: string): Promise<Delivery>;
@@ -53,6 +55,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       const s = state.session(id);
       return s && structuredClone(s);
     },
+    sessionCount: state.sessionCount,
     events: () => state.events().map((e) => structuredClone(e)),
     // Thrown synchronously by the state checks, but callers always get a promise.
     complete: async (id, opts) => state.complete(id, opts),

@@ -107,6 +107,7 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
     idempotency,
     session: (id: string) => sessions.get(id),
     lineItems: (id: string) => lineItems.get(id) ?? [],
+    sessionCount: () => sessions.size,
     events: () => [...events.values()],
     setWebhookUrl(url: string | undefined) {
       webhookUrl = url;

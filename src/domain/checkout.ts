@@ -9,11 +9,18 @@ export const MAX_QUANTITY = 10_000;
 /** Stripe's largest amount for a Checkout Session (in the smallest currency unit), and ours. */
 export const MAX_TOTAL_CENTS = 99_999_999;
 
+/** Text Postgres can store and compare: it has no NUL character (asked for, it fails the query). */
+export const isStorableText = (text: string) => !text.includes("\u0000");
+const storable = <T extends z.ZodString>(schema: T) => schema.refine(isStorableText, "must not contain NUL characters");
+
+/** Longest customer id; the history route takes the same ids. */
+export const MAX_CUSTOMER_ID = 200;
+
 export const CheckoutRequestSchema = z.object({
-  customerId: z.string().trim().min(1).max(200),
+  customerId: storable(z.string().trim().min(1).max(MAX_CUSTOMER_ID)),
   email: z.email().max(254), // RFC 5321's limit for a whole address
   items: z
-    .array(z.object({ productId: z.string().min(1).max(100), quantity: z.number().int().positive().max(MAX_QUANTITY) }))
+    .array(z.object({ productId: storable(z.string().min(1).max(100)), quantity: z.number().int().positive().max(MAX_QUANTITY) }))
     .min(1)
     .max(100),
 });

@@ -44,6 +44,8 @@ export type OrderSession = {
   currency: string;
   stripeCheckoutSessionId: string;
   centers: Center[];
+  /** The order row's status when it was loaded; a final one means an earlier run ended the order. */
+  storedStatus?: OrderStatus | null;
 };
 
 export type CenterGroup = { center: Center; items: LineItemSnapshot[] };

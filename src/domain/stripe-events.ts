@@ -8,9 +8,14 @@ export type WebhookIntent =
       checkoutSessionId: string;
       /** Set for async payment results, which a waiting workflow needs to hear about. */
       asyncOutcome?: "succeeded" | "failed";
+      /**
+       * checkout.session.completed for a session already paid (a card): a run that started
+       * before the customer paid may be waiting to hear it.
+       */
+      paidOnCompletion?: true;
     };
 
-type CheckoutSessionLike = { id?: unknown; client_reference_id?: unknown; metadata?: unknown };
+type CheckoutSessionLike = { id?: unknown; client_reference_id?: unknown; metadata?: unknown; payment_status?: unknown };
 
 const OUTCOMES: Record<string, "succeeded" | "failed" | undefined> = {
   "checkout.session.completed": undefined,
@@ -32,6 +37,7 @@ export function intentOf(event: { type: string; data: { object: unknown } }): We
     paymentSessionId,
     checkoutSessionId: session.id,
     ...(asyncOutcome && { asyncOutcome }),
+    ...(event.type === "checkout.session.completed" && session.payment_status === "paid" && { paidOnCompletion: true as const }),
   };
 }
 

@@ -25,7 +25,10 @@ export function requireBearer(token: string, what: string): MiddlewareHandler {
 export const limitBody = (maxSize: number) =>
   bodyLimit({
     maxSize,
-    onError: () => {
+    onError: (c) => {
+      // The rest of the body is never read, so this connection cannot carry another request:
+      // say so, or a keep-alive client sends its next request into a socket about to close.
+      c.header("Connection", "close");
       throw new ApiError("payload_too_large", `request body over ${maxSize} bytes`);
     },
   });

@@ -6,6 +6,7 @@ import type { Db } from "../../db/client.ts";
 import { incidentViews } from "../../db/incidents.ts";
 import { findStoredOrder } from "../../db/orders.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { isStorableText } from "../domain/checkout.ts";
 import { publicView, type AdminOrderView, type OrderView } from "../domain/order-view.ts";
 import { ApiError } from "./errors.ts";
 import { rateLimit, type RateLimit } from "./middleware.ts";
@@ -14,6 +15,8 @@ export type OrdersDeps = { db: Db; orders: OrderClient; rateLimit: RateLimit };
 
 /** The order's live view from its workflow, or what the database recorded; undefined if unknown. */
 export async function findOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: string) {
+  // No payment session has such an id; asking the database would only fail the query.
+  if (id.length > 200 || !isStorableText(id)) return undefined;
   const stored = await findStoredOrder(deps.db, id);
   if (!stored) return undefined;
   const live: OrderView | null = await deps.orders.status(id).catch((err) => {

@@ -5,7 +5,7 @@ import type { Db } from "../../db/client.ts";
 import { listCustomerHistory, type HistoryCursor } from "../../db/orders.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import { placeCheckout } from "../checkout.ts";
-import { CheckoutRequestSchema } from "../domain/checkout.ts";
+import { CheckoutRequestSchema, isStorableText, MAX_CUSTOMER_ID } from "../domain/checkout.ts";
 import type { Logger } from "../log.ts";
 import { ApiError } from "./errors.ts";
 import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
@@ -43,6 +43,7 @@ export function shopRoutes(deps: ShopDeps) {
     const page = PageSchema.safeParse(c.req.query());
     if (!page.success) throw new ApiError("invalid_request", z.prettifyError(page.error));
     const customerId = c.req.param("customerId");
+    if (customerId.length > MAX_CUSTOMER_ID || !isStorableText(customerId)) throw new ApiError("invalid_request", "not a customer id");
     const { orders, next } = await listCustomerHistory(deps.db, customerId, {
       limit: page.data.limit,
       ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),

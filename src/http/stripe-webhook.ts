@@ -54,6 +54,15 @@ export function stripeWebhookRoutes(deps: WebhookDeps) {
     // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
     const submission = await deps.orders.start(intent.paymentSessionId);
     if (outcome) await deps.orders.paymentEvent(intent.paymentSessionId, outcome);
+    else if (intent.paidOnCompletion && submission.status === "PreviouslyAccepted") {
+      // The run started before this delivery: a redelivery, or someone on Restate's ingress who
+      // started it before the customer paid, so it found the session unpaid and now waits for a
+      // payment outcome. Record this verified event as that outcome and tell the run; it asks
+      // Stripe again before it acts on it.
+      const paid = { outcome: "succeeded" as const, eventId: event.id };
+      await recordPaymentEvent(db, { ...paid, orderId: intent.paymentSessionId });
+      await deps.orders.paymentEvent(intent.paymentSessionId, paid);
+    }
     log.info({ eventId: event.id, type: event.type, orderId: intent.paymentSessionId, submission: submission.status }, "webhook accepted");
     return c.json({ received: true, orderId: intent.paymentSessionId, invocationId: submission.invocationId });
   });

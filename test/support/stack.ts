@@ -66,6 +66,8 @@ export async function startStack(options: StackOptions = {}) {
 
   return {
     db: await h.database(),
+    /** The harness's temp directory (logs, restate-server's data, its request identity key under keys/). */
+    dir: h.dir,
     get restate() {
       return h.restate;
     },

@@ -27,3 +27,11 @@ describe("which Stripe events move an order", () => {
     expect(intentOf({ type: "checkout.session.completed", data: { object: { id: "cs_2" } } }).kind).toBe("ignore");
   });
 });
+
+describe("a card payment's checkout.session.completed", () => {
+  it("says the session was paid on completion, so a run that started before the payment can hear it", () => {
+    expect(intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "paid" } } })).toMatchObject({ paidOnCompletion: true });
+    expect(intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "unpaid" } } })).not.toHaveProperty("paidOnCompletion");
+    expect(intentOf({ type: "checkout.session.async_payment_succeeded", data: { object: { ...session, payment_status: "paid" } } })).not.toHaveProperty("paidOnCompletion");
+  });
+});
