@@ -4,21 +4,22 @@
 #   npm run db:migrate       apply the committed Drizzle migrations, then exit
 #   npm run register         register the service endpoint with Restate, then exit
 #   npm run db:seed -- FILE  upsert a catalog
-# The TypeScript runs through tsx at runtime (no build step). The full `npm ci`, dev dependencies
-# included, keeps the image multi-purpose (drizzle-kit for db:generate); the `node`
-# package it installs pins the Node runtime that npm scripts run on.
+# The TypeScript runs through tsx at runtime (no build step); the `node` package the install brings
+# pins the Node runtime that npm scripts run on. Migrations are generated in development
+# (drizzle-kit) and committed; the image only applies them.
 FROM node:22-slim
 
 WORKDIR /app
 RUN chown node:node /app
 USER node
 
-# Dependencies first: this layer is rebuilt only when the lockfile changes.
-# NODE_ENV is deliberately not set to production here: npm would then skip devDependencies.
+# Dependencies first: this layer is rebuilt only when the lockfile changes. Production ones only:
+# the test browser, the local restate-server binary (it runs in its own container) and the other
+# development tools stay out of the image.
 # SCARF_ANALYTICS=false: the Restate npm packages otherwise report the install to Scarf.
 ENV SCARF_ANALYTICS=false
 COPY --chown=node:node package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Product code only. dev/ (local stand-ins, `npm start`, `npm run demo`, the test harness), test/
 # and bench/ are development tools: they are not copied (and .dockerignore keeps them out of the

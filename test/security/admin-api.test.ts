@@ -89,13 +89,13 @@ describe("GET /admin/orders/:id", () => {
       expect.objectContaining({
         id: `${id}#1`,
         status: "resolved",
-        decision: { action: "skip", note: "shipped from the store", decidedBy: "admin-api", via: "admin-api", decidedAt: expect.any(String) },
+        decision: { action: "skip", note: "shipped from the store", decidedBy: "admin", via: "admin-api", decidedAt: expect.any(String) },
       }),
     ]);
     const decidedAt = Date.parse(view.incidents[0].decision.decidedAt);
     expect(decidedAt).toBeGreaterThanOrEqual(before - 1000);
     expect(decidedAt).toBeLessThanOrEqual(Date.now() + 1000);
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "skip", decidedBy: "admin-api", decidedVia: "admin-api" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "skip", decidedBy: "admin", decidedVia: "admin-api" });
   });
 
   it("keeps the first decision: a different second one is answered 409 and changes nothing", async () => {
