@@ -6,6 +6,7 @@
 import os from "node:os";
 import * as clients from "@restatedev/restate-sdk-clients";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
+import { workerPids } from "../dev/node-process.ts";
 import type { StripeEmulator } from "../dev/stripe-emulator/index.ts";
 import type { OrderWorkflow } from "../services/order-workflow.ts";
 import { placeCheckout } from "../src/checkout.ts";
@@ -36,6 +37,8 @@ export type BenchOptions = {
   postgres?: string;
   /** A directory for V8 CPU profiles of the app processes. */
   profileDir?: string;
+  /** Restate as a replicated 3-node cluster (every node's ingress given to the app). */
+  cluster?: boolean;
   progress?: (line: string) => void;
 };
 
@@ -56,6 +59,7 @@ export async function runBench(options: BenchOptions) {
     products: PRODUCTS,
     postgres,
     app: postgres ? "two-processes" : "one-process",
+    restateCluster: options.cluster,
     // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
     env: options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {},
     progress,
@@ -63,9 +67,11 @@ export async function runBench(options: BenchOptions) {
   try {
     const { restate, stripe, processes, url: appUrl } = h;
     const scratchUrl = h.postgresUrl;
+    // Every restate-server process (three in a cluster), and each app process with its workers.
+    const restatePids = () => (h.cluster ? h.cluster.nodes.flatMap((n) => (n.server ? [n.server.child.pid!] : [])) : [restate.child.pid!]);
     const groups: ProcessGroup[] = [
-      { name: "restate-server", pids: () => [restate.child.pid!] },
-      ...processes.map((proc) => ({ name: proc.name, pids: () => [proc.pid!] })),
+      { name: "restate-server", pids: restatePids },
+      ...processes.map((proc) => ({ name: proc.name, pids: () => [proc.pid!, ...workerPids(proc.pid!)] })),
       ...(scratchUrl && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : []),
       { name: "bench driver + stand-ins", pids: () => [process.pid] },
     ];
@@ -106,8 +112,11 @@ export async function runBench(options: BenchOptions) {
     for (const k of options.fanOut) {
       durableFanOut[k] = await drive(`restate ${k} centers`, options.sweepOrders, 1, () => restateOrder(k), progress);
     }
+    const restateProcesses = h.cluster
+      ? h.cluster.nodes.map((n) => ({ name: `restate-server ${n.name}`, pid: n.server!.child.pid! }))
+      : [{ name: "restate-server", pid: restate.child.pid! }];
     const peakRss = Object.fromEntries(
-      [{ name: "restate-server", pid: restate.child.pid! }, ...processes.map(({ name, pid }) => ({ name, pid: pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
+      [...restateProcesses, ...processes.map(({ name, pid }) => ({ name, pid: pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
     );
 
     // The baseline runs in this process with the same ports; PGlite is handed over first.
@@ -141,6 +150,7 @@ export async function runBench(options: BenchOptions) {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       database: scratchUrl ? (isLocal(scratchUrl) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
+      restateSetup: h.cluster ? "3-node cluster, replication 2 (restate-cluster/cluster.toml)" : "one restate-server (restate.toml)",
       options: { orders: options.orders, concurrency: options.concurrency, oneAtATimeOrders: options.oneAtATimeOrders, sweepOrders: options.sweepOrders, centersPerOrder: 2 },
       restate: { ...durable, cpuMsPerOrder, totalCpuMsPerOrder, cpuCeilingOrdersPerSecond, peakRssMb: peakRss },
       baseline,

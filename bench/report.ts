@@ -9,7 +9,7 @@ export function markdownReport(r: BenchReport): string {
   return [
     `### postpay benchmark — ${r.date.slice(0, 10)}`,
     "",
-    `${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; database: ${r.database}.`,
+    `${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; database: ${r.database}; Restate: ${r.restateSetup}.`,
     `${r.options.orders} orders of ${r.options.centersPerOrder} centers at concurrency ${r.options.concurrency}; latency from webhook accepted (baseline: from paid) to order completed.`,
     "",
     "| | Restate (durable) | baseline (plain async) | ratio |",

@@ -1,6 +1,7 @@
 // `npm run bench`: runs the benchmark and writes bench/results/latest.{json,md}.
 // Sizes: BENCH_ORDERS (1000), BENCH_CONCURRENCY (50), BENCH_C1_ORDERS (100), BENCH_SWEEP_ORDERS (40);
-// DATABASE_URL: a PostgreSQL server (PGlite without); BENCH_PROFILE: a directory for CPU profiles.
+// DATABASE_URL: a PostgreSQL server (PGlite without); BENCH_PROFILE: a directory for CPU profiles;
+// BENCH_CLUSTER=1: Restate as a replicated 3-node cluster instead of one restate-server.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -15,6 +16,7 @@ const BenchEnv = z.object({
   BENCH_C1_ORDERS: size(DEFAULTS.oneAtATimeOrders),
   BENCH_SWEEP_ORDERS: size(DEFAULTS.sweepOrders),
   BENCH_PROFILE: z.string().min(1).optional(),
+  BENCH_CLUSTER: z.stringbool().default(false),
 });
 const bench = BenchEnv.parse(process.env);
 const out = fileURLToPath(new URL("./results/", import.meta.url));
@@ -28,6 +30,7 @@ const report = await runBench({
   sweepOrders: bench.BENCH_SWEEP_ORDERS,
   postgres: parseEnv().DATABASE_URL,
   profileDir: bench.BENCH_PROFILE,
+  cluster: bench.BENCH_CLUSTER,
   progress: (line) => process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`),
 });
 if (tty) process.stderr.write("\n");

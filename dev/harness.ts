@@ -12,10 +12,12 @@ import type { Db } from "../db/client.ts";
 import { parseEnv, type HttpConfig, type ServicesConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { generateIdentityKeyPair, PRIVATE_KEY_ENV, writePrivateKey } from "../src/runtime/request-identity.ts";
+import { startRestateCluster, type RestateCluster } from "../src/runtime/restate-cluster.ts";
 import { freePort, registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
 import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
 import { startFulfillmentCenters, type CenterConfig, type FulfillmentCenters } from "./fulfillment-centers.ts";
 import { httpReady, nodeProcess, type NodeProcess } from "./node-process.ts";
+import { startObjectStore } from "./object-store.ts";
 import { prepareDatabase, type RunDatabase } from "./run-database.ts";
 import { startSlackSink, type SlackSink } from "./slack-sink.ts";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink.ts";
@@ -33,6 +35,11 @@ export type HarnessOptions = {
   postgres?: string;
   /** Extra RESTATE_* environment for restate-server. */
   restateEnv?: Record<string, string>;
+  /**
+   * Restate as a replicated 3-node cluster (restate-cluster/cluster.toml, snapshots to a local
+   * object store) instead of one restate-server; the app gets every node's ingress URL.
+   */
+  restateCluster?: boolean;
   progress?: (line: string) => void;
 };
 
@@ -56,8 +63,10 @@ export type ChildProcessOptions = { app: "one-process" | "two-processes"; env?: 
 
 export type Harness = {
   readonly dir: string;
-  /** The current restate-server (a new object after startRestate). */
+  /** The current restate-server (a new object after startRestate); in a cluster, the first node that is up. */
   readonly restate: RestateServer;
+  /** The Restate cluster, when started with `restateCluster`. */
+  readonly cluster: RestateCluster | undefined;
   stripe: StripeEmulator;
   centers: FulfillmentCenters;
   smtp: SmtpSink;
@@ -66,9 +75,9 @@ export type Harness = {
   url: string;
   /** The scratch PostgreSQL database, when there is one. */
   postgresUrl: string | undefined;
-  /** Stops restate-server (SIGKILL when `hard`), leaving it down until startRestate. */
+  /** Stops restate-server (SIGKILL when `hard`), leaving it down until startRestate; in a cluster, every node. */
   stopRestate(hard?: boolean): Promise<void>;
-  /** Starts restate-server again on the same ports and data. */
+  /** Starts restate-server again on the same ports and data (a cluster: the nodes that are down, until it is ready). */
   startRestate(): Promise<void>;
   /** The database, for this process. PGlite files an app process owns: stops the app processes first. */
   database(): Promise<Db>;
@@ -108,11 +117,13 @@ async function assemble(
   const dir = mkdtempSync(path.join(tmpdir(), `postpay-${options.label}-`));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const standIns = await startStandIns(options.centers, cleanup);
-  progress("starting restate-server");
-  // restate-server signs every call to the endpoint; the endpoint accepts only its key.
+  progress(options.restateCluster ? "starting a 3-node Restate cluster" : "starting restate-server");
+  // restate-server signs every call to the endpoint; the endpoint accepts only its key (every
+  // node of a cluster signs with the same one).
   const identity = generateIdentityKeyPair();
   const identityEnv = { [PRIVATE_KEY_ENV]: writePrivateKey(path.join(dir, "keys"), identity) };
-  const restate = await startRestate(dir, { ...identityEnv, ...options.restateEnv }, cleanup);
+  const restateEnv = { ...identityEnv, ...options.restateEnv };
+  const restate = options.restateCluster ? await startCluster(dir, restateEnv, cleanup) : await startRestate(dir, restateEnv, cleanup);
   const catalog: Catalog = {
     centers: options.centers.map((c) => ({ ...c, orderUrl: standIns.centers.orderUrl(c.id) })),
     products: options.products,
@@ -134,6 +145,7 @@ async function assemble(
     get restate() {
       return restate.server;
     },
+    cluster: restate.cluster,
     postgresUrl: database.postgresUrl,
     stopRestate: restate.stop,
     startRestate: restate.start,
@@ -182,6 +194,13 @@ async function startRestate(dir: string, env: Record<string, string> | undefined
     get server() {
       return server;
     },
+    get ingressUrls() {
+      return [server.ingressUrl];
+    },
+    get adminUrl() {
+      return server.adminUrl;
+    },
+    cluster: undefined as RestateCluster | undefined,
     stop: (hard = false) => (hard ? server.kill() : server.stop()),
     async start() {
       server = await startRestateServer({ ...options, ports: server.ports });
@@ -189,6 +208,37 @@ async function startRestate(dir: string, env: Record<string, string> | undefined
   };
 }
 type Restate = Awaited<ReturnType<typeof startRestate>>;
+
+/** Three restate-server nodes on free ports, data and snapshots under `dir`; stop and start act on all nodes. */
+async function startCluster(dir: string, env: Record<string, string>, cleanup: Cleanup): Promise<Restate> {
+  const snapshots = await startObjectStore({ dir: path.join(dir, "snapshots") });
+  cleanup.add(() => snapshots.close());
+  const cluster = await startRestateCluster({
+    baseDir: path.join(dir, "restate"),
+    configFile: path.join(root, "restate-cluster", "cluster.toml"),
+    env: { RESTATE_WORKER__SNAPSHOTS__AWS_ENDPOINT_URL: snapshots.url, ...env },
+  });
+  cleanup.add(() => cluster.close());
+  return {
+    get server() {
+      const up = cluster.nodes.find((n) => n.server)?.server;
+      if (!up) throw new Error("every node of the Restate cluster is down");
+      return up;
+    },
+    ingressUrls: cluster.ingressUrls,
+    get adminUrl() {
+      return cluster.adminUrl;
+    },
+    cluster,
+    async stop(hard = false) {
+      await Promise.all(cluster.nodes.map((n) => (hard ? cluster.kill(n.id) : cluster.stop(n.id))));
+    },
+    async start() {
+      await Promise.all(cluster.nodes.filter((n) => !n.server).map((n) => cluster.start(n.id)));
+      await cluster.waitReady();
+    },
+  };
+}
 
 async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProcessApp & { url: string }> {
   const { stripe, slack, smtp, restate } = parts;
@@ -204,8 +254,8 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     slackSigningSecret: slack.signingSecret,
     slackOperatorIds: [],
     smtpUrl: smtp.url,
-    restateIngressUrls: [restate.server.ingressUrl],
-    restateAdminUrl: restate.server.adminUrl,
+    restateIngressUrls: restate.ingressUrls,
+    restateAdminUrl: restate.adminUrl,
     publicUrl: `http://127.0.0.1:${httpPort}`,
     ...settings,
   };
@@ -213,7 +263,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
   parts.cleanup.add(() => services.close());
   // At close, restate-server stops before the endpoint, so waiting invocations are not aborted noisily.
   parts.cleanup.add(() => restate.stop());
-  await registerDeployment(restate.server.adminUrl, services.url);
+  await registerDeployment(restate.adminUrl, services.url);
   const http = await serveHttpApp(config, db, log, { port: httpPort });
   parts.cleanup.add(() => http.close());
   return {
@@ -252,7 +302,7 @@ async function spawnApp(parts: Parts, options: ChildProcessOptions): Promise<App
   parts.progress("starting the service endpoint and the HTTP app (separate processes)");
   // The endpoint is ready once restate-server accepts it as a deployment.
   const services = await start("services", "src/main/services.ts", async () => {
-    await registerDeployment(parts.restate.server.adminUrl, `http://127.0.0.1:${servicePort}`, 1000);
+    await registerDeployment(parts.restate.adminUrl, `http://127.0.0.1:${servicePort}`, 1000);
     return true;
   });
   const app = await start("app", "src/main/http.ts", httpReady(`${url}/healthz`));
@@ -263,8 +313,9 @@ async function spawnApp(parts: Parts, options: ChildProcessOptions): Promise<App
 function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Record<string, string> {
   const { restate, stripe } = parts;
   return {
-    RESTATE_ADMIN_URL: restate.server.adminUrl,
-    RESTATE_INGRESS_URL: restate.server.ingressUrl,
+    RESTATE_ADMIN_URL: restate.adminUrl,
+    // Every node's ingress in a cluster: the app fails over between them.
+    RESTATE_INGRESS_URL: restate.ingressUrls.join(","),
     STRIPE_SECRET_KEY: stripe.secretKey,
     STRIPE_API_BASE: stripe.url,
     STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,

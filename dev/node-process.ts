@@ -1,7 +1,7 @@
 // One of postpay's entry points (src/main/*.ts, dev/start.ts) as a child process on the project's Node, for
 // crash tests and the benchmark: started, SIGKILLed, started again, measured by pid.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -73,3 +73,29 @@ export function nodeProcess(options: {
 
 export const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
 
+
+/**
+ * The processes `pid` forked of its own executable, e.g. the workers a SERVICE_WORKERS primary
+ * started (not tsx's esbuild helper). Linux /proc.
+ */
+export function workerPids(pid: number): number[] {
+  const exe = (p: number) => {
+    try {
+      return readlinkSync(`/proc/${p}/exe`);
+    } catch {
+      return undefined;
+    }
+  };
+  const parentExe = exe(pid);
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid && exe(p) === parentExe;
+      } catch {
+        return false;
+      }
+    });
+}

@@ -2,34 +2,68 @@
 // (unless RESTATE_ADMIN_URL is set), the embedded database (unless DATABASE_URL is set), local
 // stand-ins for whatever is not configured (Stripe, fulfillment centers), the service endpoint
 // and the HTTP app; registers the deployment and prints how to use it. Ctrl-C stops it all.
+//
+// `npm run start:cluster` (--cluster): the same on a replicated 3-node Restate cluster
+// (restate-cluster/cluster.toml, src/runtime/restate-cluster.ts) with a local S3-compatible store
+// for its snapshots; Restate's data, the snapshots and PGlite under <data dir>/cluster/.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { countProducts } from "../db/catalog.ts";
 import { centers as centersTable } from "../db/schema.ts";
 import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
-import { DEFAULT_ADMIN_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
+import { ConfigError, DEFAULT_ADMIN_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
 import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
+import { LOCAL_CLUSTER_PORTS, startRestateCluster, type RestateCluster } from "../src/runtime/restate-cluster.ts";
 import { registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
 import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
 import { startFulfillmentCenters } from "./fulfillment-centers.ts";
 import { localSecrets } from "./local-secrets.ts";
+import { startObjectStore } from "./object-store.ts";
 import { startStripeEmulator } from "./stripe-emulator/index.ts";
 
 const STRIPE_EMULATOR_PORT = 12111;
 const CENTERS_PORT = 4001;
 const CENTERS_URL = `http://127.0.0.1:${CENTERS_PORT}/`;
+/** The snapshot store restate-cluster/cluster.toml points at. */
+const SNAPSHOT_STORE_PORT = 9000;
+const CLUSTER = process.argv.includes("--cluster");
 const root = fileURLToPath(new URL("..", import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
 
-const { env, log } = boot();
-const DATA_DIR = env.POSTPAY_DATA_DIR;
+const { env: given, log } = boot();
+// Secrets stay in the data dir either way (`npm run demo` finds the shop key there); a cluster keeps
+// its state (Restate, snapshots, PGlite) apart, since orders in a database belong with their journals.
+const DATA_DIR = given.POSTPAY_DATA_DIR;
+const STATE_DIR = CLUSTER ? path.join(DATA_DIR, "cluster") : DATA_DIR;
+const env = {
+  ...given,
+  POSTPAY_DATA_DIR: STATE_DIR,
+  ...(CLUSTER && { RESTATE_INGRESS_URL: LOCAL_CLUSTER_PORTS.map((p) => `http://127.0.0.1:${p.ingress}`) }),
+};
 try {
   const secrets = localSecrets(DATA_DIR);
 
   let restate: RestateServer | undefined;
-  if (!env.RESTATE_ADMIN_URL) {
+  let cluster: RestateCluster | undefined;
+  if (CLUSTER) {
+    if (given.RESTATE_ADMIN_URL) throw new ConfigError("npm run start:cluster runs its own Restate cluster: unset RESTATE_ADMIN_URL");
+    progress(`starting the snapshot store (S3 API) on :${SNAPSHOT_STORE_PORT} (data in ${path.join(STATE_DIR, "snapshots")})`);
+    const snapshots = await startObjectStore({ dir: path.join(STATE_DIR, "snapshots"), port: SNAPSHOT_STORE_PORT });
+    stops.push(() => snapshots.close());
+    progress(`starting a 3-node Restate cluster (data in ${path.join(STATE_DIR, "restate")}); it is ready when every partition has a leader`);
+    cluster = await startRestateCluster({
+      baseDir: path.join(STATE_DIR, "restate"),
+      configFile: path.join(root, "restate-cluster", "cluster.toml"),
+      ports: LOCAL_CLUSTER_PORTS,
+      logDir: STATE_DIR,
+      // Every node signs requests to the service endpoint with the same key.
+      env: { [PRIVATE_KEY_ENV]: secrets.identityKeyFile },
+      readyTimeoutMs: 120_000,
+    });
+    stops.push(() => cluster!.close());
+  } else if (!env.RESTATE_ADMIN_URL) {
     progress(`starting restate-server (data in ${path.join(DATA_DIR, "restate")})`);
     restate = await startRestateServer({
       baseDir: path.join(DATA_DIR, "restate"),
@@ -41,7 +75,7 @@ try {
     });
     stops.push(() => restate!.stop());
   }
-  const adminUrl = env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+  const adminUrl = cluster?.adminUrl ?? env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
   const ingressUrl = env.RESTATE_INGRESS_URL.join(", ");
 
   progress(env.DATABASE_URL ? "connecting to PostgreSQL (DATABASE_URL) and migrating" : "opening embedded PGlite and migrating");
@@ -75,13 +109,14 @@ try {
     ADMIN_TOKEN: env.ADMIN_TOKEN ?? secrets.adminToken,
     SHOP_API_KEY: env.SHOP_API_KEY ?? secrets.shopApiKey,
     // Our own restate-server signs with the local key; another one with the keys configured.
-    RESTATE_IDENTITY_KEYS: restate ? [secrets.identityPublicKey] : env.RESTATE_IDENTITY_KEYS,
+    RESTATE_IDENTITY_KEYS: restate || cluster ? [secrets.identityPublicKey] : env.RESTATE_IDENTITY_KEYS,
   };
   if (!stripe) required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe");
 
   progress(`starting the Restate service endpoint on :${env.SERVICE_PORT} (HTTP/2)`);
   const endpoint = await serveServices(servicesConfig(local), database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
   stops.push(() => endpoint.close());
+  // Once, on one node: the cluster shares its metadata, and every node reaches the endpoint.
   progress("registering the deployment with Restate");
   await registerDeployment(adminUrl, endpoint.url);
 
@@ -101,9 +136,9 @@ postpay is running. Ctrl-C stops everything it started.
   Operator console  ${http.url}/console    (sign in with the admin token below)
   Restate UI        ${adminUrl}/ui/
   Restate ingress   ${ingressUrl}
-  Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
+${cluster ? clusterLines(cluster) : ""}  Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
   Centers           ${localCenters.length ? `${CENTERS_URL}  (break a center, then fix it)` : "as configured in the catalog"}
-  Database          ${database.kind === "pglite" ? `PGlite in ${path.join(DATA_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
+  Database          ${database.kind === "pglite" ? `PGlite in ${path.join(STATE_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
   Admin token       ${generated.adminToken ? `${local.ADMIN_TOKEN}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "ADMIN_TOKEN"}
   Shop API key      ${generated.shopApiKey ? `${local.SHOP_API_KEY}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "SHOP_API_KEY"}
 
@@ -118,4 +153,16 @@ Journals:       npx restate invocations list --all    /    npx restate invocatio
 } catch (err) {
   for (const stop of stops.reverse()) await stop().catch(() => {});
   fail(log, err);
+}
+
+function clusterLines(cluster: RestateCluster): string {
+  const nodes = cluster.nodes.map(
+    (n, i) =>
+      `  ${i === 0 ? "Restate nodes" : ""}`.padEnd(20) +
+      `${n.name}  ingress ${n.ingressUrl}  admin ${n.adminUrl}  fabric ${n.fabricUrl}  (log ${path.join(STATE_DIR, `restate-${n.name}.log`)})`,
+  );
+  return `${nodes.join("\n")}
+  Snapshots         ${path.join(STATE_DIR, "snapshots")}  (S3 API on :${SNAPSHOT_STORE_PORT})
+  Cluster status    npx restatectl status --address ${cluster.nodes[0]!.fabricUrl}
+`;
 }

@@ -25,6 +25,8 @@ export type RestateServerOptions = {
   env?: Record<string, string>;
   logFile?: string;
   readyTimeoutMs?: number;
+  /** When it counts as started; default: isReady. A cluster node before provisioning: isServing. */
+  ready?: (adminUrl: string) => Promise<boolean>;
 };
 
 export function restateServerBinary(): string {
@@ -85,7 +87,8 @@ export async function startRestateServer(options: RestateServerOptions): Promise
     },
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (!(await isReady(adminUrl))) {
+  const ready = options.ready ?? isReady;
+  while (!(await ready(adminUrl))) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`restate-server exited (${child.exitCode ?? child.signalCode}) before it was ready; see ${logFile}`);
     }
@@ -108,6 +111,18 @@ export async function isReady(adminUrl: string): Promise<boolean> {
       signal: AbortSignal.timeout(2000),
     });
     return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The process serves its admin API. Nothing more: a cluster node says 200 here before the cluster
+ * is provisioned, and while the cluster cannot take a single call (see restate-cluster.ts).
+ */
+export async function isServing(adminUrl: string): Promise<boolean> {
+  try {
+    return (await fetch(`${adminUrl}/health`, { signal: AbortSignal.timeout(2000) })).ok;
   } catch {
     return false;
   }
