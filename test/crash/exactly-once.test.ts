@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { parseEnv } from "../../src/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, products } from "../../db/schema.ts";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
+import { exactlyOnceCheck, formatReport } from "../support/exactly-once.ts";
 import { QUICK_RECOVERY } from "../support/stack.ts";
 
 // CRASH_ORDERS changes the size (a quick local run: CRASH_ORDERS=40).
@@ -145,67 +145,20 @@ async function runWithKills(h: Harness, victim: "app" | "restate") {
 }
 
 async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>, label: string) {
-  const { orders, final, pending } = run;
-  expect([...pending], "orders still not settled").toEqual([]);
-  const rejected = (o: (typeof orders)[number]) => o.items.some((i) => i.productId === "sku-x");
-
-  const db = await h.database();
-  const [moves, shipments, outbox, history, stock] = await Promise.all([
-    db.select().from(inventoryMovements),
-    db.select().from(fulfillmentRequests),
-    db.select().from(emailOutbox),
-    db.select().from(orderHistory),
-    db.select().from(products),
-  ]);
-  const accepted = h.centers.accepted();
-  const mails = h.smtp.received;
-  const problems: string[] = [];
-  const count = <T>(rows: T[], pred: (r: T) => boolean) => rows.filter(pred).length;
-
-  for (const o of orders) {
-    const expected = rejected(o) ? "needs_attention" : "completed";
-    if (final.get(o.id) !== expected) problems.push(`${o.id}: ${final.get(o.id)}, expected ${expected}`);
-    for (const item of o.items) {
-      const n = count(moves, (m) => m.orderId === o.id && m.productId === item.productId);
-      if (n !== 1) problems.push(`${o.id}: ${n} stock moves for ${item.productId}`);
-    }
-    for (const center of new Set(o.items.map((i) => centerOf(i.productId)))) {
-      const atCenter = accepted.filter((a) => a.order.orderId === o.id && a.centerId === center);
-      const want = center === "fc-reject" ? 0 : 1;
-      if (atCenter.length !== want) problems.push(`${o.id}: ${atCenter.length} accepted requests at ${center}`);
-      const ours = shipments.find((s) => s.orderId === o.id && s.centerId === center);
-      if (want && ours?.shipmentId !== atCenter[0]?.shipmentId) problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
-    }
-    const wantDone = expected === "completed" ? 1 : 0;
-    const confirmations = new Set(mails.filter((m) => m.messageId === `<${o.id}.confirmation@postpay>`).map((m) => m.messageId)).size;
-    if (confirmations !== wantDone) problems.push(`${o.id}: ${confirmations} confirmation emails`);
-    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== wantDone) problems.push(`${o.id}: confirmation outbox rows`);
-    if (count(history, (r) => r.orderId === o.id) !== wantDone) problems.push(`${o.id}: history records`);
-  }
-  for (const p of stock) {
-    const sold = orders.flatMap((o) => o.items).filter((i) => i.productId === p.id).reduce((s, i) => s + i.quantity, 0);
-    if (p.stock !== STOCK - sold) problems.push(`${p.id}: stock ${p.stock}, expected ${STOCK - sold}`);
-  }
-
-  const completed = [...final.values()].filter((s) => s === "completed").length;
-  const confirmationMails = mails.filter((m) => m.messageId.endsWith(".confirmation@postpay>"));
-  const report = {
-    run: label,
-    orders: orders.length,
-    completed,
-    needs_attention: orders.length - completed,
-    "app process starts": h.app.starts,
-    "webhook deliveries (with Stripe retries)": run.webhookDeliveries,
-    "stock moves": moves.length,
-    "stock moves expected": orders.reduce((s, o) => s + o.items.length, 0),
-    "accepted fulfillment requests": accepted.length,
-    "fulfillment POSTs received (with retries)": h.centers.deliveries(),
-    "confirmation emails (distinct Message-ID)": new Set(confirmationMails.map((m) => m.messageId)).size,
-    "confirmation emails (SMTP deliveries)": confirmationMails.length,
-    "history records": history.length,
-    problems: problems.length,
-  };
-  console.log(`exactly-once check, ${label}:\n${Object.entries(report).map(([k, v]) => `  ${k.padEnd(44)} ${v}`).join("\n")}`);
+  expect([...run.pending], "orders still not settled").toEqual([]);
+  const { problems, counts } = await exactlyOnceCheck({
+    db: await h.database(),
+    centers: h.centers,
+    smtp: h.smtp,
+    orders: run.orders,
+    final: run.final,
+    centerOf,
+    initialStock: STOCK,
+    rejected: (o) => o.items.some((i) => i.productId === "sku-x"),
+    rejecting: (center) => center === "fc-reject",
+  });
+  const report = { run: label, ...counts, "app process starts": h.app.starts, "webhook deliveries (with Stripe retries)": run.webhookDeliveries };
+  console.log(formatReport(`exactly-once check, ${label}`, report));
   expect(problems).toEqual([]);
 }
 

@@ -19,7 +19,13 @@ export async function exactlyOnceCheck(run: {
   final: Map<string, string>;
   centerOf: (productId: string) => string;
   initialStock: number;
+  /** Where a failure was injected: such an order waits for an operator (default: none). */
+  rejected?: (order: PlacedOrder) => boolean;
+  /** A center that rejects every order: nothing is accepted there (default: none). */
+  rejecting?: (centerId: string) => boolean;
 }) {
+  const rejected = run.rejected ?? (() => false);
+  const rejecting = run.rejecting ?? (() => false);
   const { db, orders, final } = run;
   const [moves, shipments, outbox, history, stock] = await Promise.all([
     db.select().from(inventoryMovements),
@@ -34,21 +40,24 @@ export async function exactlyOnceCheck(run: {
   const count = <T>(rows: T[], pred: (r: T) => boolean) => rows.filter(pred).length;
 
   for (const o of orders) {
-    if (final.get(o.id) !== "completed") problems.push(`${o.id}: ${final.get(o.id)}, expected completed`);
+    const expected = rejected(o) ? "needs_attention" : "completed";
+    if (final.get(o.id) !== expected) problems.push(`${o.id}: ${final.get(o.id)}, expected ${expected}`);
     for (const item of o.items) {
       const n = count(moves, (m) => m.orderId === o.id && m.productId === item.productId);
       if (n !== 1) problems.push(`${o.id}: ${n} stock moves for ${item.productId}`);
     }
     for (const center of new Set(o.items.map((i) => run.centerOf(i.productId)))) {
       const atCenter = accepted.filter((a) => a.order.orderId === o.id && a.centerId === center);
-      if (atCenter.length !== 1) problems.push(`${o.id}: ${atCenter.length} accepted requests at ${center}`);
+      const want = rejecting(center) ? 0 : 1;
+      if (atCenter.length !== want) problems.push(`${o.id}: ${atCenter.length} accepted requests at ${center}`);
       const ours = shipments.find((s) => s.orderId === o.id && s.centerId === center);
-      if (ours?.shipmentId !== atCenter[0]?.shipmentId) problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
+      if (want && ours?.shipmentId !== atCenter[0]?.shipmentId) problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
     }
+    const wantDone = expected === "completed" ? 1 : 0;
     const confirmations = new Set(mails.filter((m) => m.messageId === `<${o.id}.confirmation@postpay>`).map((m) => m.messageId)).size;
-    if (confirmations !== 1) problems.push(`${o.id}: ${confirmations} confirmation emails`);
-    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== 1) problems.push(`${o.id}: confirmation outbox rows`);
-    if (count(history, (r) => r.orderId === o.id) !== 1) problems.push(`${o.id}: history records`);
+    if (confirmations !== wantDone) problems.push(`${o.id}: ${confirmations} confirmation emails`);
+    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== wantDone) problems.push(`${o.id}: confirmation outbox rows`);
+    if (count(history, (r) => r.orderId === o.id) !== wantDone) problems.push(`${o.id}: history records`);
   }
   for (const p of stock) {
     const sold = orders.flatMap((o) => o.items).filter((i) => i.productId === p.id).reduce((s, i) => s + i.quantity, 0);
@@ -59,6 +68,7 @@ export async function exactlyOnceCheck(run: {
   const counts = {
     orders: orders.length,
     completed: [...final.values()].filter((s) => s === "completed").length,
+    needs_attention: [...final.values()].filter((s) => s === "needs_attention").length,
     "stock moves": moves.length,
     "stock moves expected": orders.reduce((s, o) => s + o.items.length, 0),
     "accepted fulfillment requests": accepted.length,
