@@ -14,17 +14,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** An order whose fc-north shipment is rejected (422), waiting for an operator. */
-async function orderStuckAtNorth(customerId: string) {
-  const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
-    [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 1 }],
-    customerId,
-  );
-  stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
-  await stack.pay(stripeCheckoutSessionId);
-  await stack.waitForStatus(id, ["needs_attention"]);
-  return id;
-}
+const orderStuckAtNorth = (customerId: string) => stack.orderStuckAtNorth(customerId);
 
 const decide = (id: string, body: unknown) => stack.admin("POST", `/admin/orders/${id}/resolution`, body);
 

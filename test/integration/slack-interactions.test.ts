@@ -21,17 +21,7 @@ afterAll(async () => {
 const alice = { userId: "U0ALICE", userName: "alice" };
 const bob = { userId: "U0BOB", userName: "bob" };
 
-/** An order whose fc-north shipment is rejected once (422), waiting for an operator. */
-async function orderStuckAtNorth(customerId: string) {
-  const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
-    [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 1 }],
-    customerId,
-  );
-  stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
-  await stack.pay(stripeCheckoutSessionId);
-  await stack.waitForStatus(id, ["needs_attention"]);
-  return id;
-}
+const orderStuckAtNorth = (customerId: string) => stack.orderStuckAtNorth(customerId);
 
 const hasButtonsFor = (post: SlackPost, incidentId: string) =>
   (post.blocks ?? []).some((b) => b.type === "actions" && JSON.stringify(b).includes(incidentId));

@@ -98,6 +98,18 @@ export async function startStack(options: StackOptions = {}) {
       return delivery;
     },
 
+    /** An order whose fc-north shipment is rejected once (422), waiting for an operator. */
+    async orderStuckAtNorth(customerId: string) {
+      const { paymentSessionId: id, stripeCheckoutSessionId } = await this.checkout(
+        [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 1 }],
+        customerId,
+      );
+      h.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
+      await this.pay(stripeCheckoutSessionId);
+      await this.waitForStatus(id, ["needs_attention"]);
+      return id;
+    },
+
     /** POST /checkout as a shop front would. */
     async checkout(items: { productId: string; quantity: number }[], customerId = "cus_test") {
       const res = await api("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items }, { authorization: `Bearer ${config.shopApiKey}` });
