@@ -1,51 +1,64 @@
 import { and, desc, eq, like, lt, or, sql } from "drizzle-orm";
-import type { Center, OrderSession, OrderStatus } from "../src/domain/order.ts";
+import type { Center, LineItemSnapshot, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { rowsOf, type Db } from "./client.ts";
 import { orderHistory, orders, paymentSessions } from "./schema.ts";
 
 /**
- * Loads a payment session with the centers it ships from and opens its order row, in one round
- * trip. Returns undefined for an unknown session. Safe to repeat: the order row is created once,
- * and `orderedAt` is always the time it was first opened.
+ * Loads a payment session with the centers it ships from and opens its order row, in one
+ * statement. Returns undefined for an unknown session. Safe to repeat: the order row is created
+ * once, and `orderedAt` is always the time it was first opened (from the insert on a first call;
+ * the statement's snapshot cannot see that row, so from the row itself on a repeat).
  */
 export async function beginOrder(db: Db, id: string): Promise<OrderSession | undefined> {
-  const centersOfSession = sql<Center[]>`(
-    SELECT coalesce(json_agg(json_build_object(
-      'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
-    FROM centers c
-    WHERE c.id IN (SELECT item->>'fulfillmentCenterId' FROM jsonb_array_elements(${paymentSessions.items}) AS item))`;
-  const [[session], inserted] = await Promise.all([
-    db
-      .select({
-        id: paymentSessions.id,
-        customerId: paymentSessions.customerId,
-        email: paymentSessions.email,
-        items: paymentSessions.items,
-        amountTotal: paymentSessions.amountTotal,
-        currency: paymentSessions.currency,
-        stripeCheckoutSessionId: paymentSessions.stripeCheckoutSessionId,
-        centers: centersOfSession,
-        // Seen when the row was opened by an earlier attempt; a first attempt gets it from the insert.
-        openedAt: orders.createdAt,
-        storedStatus: orders.status,
-      })
-      .from(paymentSessions)
-      .leftJoin(orders, eq(orders.id, paymentSessions.id))
-      .where(eq(paymentSessions.id, id)),
-    db.execute(sql`
+  const result = await db.execute(sql`
+    WITH opened AS (
       INSERT INTO orders (id, customer_id, status)
       SELECT id, customer_id, 'processing' FROM payment_sessions WHERE id = ${id}
       ON CONFLICT DO NOTHING
-      RETURNING (extract(epoch FROM created_at) * 1000)::float8 AS opened_at`),
-  ]);
-  if (!session) return undefined;
-  const { stripeCheckoutSessionId, openedAt, ...rest } = session;
-  if (!stripeCheckoutSessionId) throw new Error(`payment session ${id} has no Stripe checkout session`);
-  const orderedAt = rowsOf<{ opened_at: number }>(inserted)[0]?.opened_at ?? openedAt?.getTime();
-  if (orderedAt === undefined) throw new Error(`order row for ${id} was neither found nor opened`); // transient: retried
-  return { ...rest, stripeCheckoutSessionId, orderedAt };
+      RETURNING created_at
+    )
+    SELECT s.customer_id, s.email, s.items, s.amount_total, s.currency, s.stripe_checkout_session_id,
+      (SELECT coalesce(json_agg(json_build_object(
+          'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
+        FROM centers c
+        WHERE c.id IN (SELECT item->>'fulfillmentCenterId' FROM jsonb_array_elements(s.items) AS item)) AS centers,
+      (extract(epoch FROM coalesce((SELECT created_at FROM opened), o.created_at)) * 1000)::float8 AS ordered_at,
+      o.status AS stored_status
+    FROM payment_sessions s LEFT JOIN orders o ON o.id = s.id
+    WHERE s.id = ${id}`);
+  const [row] = rowsOf<BeginOrderRow>(result);
+  if (!row) return undefined;
+  if (!row.stripe_checkout_session_id) throw new Error(`payment session ${id} has no Stripe checkout session`);
+  if (row.ordered_at === null) throw new Error(`order row for ${id} was neither found nor opened`); // transient: retried
+  return {
+    id,
+    customerId: row.customer_id,
+    email: row.email,
+    items: parseJson(row.items),
+    amountTotal: row.amount_total,
+    currency: row.currency,
+    stripeCheckoutSessionId: row.stripe_checkout_session_id,
+    centers: parseJson(row.centers),
+    orderedAt: row.ordered_at,
+    storedStatus: row.stored_status,
+  };
 }
+
+type BeginOrderRow = {
+  customer_id: string;
+  email: string;
+  items: LineItemSnapshot[] | string;
+  amount_total: number;
+  currency: string;
+  stripe_checkout_session_id: string | null;
+  centers: Center[] | string;
+  ordered_at: number | null;
+  stored_status: OrderStatus | null;
+};
+
+/** json columns of a raw statement: PGlite and postgres-js parse them, unless a driver hands over text. */
+const parseJson = <T>(value: T | string): T => (typeof value === "string" ? (JSON.parse(value) as T) : value);
 
 export async function setOrderStatus(
   db: Db,

@@ -8,10 +8,15 @@ export async function insertPaymentSession(db: Db, session: NewPaymentSession): 
   await db.insert(paymentSessions).values(session);
 }
 
-/** What a webhook needs to know about a session: its Checkout Session and the order's status. */
+/** What a webhook needs to know about a session: its Checkout Session, its total and the order's status. */
 export async function findSessionForWebhook(db: Db, id: string) {
   const [row] = await db
-    .select({ stripeCheckoutSessionId: paymentSessions.stripeCheckoutSessionId, orderStatus: orders.status })
+    .select({
+      stripeCheckoutSessionId: paymentSessions.stripeCheckoutSessionId,
+      amountTotal: paymentSessions.amountTotal,
+      currency: paymentSessions.currency,
+      orderStatus: orders.status,
+    })
     .from(paymentSessions)
     .leftJoin(orders, eq(orders.id, paymentSessions.id))
     .where(eq(paymentSessions.id, id));

@@ -10,7 +10,18 @@
 // and the order waits (needs_attention) for an operator to retry, skip or abandon it.
 import * as restate from "@restatedev/restate-sdk";
 import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts";
-import { estimatedArrival, groupByCenter, isFinal, paymentVerdict, type OrderSession, type OrderStatus } from "../src/domain/order.ts";
+import {
+  estimatedArrival,
+  groupByCenter,
+  isFinal,
+  OrderStartSchema,
+  paymentVerdict,
+  samePayment,
+  type OrderSession,
+  type OrderStart,
+  type OrderStatus,
+  type PaymentVerdict,
+} from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
@@ -22,16 +33,26 @@ import { ABANDONED, asTerminalError, createStepRunner, step, type StepPolicy } f
 export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy };
 
 export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
-  async function run(ctx: restate.WorkflowContext): Promise<OrderResult> {
+  async function run(ctx: restate.WorkflowContext, input: unknown): Promise<OrderResult> {
+    // A hint from the webhook; anything else (a run started through the ingress) is ignored.
+    const claimed = OrderStartSchema.safeParse(input).data?.payment;
     const view = createLiveView(ctx);
     const steps = createStepRunner(ctx, view, policy.steps, createEscalation(ctx, view, ports, policy.escalation));
+    // The order's last word. Not a journaled step: an idempotent write of the final status, as
+    // the run's very last action, is safe to repeat, and on a replay it is repeated before the run
+    // can end. Its own entry would cost every order a round trip to restate-server. If the
+    // database is down, the run fails here and Restate retries it (the steps stay journaled).
     const finish = async (status: OrderStatus) => {
-      await steps.record(`mark ${status.replace("_", " ")}`, () => ports.setStatus(view.orderId, status));
+      await ports.setStatus(view.orderId, status);
       return view.finish(status);
     };
 
-    view.publish(); // "processing" from the first moment, even if loading the session stalls
-    const order = await steps.record("load payment session", () => ports.beginOrder(ctx.key));
+    // The webhook names the checkout it verified, so Stripe is asked while the order loads.
+    const [order, stripeSaid] = await steps.recordBeside(
+      "load payment session",
+      () => ports.beginOrder(ctx.key),
+      claimed && step("verify payment", () => ports.checkPayment({ id: ctx.key, ...claimed })),
+    );
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
     view.noteOrder(order);
     // An order that ended stays ended: a run started again once Restate has forgotten the first
@@ -39,8 +60,11 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     // may remember an Idempotency-Key for less time than that.
     if (order.storedStatus && isFinal(order.storedStatus)) return view.finish(order.storedStatus);
 
-    const payment = await verifyPayment(order);
+    // Stripe's early answer counts only if it is about this order's own checkout and total.
+    const early = claimed && samePayment(order, claimed) && stripeSaid?.outcome !== "mismatch" ? stripeSaid : undefined;
+    const payment = await verifyPayment(order, early);
     if (payment === ABANDONED) return finish("abandoned");
+    view.publish(); // payment settled: the order shows its progress from here
     if (payment.outcome === "failed") {
       const notified = await steps.run(
         step("email payment problem", () => ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason))),
@@ -72,14 +96,14 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     return finish(told === ABANDONED ? "abandoned" : "completed");
 
     /** Paid as quoted, or failed. An async payment method is waited for once, then verified again. */
-    async function verifyPayment(order: OrderSession) {
+    async function verifyPayment(order: OrderSession, early: PaymentVerdict | undefined) {
       const verify = (afterAsyncSuccess: boolean) =>
         step(
           "verify payment",
           async () => paymentVerdict(await ports.checkPayment(order), afterAsyncSuccess),
           async () => ({ outcome: "paid" as const }), // an operator confirmed the payment by hand
         );
-      const first = await steps.run(verify(false));
+      const first = early ?? (await steps.run(verify(false)));
       if (first === ABANDONED || first.outcome !== "pending") return first;
       const event = await waitForAsyncPayment(order);
       if (event.outcome === "failed") return { outcome: "failed" as const, reason: "the payment method was declined" };
@@ -103,7 +127,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     handlers: {
       run: restate.handlers.workflow.workflow(
         { description: "Processes the order; the workflow key is the payment session id." },
-        async (ctx: restate.WorkflowContext) => run(ctx),
+        async (ctx: restate.WorkflowContext, input: OrderStart) => run(ctx, input),
       ),
       ...createOrderHandlers(ports),
     },

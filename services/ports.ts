@@ -11,6 +11,7 @@ import type {
   OrderSession,
   OrderStatus,
   PaymentCheck,
+  PaymentToCheck,
   ShipmentRecord,
 } from "../src/domain/order.ts";
 
@@ -18,7 +19,7 @@ export type OrderPorts = {
   /** Loads the payment session and opens the order row; undefined when the session is unknown. */
   beginOrder(orderId: string): Promise<OrderSession | undefined>;
   /** Asks Stripe for the Checkout Session and decides whether it is paid as quoted. */
-  checkPayment(order: OrderSession): Promise<PaymentCheck>;
+  checkPayment(payment: PaymentToCheck): Promise<PaymentCheck>;
   /** Takes stock for one center's items, exactly once per (order, product). */
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void>;
   /** Sends the order to a center (Idempotency-Key order:center) and records the shipment. */

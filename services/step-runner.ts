@@ -1,8 +1,8 @@
 // How the order's steps run. Every step is a named ctx.run (operators read the names in journals)
 // whose finish time is journaled with its result, so the live view's step times cost no extra
-// entries. Steps after payment get bounded, backed-off retries; when those run out, an operator
-// decides (escalation.ts). Bookkeeping steps, the order's own records, are retried until the
-// database answers: an outage waits, it pages nobody.
+// entries. Steps after payment get bounded, backed-off retries inside their ctx.run; when those
+// run out, an operator decides (escalation.ts). Bookkeeping steps, the order's own records, are
+// retried until the database answers: an outage waits, it pages nobody.
 import * as restate from "@restatedev/restate-sdk";
 import { PermanentError } from "../src/domain/errors.ts";
 import type { AskOperator } from "./escalation.ts";
@@ -24,32 +24,63 @@ export type Abandoned = typeof ABANDONED;
 
 type Steps = Record<string, Step<unknown>>;
 type Results<S extends Steps> = { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
-type Attempt<T> = { ok: true; value: T; at: number; startedAt?: number } | { ok: false; error: restate.TerminalError };
+type Timed<T> = { value: T; at: number; startedAt?: number };
+type Attempt<T> = ({ ok: true } & Timed<T>) | { ok: false; error: restate.TerminalError };
 
 export type StepRunner = {
   /** A bookkeeping step: retried until it succeeds. */
   record<T>(name: string, action: () => Promise<T>): Promise<T>;
+  /**
+   * A bookkeeping step and, beside it, one attempt at a step whose value is only a head start
+   * (undefined if that attempt failed: the caller then runs the step proper).
+   */
+  recordBeside<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]>;
   /** One step after payment. */
   run<T>(step: Step<T>): Promise<T | Abandoned>;
   /**
    * Groups of steps, every step of every group at once; each group gets its own results by name.
    * Every step has its chance before any failure goes to an operator, one incident at a time.
+   * Outcomes are noted in the live view; the caller publishes them with what they change.
    */
   all<S extends Steps>(groups: S[]): Promise<Results<S>[] | Abandoned>;
   /** One group of steps at once. */
   together<S extends Steps>(group: S): Promise<Results<S> | Abandoned>;
 };
 
+/** The action's value with when it started and finished, journaled together. */
+async function timed<T>(action: () => Promise<T>): Promise<Timed<T>> {
+  const startedAt = Date.now();
+  return { value: await action(), at: Date.now(), startedAt };
+}
+
 /**
  * A named ctx.run that journals its start and finish times with its result (the start of the
  * attempt that succeeded). Journals written before startedAt existed replay without it.
  */
-function timedRun<T>(ctx: restate.Context, name: string, action: () => Promise<T>, options: restate.RunOptions<unknown> = {}) {
-  const timed = async () => {
-    const startedAt = Date.now();
-    return { value: await action(), at: Date.now(), startedAt };
-  };
-  return ctx.run(name, timed, options as restate.RunOptions<{ value: T; at: number; startedAt?: number }>);
+const timedRun = <T>(ctx: restate.Context, name: string, action: () => Promise<T>) => ctx.run(name, () => timed(action));
+
+/**
+ * A step's attempts, all inside its one ctx.run. A failed ctx.run would end the invocation's
+ * attempt, and on replay every sibling step still in flight would run again (a center answering
+ * 500 re-sent the order to every other center); retried here, one flaky center costs one retry
+ * of its own step. A rejection (PermanentError) is not retried. When the attempts run out, the
+ * last failure is journaled as the step's TerminalError and an operator decides. A crash in
+ * between loses nothing: the step was not journaled, so it runs again, with fresh attempts.
+ */
+async function withRetries<T>(ctx: restate.Context, s: Step<T>, policy: StepPolicy): Promise<Timed<T>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await timed(s.action);
+    } catch (err) {
+      const terminal = err instanceof restate.TerminalError ? err : asTerminalError(err);
+      if (terminal) throw terminal;
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempt >= policy.maxAttempts) throw new restate.TerminalError(message);
+      const delayMs = Math.min(policy.initialRetryMs * 2 ** (attempt - 1), policy.maxRetryMs);
+      ctx.console.warn(`step "${s.name}" failed (attempt ${attempt} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 /** A bookkeeping step, noted in the live view. */
@@ -65,15 +96,9 @@ export function createStepRunner(
   policy: StepPolicy,
   askOperator: AskOperator,
 ): StepRunner {
-  const retries: restate.RunOptions<unknown> = {
-    maxRetryAttempts: policy.maxAttempts,
-    initialRetryInterval: policy.initialRetryMs,
-    maxRetryInterval: policy.maxRetryMs,
-    retryIntervalFactor: 2,
-  };
-  // When its retries run out, ctx.run fails with a TerminalError: a value here, not a throw.
+  // When its retries run out, the step fails with a TerminalError: a value here, not a throw.
   const attempt = <T>(s: Step<T>) =>
-    timedRun(ctx, s.name, s.action, retries).map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
+    ctx.run(s.name, () => withRetries(ctx, s, policy)).map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
 
   /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */
   async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T | Abandoned> {
@@ -102,12 +127,23 @@ export function createStepRunner(
       if (value === ABANDONED) return ABANDONED;
       results[g]![key] = value;
     }
-    view.publish();
     return results as Results<S>[];
+  }
+
+  async function recordBeside<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]> {
+    if (!headStart) return [await recordStep(ctx, view, name, action), undefined];
+    const record = timedRun(ctx, name, action);
+    // A failed head start is journaled as null, not retried: the step proper has the retries.
+    const early = ctx.run(headStart.name, () => timed(headStart.action).catch(() => null));
+    const [loaded, told] = await restate.RestatePromise.all([record, early]);
+    view.noteStep(name, "done", loaded.at, undefined, loaded.startedAt);
+    if (told) view.noteStep(headStart.name, "done", told.at, undefined, told.startedAt);
+    return [loaded.value, told?.value];
   }
 
   return {
     record: (name, action) => recordStep(ctx, view, name, action),
+    recordBeside,
     async run(s) {
       const results = await all([{ only: s }]);
       return results === ABANDONED ? ABANDONED : results[0]!.only;

@@ -29,8 +29,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
   const db = a.db;
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
-    checkPayment: async (order) =>
-      checkPayment(order, await a.stripe.retrieveCheckoutSession(order.stripeCheckoutSessionId)),
+    checkPayment: async (payment) =>
+      checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId)),
     takeStock: (orderId, items) => takeStock(db, orderId, items),
     async sendToCenter(order, group) {
       const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group));

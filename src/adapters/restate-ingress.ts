@@ -5,6 +5,7 @@ import * as clients from "@restatedev/restate-sdk-clients";
 import type { Resolution } from "../../services/order-handlers.ts";
 import type { OrderWorkflow } from "../../services/order-workflow.ts";
 import type { Decision } from "../domain/decision.ts";
+import type { OrderStart } from "../domain/order.ts";
 import type { OrderView } from "../domain/order-view.ts";
 import type { PaymentEvent } from "../domain/stripe-events.ts";
 
@@ -26,7 +27,8 @@ export class RestateCallError extends Error {
 }
 
 export type OrderClient = {
-  start(orderId: string): Promise<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>;
+  /** Starts the order's run once; `start` names the checkout the webhook verified (a hint, see OrderStart). */
+  start(orderId: string, start?: OrderStart): Promise<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>;
   paymentEvent(orderId: string, event: PaymentEvent): Promise<void>;
   status(orderId: string): Promise<OrderView | null>;
   resolve(orderId: string, decision: Decision): Promise<Resolution>;
@@ -63,9 +65,9 @@ export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: str
   const wf = (ingress: clients.Ingress, key: string) => ingress.workflowClient(Workflow, key);
 
   return {
-    start: (orderId) =>
+    start: (orderId, start = {}) =>
       call(async (ingress) => {
-        const sub = await wf(ingress, orderId).workflowSubmit(clients.rpc.sendOpts({ signal: signal() }));
+        const sub = await wf(ingress, orderId).workflowSubmit(start, clients.rpc.sendOpts({ signal: signal() }));
         return { invocationId: sub.invocationId, status: sub.status };
       }).catch((err) => {
         // 404 here means OrderWorkflow is not registered (yet): Restate cannot take the order.

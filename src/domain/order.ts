@@ -1,4 +1,5 @@
 // Pure order logic: no IO, no clocks. The workflow journals every input these functions get.
+import { z } from "zod";
 import type { Center } from "./catalog.ts";
 import { PermanentError } from "./errors.ts";
 
@@ -94,6 +95,25 @@ export function estimatedArrival(
   });
   return dates.reduce((latest, d) => (d > latest ? d : latest), addDays(orderedAtMs, 0));
 }
+
+/** What the payment is checked against: the Stripe checkout and the total the customer was quoted. */
+export type PaymentToCheck = Pick<OrderSession, "id" | "stripeCheckoutSessionId" | "amountTotal" | "currency">;
+
+/**
+ * What the webhook hands the order's run: the checkout it verified, so the run can ask Stripe about
+ * it while it loads the order. A hint, never trusted: anyone on Restate's ingress can start a run
+ * with any input, so the run uses Stripe's answer only if the checkout and total are the order's.
+ */
+export const OrderStartSchema = z.object({
+  payment: z.object({ stripeCheckoutSessionId: z.string().min(1), amountTotal: z.number().int(), currency: z.string().min(1) }).optional(),
+});
+export type OrderStart = z.infer<typeof OrderStartSchema>;
+
+/** Whether a check of `claimed` says anything about `order`'s payment. */
+export const samePayment = (order: PaymentToCheck, claimed: Omit<PaymentToCheck, "id">) =>
+  order.stripeCheckoutSessionId === claimed.stripeCheckoutSessionId &&
+  order.amountTotal === claimed.amountTotal &&
+  order.currency === claimed.currency;
 
 /** What Stripe says about a Checkout Session, reduced to the fields the decision needs. */
 export type CheckoutSessionFacts = {

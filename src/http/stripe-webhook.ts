@@ -52,7 +52,8 @@ export function stripeWebhookRoutes(deps: WebhookDeps) {
     const outcome = intent.asyncOutcome && { outcome: intent.asyncOutcome, eventId: event.id };
     if (outcome) await recordPaymentEvent(db, { ...outcome, orderId: intent.paymentSessionId });
     // 200 only once Restate has durably accepted the work; if it cannot, Stripe retries.
-    const submission = await deps.orders.start(intent.paymentSessionId);
+    const { stripeCheckoutSessionId, amountTotal, currency } = session;
+    const submission = await deps.orders.start(intent.paymentSessionId, { payment: { stripeCheckoutSessionId, amountTotal, currency } });
     if (outcome) await deps.orders.paymentEvent(intent.paymentSessionId, outcome);
     else if (intent.paidOnCompletion && submission.status === "PreviouslyAccepted") {
       // The run started before this delivery: a redelivery, or someone on Restate's ingress who

@@ -17,6 +17,8 @@ import {
   type CenterGroup,
   type LineItemSnapshot,
   type OrderSession,
+  type OrderStart,
+  type PaymentToCheck,
   type OrderStatus,
   type PaymentCheck,
   type ShipmentRecord,
@@ -97,6 +99,7 @@ type OrderState = {
   payment: PaymentCheck;
   arrivals: Record<string, string | null>;
   failures: (FailureScript & { port: PortName; left: number })[];
+  delays: { port: PortName; target?: string; ms: number }[];
   barrier?: Barrier;
   /** What the real adapters would have persisted. */
   row?: { status: OrderStatus };
@@ -140,12 +143,19 @@ export class FakePorts implements OrderPorts, AlertPorts {
       payment: toCheck(options.payment ?? "paid"),
       arrivals: options.arrivals ?? {},
       failures: [],
+      delays: [],
       paymentEvents: new Map(),
       stock: new Map(),
       shipments: new Map(),
       incidents: new Map(),
     });
     return session;
+  }
+
+  /** What the webhook hands the order's run: the checkout it verified and the quoted total. */
+  startHint(orderId: string): OrderStart {
+    const { stripeCheckoutSessionId, amountTotal, currency } = this.state(orderId).session;
+    return { payment: { stripeCheckoutSessionId, amountTotal, currency } };
   }
 
   /** What Stripe says about the order's payment from now on. */
@@ -157,6 +167,11 @@ export class FakePorts implements OrderPorts, AlertPorts {
   fail(orderId: string, port: PortName, script: FailureScript) {
     const entry = { ...script, port, left: script.times ?? 1 };
     this.state(orderId).failures.push(entry);
+  }
+
+  /** Calls of `port` for this order (and target) answer only after `ms`: a slow center, a slow SMTP. */
+  slow(orderId: string, port: PortName, { target, ms }: { target?: string; ms: number }) {
+    this.state(orderId).delays.push({ port, target, ms });
   }
 
   /** Ends every scripted failure of the order (the outage is over, the operator fixed the data). */
@@ -277,8 +292,12 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  checkPayment(order: OrderSession): Promise<PaymentCheck> {
-    return this.call("checkPayment", order.id, undefined, [order], () => ({ ...this.state(order.id).payment }));
+  /** The scripted answer for the order's own checkout; any other checkout is one somebody paid. */
+  checkPayment(payment: PaymentToCheck): Promise<PaymentCheck> {
+    return this.call("checkPayment", payment.id, undefined, [payment], () => {
+      const state = this.state(payment.id);
+      return payment.stripeCheckoutSessionId === state.session.stripeCheckoutSessionId ? { ...state.payment } : { outcome: "paid" as const };
+    });
   }
 
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void> {
@@ -391,6 +410,8 @@ export class FakePorts implements OrderPorts, AlertPorts {
     try {
       const state = orderId === undefined ? undefined : this.orders.get(orderId);
       if (state?.barrier?.ports.has(port)) await passBarrier(state.barrier);
+      const delay = state?.delays.find((d) => d.port === port && (d.target === undefined || d.target === target));
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
       const failure = state?.failures.find((f) => f.port === port && f.left > 0 && (f.target === undefined || f.target === target));
       if (failure) {
         failure.left--;

@@ -13,7 +13,7 @@ import type { OrderWorkflow } from "../../services/order-workflow.ts";
 import type { Decision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import { OutOfStockError, PermanentError } from "../../src/domain/errors.ts";
-import { addDays } from "../../src/domain/order.ts";
+import { addDays, type OrderStart } from "../../src/domain/order.ts";
 import { createLogger } from "../../src/log.ts";
 import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
 import { registerDeployment, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
@@ -56,9 +56,10 @@ const timeout = <I, O>() => clients.rpc.opts<I, O>({ signal: AbortSignal.timeout
 
 const submitted: string[] = [];
 
-async function submit(id: string) {
+/** Starts the order's run as the webhook does (with its hint), or with another input. */
+async function submit(id: string, start: OrderStart = fake.startHint(id)) {
   submitted.push(id);
-  const submission = await wf(id).workflowSubmit();
+  const submission = await wf(id).workflowSubmit(start);
   expect(submission.status).toBe("Accepted");
 }
 
@@ -206,6 +207,20 @@ describe("a paid order", () => {
     expect(fake.succeeded(order.id, "sendToCenter", "fc-west")).toHaveLength(1);
     expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
     expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
+  });
+
+  it("one flaky center costs one retry of its own step: the steps beside it, still in flight, run once", async () => {
+    const order = fake.seed({ name: "flaky-center" });
+    fake.fail(order.id, "sendToCenter", { target: "fc-west", error: () => new Error("500 center hiccup") });
+    for (const center of ["fc-east", "fc-north"]) fake.slow(order.id, "sendToCenter", { target: center, ms: 400 });
+    fake.slow(order.id, "takeStock", { ms: 400 });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-west")).toHaveLength(2);
+    // A failed attempt of the whole invocation would have sent these again on replay.
+    for (const center of ["fc-east", "fc-north"]) expect(fake.calls(order.id, "sendToCenter", center)).toHaveLength(1);
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(3);
   });
 
   it("escalates a step whose transient failures outlast its retries, and completes after an operator retry", async () => {
@@ -398,6 +413,49 @@ describe("payment", () => {
     expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
     expect((await view(order.id))?.status).toBe("payment_failed");
     expect(fake.row(order.id)?.status).toBe("payment_failed");
+  });
+
+  it("Stripe is asked about the checkout the webhook named while the order loads: one check, beside the load", async () => {
+    const order = fake.seed({ name: "head-start" });
+    fake.slow(order.id, "beginOrder", { ms: 200 });
+    await submit(order.id);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    const [load] = fake.calls(order.id, "beginOrder");
+    const checks = fake.calls(order.id, "checkPayment");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]!.at).toBeLessThan(load!.endedAt!); // asked before the order had loaded
+    expect((await view(order.id))?.steps.map((s) => s.name).slice(0, 2).sort()).toEqual(["load payment session", "verify payment"]);
+  });
+
+  it("a run started without the webhook's hint verifies the payment after loading the order", async () => {
+    const order = fake.seed({ name: "no-hint" });
+    await submit(order.id, {});
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    const [load] = fake.calls(order.id, "beginOrder");
+    const [check] = fake.calls(order.id, "checkPayment");
+    expect(check!.at).toBeGreaterThanOrEqual(load!.endedAt!);
+  });
+
+  it("a run started through the ingress naming someone else's paid checkout, or a smaller total, acts on nothing", async () => {
+    for (const [name, forge] of [
+      ["forged-checkout", (p: NonNullable<OrderStart["payment"]>) => ({ ...p, stripeCheckoutSessionId: "cs_somebody_elses_paid_checkout" })],
+      ["forged-total", (p: NonNullable<OrderStart["payment"]>) => ({ ...p, amountTotal: 1 })],
+    ] as const) {
+      const order = fake.seed({ name, payment: "pending" });
+      await submit(order.id, { payment: forge(fake.startHint(order.id).payment!) });
+      await viewWhen(order.id, "awaiting_payment");
+      // Stripe was asked again, about the order's own checkout, and that one is unpaid.
+      expect(fake.calls(order.id, "checkPayment").map((c) => (c.args[0] as { stripeCheckoutSessionId: string }).stripeCheckoutSessionId)).toContain(order.stripeCheckoutSessionId);
+      expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+      expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+      expect(fake.emails(order.id)).toHaveLength(0);
+    }
+  });
+
+  it("a run whose input is not a start hint at all ignores it and still processes the order", async () => {
+    const order = fake.seed({ name: "junk-input" });
+    await submit(order.id, { payment: "free please" } as unknown as OrderStart);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
   });
 
   it("a pending payment waits as awaiting_payment and the order completes once the payment settles", async () => {
