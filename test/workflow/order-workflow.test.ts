@@ -63,6 +63,17 @@ async function submit(id: string, start: OrderStart = fake.startHint(id)) {
   expect(submission.status).toBe("Accepted");
 }
 
+/** The invocation's journal as restate-server's SQL introspection shows it. */
+async function journal(invocationId: string): Promise<{ index: number; entry_type: string; name: string | null }[]> {
+  const res = await fetch(`${server!.adminUrl}/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query: `SELECT index, entry_type, name FROM sys_journal WHERE id = '${invocationId}' ORDER BY index` }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { rows: { index: number; entry_type: string; name: string | null }[] }).rows;
+}
+
 /**
  * Waits for the workflow's output (its final result). An incident opened meanwhile fails at once
  * with its step and error, instead of waiting for an operator who never comes.
@@ -195,6 +206,24 @@ describe("a paid order", () => {
     // Every step started before any of them finished.
     const lastStart = Math.max(...steps.map((c) => c.at));
     expect(steps.every((c) => c.endedAt! >= lastStart)).toBe(true);
+  });
+
+  it("journals what one order costs and nothing more: load ‖ verify, a view, the fan-out, a view, email ‖ history, a view", async () => {
+    const order = fake.seed({ name: "journal" }); // 4 items over 3 centers
+    const submission = await wf(order.id).workflowSubmit(fake.startHint(order.id));
+    submitted.push(order.id);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    const entries = await journal(submission.invocationId);
+    const runs = entries.filter((e) => e.entry_type === "Command: Run").map((e) => e.name);
+    expect(runs.slice(0, 2).sort()).toEqual(["load payment session", "verify payment"]);
+    expect(runs.slice(2, 8).sort()).toEqual(
+      ["east", "north", "west"].flatMap((c) => [`send to fc-${c}`, `update inventory fc-${c}`]).sort(),
+    );
+    expect(runs.slice(8).sort()).toEqual(["email confirmation", "record history"]);
+    expect(entries.filter((e) => e.entry_type === "Command: SetState")).toHaveLength(3);
+    // Every command: input, 10 steps, 3 view writes, output. A new entry here costs every order a
+    // write to restate-server's log (bench/journal-cost.ts); add one only on purpose.
+    expect(entries.filter((e) => e.entry_type.startsWith("Command:"))).toHaveLength(15);
   });
 
   it("retries a step that fails transiently and completes the order", async () => {
