@@ -4,8 +4,8 @@
 #   npm run db:migrate       apply the committed Drizzle migrations, then exit
 #   npm run register         register the service endpoint with Restate, then exit
 #   npm run db:seed -- FILE  upsert a catalog
-# The TypeScript runs through tsx at runtime (no build step); the `node` package the install brings
-# pins the Node runtime that npm scripts run on. Migrations are generated in development
+# Node runs the TypeScript itself (type stripping, Node >= 22.18; no build step, no tsx); the `node`
+# package the install brings pins the Node runtime that npm scripts run on. Migrations are generated in development
 # (drizzle-kit) and committed; the image only applies them.
 FROM node:22-slim
 

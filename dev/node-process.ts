@@ -42,8 +42,8 @@ export function nodeProcess(options: {
       return starts;
     },
     async start() {
-      // node itself (tsx as a loader, not its wrapper process), so signals hit the worker.
-      child = spawn(process.execPath, ["--import", "tsx", options.script], {
+      // node itself, which strips the types (no wrapper process), so signals hit the worker.
+      child = spawn(process.execPath, [options.script], {
         cwd: root,
         env: { ...process.env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
@@ -76,7 +76,7 @@ export const httpReady = (url: string) => async () => (await fetch(url, { signal
 
 /**
  * The processes `pid` forked of its own executable, e.g. the workers a SERVICE_WORKERS primary
- * started (not tsx's esbuild helper). Linux /proc.
+ * started. Linux /proc.
  */
 export function workerPids(pid: number): number[] {
   const exe = (p: number) => {

@@ -40,8 +40,10 @@ export type PageLineItem = { name: string; quantity: number; unitAmount: number 
 /** A control call that cannot proceed; `status` is what the HTTP control endpoint answers. */
 export class EmulatorError extends Error {
   override name = "EmulatorError";
-  constructor(readonly status: 400 | 404 | 409, message: string) {
+  readonly status: 400 | 404 | 409;
+  constructor(status: 400 | 404 | 409, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

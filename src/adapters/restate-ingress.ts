@@ -18,11 +18,10 @@ export class RestateUnavailableError extends Error {
 /** A Restate answer with an HTTP status, e.g. 404 unknown workflow or 409 no open incident. */
 export class RestateCallError extends Error {
   override name = "RestateCallError";
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -28,12 +28,13 @@ export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
 export type { CatalogProduct };
 
+type CheckoutErrorCode = "unknown_product" | "mixed_currency" | "out_of_stock" | "quantity_too_large" | "total_too_large";
+
 export class CheckoutError extends Error {
-  constructor(
-    readonly code: "unknown_product" | "mixed_currency" | "out_of_stock" | "quantity_too_large" | "total_too_large",
-    message: string,
-  ) {
+  readonly code: CheckoutErrorCode;
+  constructor(code: CheckoutErrorCode, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

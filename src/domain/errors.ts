@@ -12,11 +12,13 @@ export type ShortItem = { productId: string; requested: number; available: numbe
 /** Stock ran out after payment: the order becomes a backorder for an operator, never a refund. */
 export class OutOfStockError extends PermanentError {
   override name = "OutOfStockError";
-  constructor(readonly short: ShortItem[]) {
+  readonly short: ShortItem[];
+  constructor(short: ShortItem[]) {
     super(
       `out of stock (backorder): ${short
         .map((s) => `${s.productId} wanted ${s.requested}, ${s.available} left`)
         .join("; ")}`,
     );
+    this.short = short;
   }
 }

@@ -9,11 +9,10 @@ import { ApiError } from "./errors.ts";
 
 /** 409: the decision was not recorded; `prior` is the one that was, when there is one. */
 export class DecisionConflict extends ApiError {
-  constructor(
-    message: string,
-    readonly prior?: RecordedDecision,
-  ) {
+  readonly prior?: RecordedDecision;
+  constructor(message: string, prior?: RecordedDecision) {
     super("conflict", message);
+    this.prior = prior;
   }
 }
 

@@ -34,11 +34,10 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export const RETRY_AFTER: Partial<Record<ErrorCode, number>> = { restate_unavailable: 5, database_unavailable: 5 };
 
 export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

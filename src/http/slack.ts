@@ -4,7 +4,6 @@
 // within 3 seconds, so the route answers 200 at once and then, in the background, takes the
 // decision through the one decision path (decide()) and replaces the alert's buttons with what
 // became of it, through the click's response_url.
-import { verifySlackRequest } from "@slack/bolt";
 import type { AnyBlock } from "@slack/types";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -51,11 +50,22 @@ const ClickSchema = z.object({
 });
 type Click = z.infer<typeof ClickSchema>;
 
+/**
+ * Slack's own verifier, bolt's `verifySlackRequest`, loaded only when the route exists. Its module
+ * alone (node:crypto and tsscmp), not bolt's index, which also loads the App, Express, axios and
+ * the Web API client: about 45 MB of RSS and a second of start-up that the app never uses.
+ * bolt has no exports map; test/unit/slack-sink.test.ts checks this is the function bolt exports.
+ */
+export const loadSlackVerifier = async (): Promise<typeof import("@slack/bolt").verifySlackRequest> =>
+  (await import("@slack/bolt/dist/receivers/verify-request.js")).verifySlackRequest;
+
 export function slackRoutes(deps: SlackDeps) {
   const routes = new Hono();
   if (!deps.slack) return routes; // without SLACK_SIGNING_SECRET there is no such route: 404
   const { signingSecret, operatorIds, respond } = deps.slack;
   const { log } = deps;
+  const verifier = loadSlackVerifier();
+  verifier.catch(() => {}); // a load failure surfaces in the first request, as a 500
 
   // Like Stripe's webhook: only refused requests count against the limit, so a forger runs out.
   routes.post("/slack/interactions", rateLimit({ ...deps.rateLimit, onlyFailures: true }), limitBody(SLACK_MAX_BYTES), async (c) => {
@@ -65,6 +75,7 @@ export function slackRoutes(deps: SlackDeps) {
     if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_S) {
       throw new ApiError("invalid_request", "X-Slack-Request-Timestamp is more than 5 minutes away: a stale or replayed request");
     }
+    const verifySlackRequest = await verifier;
     try {
       verifySlackRequest({
         signingSecret,

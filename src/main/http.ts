@@ -1,10 +1,13 @@
-// `npm run start:http`: the Hono HTTP app on its own (HTTP_PORT), as HTTP_WORKERS processes.
+// `npm run start:http`: the Hono HTTP app on its own (HTTP_PORT), as HTTP_WORKERS processes. Only
+// the HTTP side is loaded, and only where it serves (not in a primary that just keeps the workers).
 import { httpConfig } from "../config.ts";
-import { serveHttpApp } from "../runtime/system.ts";
 import { runServer } from "./common.ts";
 
 await runServer(
   "http app",
   (env) => env.HTTP_WORKERS,
-  (env, db, log) => serveHttpApp(httpConfig(env), db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST }),
+  async (env, db, log) => {
+    const { serveHttpApp } = await import("../runtime/http-system.ts");
+    return serveHttpApp(httpConfig(env), db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
+  },
 );

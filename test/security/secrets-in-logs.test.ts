@@ -32,7 +32,7 @@ describe("bearer secrets given through the environment", () => {
   it("too short, make the real entry point exit with a message that does not repeat the value", async () => {
     const short = "tiny-admin-token-value";
     const out = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main/http.ts"], {
+      const child = spawn(process.execPath, ["src/main/http.ts"], {
         cwd: root,
         env: { ...process.env, ADMIN_TOKEN: short, SHOP_API_KEY: "p".repeat(30), DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", LOG_LEVEL: "debug" },
         stdio: ["ignore", "pipe", "pipe"],

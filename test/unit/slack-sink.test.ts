@@ -7,6 +7,7 @@ import { verifySlackRequest } from "@slack/bolt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slackSignature, startSlackSink, type SlackSink } from "../../dev/slack-sink.ts";
 import { slackMessage } from "../../src/domain/alerts.ts";
+import { loadSlackVerifier } from "../../src/http/slack.ts";
 
 describe("the Slack stand-in's signature", () => {
   it("is Slack's: v0= hex HMAC-SHA256 of v0:<timestamp>:<body> (the example in Slack's documentation)", () => {
@@ -15,6 +16,12 @@ describe("the Slack stand-in's signature", () => {
     expect(slackSignature("8f742231b10e8888abcd99yyyzzz85a5", 1531420618, body)).toBe(
       "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
     );
+  });
+});
+
+describe("the app's Slack verifier", () => {
+  it("is bolt's own verifySlackRequest, loaded from its module without the rest of bolt", async () => {
+    expect(await loadSlackVerifier()).toBe(verifySlackRequest);
   });
 });
 

@@ -1,0 +1,49 @@
+// The HTTP side of postpay: the Hono app served on node:http. `npm run start:http` loads only this
+// side (no Restate SDK endpoint, no workflow code); it reaches the workflows through Restate's ingress.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Db } from "../../db/client.ts";
+import { createOrderClient } from "../adapters/restate-ingress.ts";
+import { createSlackResponder } from "../adapters/slack.ts";
+import type { HttpConfig } from "../config.ts";
+import { createApp } from "../http/app.ts";
+import type { Logger } from "../log.ts";
+import { createStripe } from "./stripe.ts";
+
+/** The Hono HTTP app, served on node:http. */
+export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  const app = createApp({
+    db,
+    stripe: createStripe(config),
+    orders: createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs }),
+    restateAdminUrl: config.restateAdminUrl,
+    webhookSecret: config.stripeWebhookSecret,
+    adminToken: config.adminToken,
+    shopApiKey: config.shopApiKey,
+    rateLimit: config.rateLimit,
+    publicUrl: config.publicUrl,
+    log,
+    ...(config.slackSigningSecret && {
+      slack: {
+        signingSecret: config.slackSigningSecret,
+        operatorIds: config.slackOperatorIds,
+        respond: createSlackResponder({ timeoutMs: config.httpTimeoutMs, log }),
+      },
+    }),
+  });
+  const host = listen.host ?? "127.0.0.1";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: listen.port, hostname: host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,7 @@
+// The Stripe gateway both sides use: the services verify payments, the HTTP app creates checkouts.
+import { createStripeClient, createStripeGateway } from "../adapters/stripe.ts";
+import type { StripeConfig } from "../config.ts";
+
+export function createStripe(config: { stripe: StripeConfig; httpTimeoutMs: number }) {
+  return createStripeGateway(createStripeClient({ ...config.stripe, timeoutMs: config.httpTimeoutMs }));
+}
