@@ -13,7 +13,7 @@ import * as clients from "@restatedev/restate-sdk-clients";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderWorkflow } from "../services/order-workflow.ts";
-import { cpuMeter, latencySummary, peakRssMb, pidsNamed, type ProcessGroup } from "./metrics.ts";
+import { cpuMeter, latencySummary, peakRssMb, postgresPidsFor, type ProcessGroup } from "./metrics.ts";
 
 const MAX_CENTERS = 8;
 const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, leadTimeDays: i + 1 }));
@@ -102,7 +102,9 @@ export async function runBench(options: BenchOptions) {
   try {
     const { restate, stripe, processes, url: appUrl } = h;
     const scratchUrl = h.postgresUrl;
-    const postgresGroup: ProcessGroup[] = scratchUrl && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : [];
+    // The scratch database's backends and the server's own processes, not other databases' backends.
+    const scratchDb = scratchUrl && decodeURIComponent(new URL(scratchUrl).pathname.slice(1));
+    const postgresGroup: ProcessGroup[] = scratchDb && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => postgresPidsFor(scratchDb) }] : [];
     const driverGroup: ProcessGroup = { name: DRIVER, pids: () => [process.pid] };
     const withWorkers = (proc: NodeProcess) => () => (proc.pid ? [proc.pid, ...workerPids(proc.pid)] : []);
 

@@ -38,6 +38,23 @@ export function pidsNamed(name: string): number[] {
     });
 }
 
+/**
+ * The PostgreSQL server's processes that work for `database`: its own client backends and the
+ * server-wide ones (postmaster, WAL writer, checkpointer, …), not other databases' backends (other
+ * test runs on the same server). A client backend's title is "postgres: [cluster: ]user db host(port) state".
+ */
+export function postgresPidsFor(database: string): number[] {
+  return pidsNamed("postgres").filter((pid) => {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      const backend = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title);
+      return !backend || backend[1] === database;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export type ProcessGroup = { name: string; pids: () => number[] };
 
 /** CPU used by each group between `start()` and `stop()`. */
