@@ -30,7 +30,7 @@ export function chartSpec(r: BenchReport): TopLevelSpec {
   }));
   const x = { field: "ordersPerSecond", type: "quantitative", title: "throughput (orders/s)", scale: { zero: true } } as const;
   const y = { field: "latencyMs", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } } as const;
-  const color = { field: "path", type: "nominal", title: null, legend: { orient: "top-left", labelLimit: 400 } } as const;
+  const color = { field: "path", type: "nominal", title: null, legend: { orient: "right", labelLimit: 400 } } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
@@ -49,7 +49,7 @@ export function chartSpec(r: BenchReport): TopLevelSpec {
           x,
           y,
           color,
-          strokeDash: { field: "percentile", type: "nominal", title: "latency", sort: ["p50", "p95"], legend: { orient: "top-left", symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: "#444" } } } } } },
+          strokeDash: { field: "percentile", type: "nominal", title: "latency", sort: ["p50", "p95"], legend: { orient: "right", symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: "#444" } } } } } },
           order: { field: "C", type: "quantitative" },
           tooltip: [{ field: "path" }, { field: "label" }, { field: "percentile" }, { field: "latencyMs", type: "quantitative" }],
         },
