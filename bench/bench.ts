@@ -72,6 +72,8 @@ export type PathResult = PhaseResult & {
   totalCpuMsPerOrder: number;
   /** What the CPU per order allows on this machine's cores. */
   cpuCeilingOrdersPerSecond: number;
+  /** CPU that processes outside this benchmark used during the main phase, in cores (0 on a quiet machine). */
+  otherLoadCores: number;
   /** Peak resident memory of each process over this path's phases. */
   peakRssMb: Record<string, number>;
   oneAtATime: PhaseResult;
@@ -249,7 +251,9 @@ async function measurePath(
   const cpu = cpuMeter(groups);
   const main = await drive(label, options.orders, options.concurrency, timed(2), progress);
   const cpuMs = cpu.stop();
-  const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, round(v / options.orders, 2)]));
+  const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs.groups).map(([k, v]) => [k, round(v / options.orders, 2)]));
+  // What else ran on the machine meanwhile, in cores: above a small fraction the figures are contended.
+  const otherLoadCores = round(cpuMs.others / 1000 / main.seconds, 2);
   // Everything here shares the machine's cores, so CPU per order sets a ceiling on orders/s.
   const totalCpuMsPerOrder = round(Object.values(cpuMsPerOrder).reduce((a, b) => a + b, 0), 2);
   const cpuCeilingOrdersPerSecond = round((os.cpus().length * 1000) / totalCpuMsPerOrder, 1);
@@ -273,6 +277,7 @@ async function measurePath(
     cpuMsPerOrder,
     totalCpuMsPerOrder,
     cpuCeilingOrdersPerSecond,
+    otherLoadCores,
     peakRssMb: peakRss,
     oneAtATime,
     fanOut,

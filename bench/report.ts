@@ -27,6 +27,7 @@ export function markdownReport(r: BenchReport): string {
     `| latency p50 / p95 / p99 at C=1 (ms, ${o.oneAtATimeOrders} orders) | ${ms(r.restate.oneAtATime.latencyMs)} | ${ms(r.baseline.oneAtATime.latencyMs)} | ${r.ratio.p50AtC1} (p50) |`,
     `| CPU per order at C=${o.concurrency}, all processes (ms) | ${r.restate.totalCpuMsPerOrder} | ${r.baseline.totalCpuMsPerOrder} | ${r.ratio.cpuPerOrder} |`,
     `| CPU ceiling on ${r.machine.cpus} cores (orders/s) | ${r.restate.cpuCeilingOrdersPerSecond} | ${r.baseline.cpuCeilingOrdersPerSecond} | |`,
+    `| other load on the machine at C=${o.concurrency} (cores busy outside this benchmark) | ${r.restate.otherLoadCores} | ${r.baseline.otherLoadCores} | |`,
     `| failed orders (all phases) | ${r.restate.failedInAllPhases} | ${r.baseline.failedInAllPhases} | |`,
     "",
     `CPU per order and peak RSS of each process (CPU over the ${o.orders} orders at C=${o.concurrency}; peak RSS over the path's phases, the driver's reset before each path; PostgreSQL's memory is its server's, not measured; — = not running on that path):`,

@@ -47,6 +47,7 @@ describe("the benchmark", () => {
         [3, 12, 0],
       ]);
       expect(p.totalCpuMsPerOrder).toBeGreaterThan(0);
+      expect(p.otherLoadCores).toBeGreaterThanOrEqual(0);
     }
     // Durability's processes on one side only; the app (and the driver) on both.
     const app = postgres ? "app" : "app+PGlite";
@@ -62,6 +63,7 @@ describe("the benchmark", () => {
     expect(JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"))).toMatchObject({ options: { orders: 12 } });
     expect(md).toContain("| orders/s at C=4 |");
     expect(md).toMatch(/\| restate-server \| [\d.]+ ms \| — \|/);
+    expect(md).toContain("| other load on the machine at C=4 ");
     expect(md).toContain("| C | orders | Restate orders/s |");
     expect(md).toMatch(/\| 3 \| 12 \| [\d.]+ \|/);
     expect(md).toContain("| centers per order |");
