@@ -1,5 +1,6 @@
 // The same business steps as the order workflow, with the same ports (adapters and database),
-// as plain async calls: no journal, no retries, no recovery. What durability is measured against.
+// as plain async calls: no journal, no retries, no recovery. What durability is measured against:
+// the inline baseline app (bench/inline-app.ts) runs it in its webhook handler.
 import type { OrderPorts } from "../services/ports.ts";
 import { confirmationEmail } from "../src/domain/emails.ts";
 import { estimatedArrival, groupByCenter, type ShipmentRecord } from "../src/domain/order.ts";

@@ -1,20 +1,19 @@
-// The benchmark: paid orders turned into fulfilled orders, through the real path (checkout →
-// paid in the Stripe emulator → signed webhook → OrderWorkflow → output ready), beside the same
-// steps as plain async calls without Restate. Its own stack (dev/harness.ts): restate-server from
-// node_modules, the app processes, the Stripe emulator and the fulfillment centers; PostgreSQL when
-// DATABASE_URL is set (a scratch database on that server), PGlite otherwise.
+// The benchmark: paid orders turned into fulfilled orders through the real path (checkout over
+// HTTP → paid in the Stripe emulator → signed webhook → OrderWorkflow → output ready), beside the
+// same deployment without durability: the same HTTP app as a child process (bench/inline-app.ts),
+// whose webhook handler does the same steps with the same ports inline and answers when the order
+// is done. Same driver, stand-ins, warm-up and database for both; Restate's processes are stopped
+// before the baseline runs. Its own stack (dev/harness.ts): restate-server from node_modules, the
+// app processes, the Stripe emulator and the fulfillment centers; PostgreSQL when DATABASE_URL is
+// set (a scratch database on that server), PGlite otherwise (owned by whichever app process runs).
+import { writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import * as clients from "@restatedev/restate-sdk-clients";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
-import { workerPids } from "../dev/node-process.ts";
-import type { StripeEmulator } from "../dev/stripe-emulator/index.ts";
+import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderWorkflow } from "../services/order-workflow.ts";
-import { placeCheckout } from "../src/checkout.ts";
-import { parseEnv, servicesConfig } from "../src/config.ts";
-import { createLogger } from "../src/log.ts";
-import { createStripe, createSystemPorts } from "../src/runtime/system.ts";
-import { processOrderWithoutRestate } from "./baseline.ts";
-import { cpuMeter, latencySummary, peakRssMb, pidsNamed, type ProcessGroup } from "./metrics.ts";
+import { cpuMeter, latencySummary, peakRssMb, postgresPidsFor, type ProcessGroup } from "./metrics.ts";
 
 const MAX_CENTERS = 8;
 const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, leadTimeDays: i + 1 }));
@@ -26,13 +25,19 @@ const PRODUCTS = CENTERS.map((c, i) => ({
   fulfillmentCenterId: c.id,
   stock: 10_000_000,
 }));
+const WARM_UP = { orders: 30, concurrency: 5 };
+const DRIVER = "bench driver + stand-ins";
 
 export type BenchOptions = {
   orders: number; // N at concurrency C
   concurrency: number; // C
   oneAtATimeOrders: number; // orders at C=1 (two centers)
-  sweepOrders: number; // orders per fan-out width at C=1
+  fanOutOrders: number; // orders per fan-out width at C=1
   fanOut: number[];
+  /** Concurrency levels of the throughput-latency sweep (two centers per order). */
+  sweep: number[];
+  /** Orders per sweep point: max(this, 4 × C). */
+  sweepMinOrders: number;
   /** A PostgreSQL server for a scratch database; PGlite without one. */
   postgres?: string;
   /** A directory for V8 CPU profiles of the app processes. */
@@ -42,10 +47,41 @@ export type BenchOptions = {
   progress?: (line: string) => void;
 };
 
-export const DEFAULTS: BenchOptions = { orders: 1000, concurrency: 50, oneAtATimeOrders: 100, sweepOrders: 40, fanOut: [1, 2, 4, 8] };
+export const DEFAULTS: BenchOptions = {
+  orders: 1000,
+  concurrency: 50,
+  oneAtATimeOrders: 100,
+  fanOutOrders: 40,
+  fanOut: [1, 2, 4, 8],
+  sweep: [1, 8, 32, 128],
+  sweepMinOrders: 40,
+};
+
+export const sweepPointOrders = (options: Pick<BenchOptions, "sweepMinOrders">, concurrency: number) =>
+  Math.max(options.sweepMinOrders, 4 * concurrency);
 
 type Latency = ReturnType<typeof latencySummary>;
 type PhaseResult = { orders: number; failed: number; seconds: number; ordersPerSecond: number; latencyMs: Latency };
+/** One order: its latency in ms, from just before the webhook delivery to the order completed. */
+type Order = (centersPerOrder: number) => Promise<{ id: string; latencyMs: number }>;
+
+/** One path (durable or baseline), every phase, with its processes' CPU and memory. */
+export type PathResult = PhaseResult & {
+  /** CPU per order of each process during the main phase (N orders at C). */
+  cpuMsPerOrder: Record<string, number>;
+  totalCpuMsPerOrder: number;
+  /** What the CPU per order allows on this machine's cores. */
+  cpuCeilingOrdersPerSecond: number;
+  /** CPU that processes outside this benchmark used during the main phase, in cores (0 on a quiet machine). */
+  otherLoadCores: number;
+  /** Peak resident memory of each process over this path's phases. */
+  peakRssMb: Record<string, number>;
+  oneAtATime: PhaseResult;
+  fanOut: (PhaseResult & { centers: number })[];
+  sweep: (PhaseResult & { concurrency: number })[];
+  /** Failed orders in all phases but the warm-up. */
+  failedInAllPhases: number;
+};
 
 const cart = (centers: number) => Array.from({ length: centers }, (_, i) => ({ productId: `p-${i + 1}`, quantity: 1 }));
 
@@ -64,109 +100,192 @@ export async function runBench(options: BenchOptions) {
     env: options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {},
     progress,
   });
+  let inline: NodeProcess | undefined;
   try {
     const { restate, stripe, processes, url: appUrl } = h;
     const scratchUrl = h.postgresUrl;
-    // Every restate-server process (three in a cluster), and each app process with its workers.
-    const restatePids = () => (h.cluster ? h.cluster.nodes.flatMap((n) => (n.server ? [n.server.child.pid!] : [])) : [restate.child.pid!]);
-    const groups: ProcessGroup[] = [
-      { name: "restate-server", pids: restatePids },
-      ...processes.map((proc) => ({ name: proc.name, pids: () => [proc.pid!, ...workerPids(proc.pid!)] })),
-      ...(scratchUrl && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => pidsNamed("postgres") }] : []),
-      { name: "bench driver + stand-ins", pids: () => [process.pid] },
-    ];
+    // The scratch database's backends and the server's own processes, not other databases' backends.
+    const scratchDb = scratchUrl && decodeURIComponent(new URL(scratchUrl).pathname.slice(1));
+    const postgresGroup: ProcessGroup[] = scratchDb && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => postgresPidsFor(scratchDb) }] : [];
+    const driverGroup: ProcessGroup = { name: DRIVER, pids: () => [process.pid] };
+    const withWorkers = (proc: NodeProcess) => () => (proc.pid ? [proc.pid, ...workerPids(proc.pid)] : []);
 
-    const ingress = clients.connect({ url: restate.ingressUrl });
-    const restateOrder = async (centersPerOrder: number) => {
+    // Both paths: checkout over HTTP with the shop's key, then the customer pays in the emulator,
+    // which delivers the signed webhook. Latency starts just before that delivery.
+    const checkout = async (centersPerOrder: number) => {
       const res = await fetch(`${appUrl}/checkout`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
         body: JSON.stringify({ customerId: "cus_bench", email: "bench@example.com", items: cart(centersPerOrder) }),
       });
       if (res.status !== 201) throw new Error(`checkout ${res.status}: ${await res.text()}`);
-      const { paymentSessionId, stripeCheckoutSessionId } = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+      return (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+    };
+    const pay = async (stripeCheckoutSessionId: string) => {
       const delivery = await stripe.complete(stripeCheckoutSessionId);
       if (delivery.status !== 200) throw new Error(`webhook ${delivery.status}: ${delivery.body}`);
-      const accepted = performance.now();
+      const body = JSON.parse(delivery.body) as { ignored?: string; invocationId?: string };
+      if (body.ignored || !body.invocationId) throw new Error(`webhook did not take the order: ${delivery.body}`);
+      return body;
+    };
+
+    // Durable: the webhook's 200 means Restate accepted the workflow; the order is done when the
+    // workflow's output is ready.
+    const ingress = clients.connect({ url: restate.ingressUrl });
+    const restateOrder: Order = async (centersPerOrder) => {
+      const { paymentSessionId, stripeCheckoutSessionId } = await checkout(centersPerOrder);
+      const t0 = performance.now();
+      await pay(stripeCheckoutSessionId);
       const result = await ingress.workflowClient<OrderWorkflow>({ name: "OrderWorkflow" }, paymentSessionId).workflowAttach();
       if (result.status !== "completed") throw new Error(`order ended ${result.status}`);
-      return performance.now() - accepted;
+      return { id: paymentSessionId, latencyMs: performance.now() - t0 };
     };
-
-    // Warm-up: JIT, connection pools, Restate partitions.
-    progress("warming up");
-    await drive("warm-up", 30, 5, () => restateOrder(2), progress);
-
-    progress(`Restate: ${options.orders} orders at C=${options.concurrency}`);
-    const cpu = cpuMeter(groups);
-    const durable = await drive("restate", options.orders, options.concurrency, () => restateOrder(2), progress);
-    const cpuMs = cpu.stop();
-    const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, round(v / options.orders, 2)]));
-    // Everything here shares the machine's cores, so CPU per order sets a ceiling on orders/s.
-    const totalCpuMsPerOrder = round(Object.values(cpuMsPerOrder).reduce((a, b) => a + b, 0), 2);
-    const cpuCeilingOrdersPerSecond = round((os.cpus().length * 1000) / totalCpuMsPerOrder, 1);
-
-    progress(`Restate: ${options.oneAtATimeOrders} orders one at a time`);
-    const durableC1 = await drive("restate C=1", options.oneAtATimeOrders, 1, () => restateOrder(2), progress);
-    const durableFanOut: Record<number, PhaseResult> = {};
-    for (const k of options.fanOut) {
-      durableFanOut[k] = await drive(`restate ${k} centers`, options.sweepOrders, 1, () => restateOrder(k), progress);
-    }
-    const restateProcesses = h.cluster
-      ? h.cluster.nodes.map((n) => ({ name: `restate-server ${n.name}`, pid: n.server!.child.pid! }))
-      : [{ name: "restate-server", pid: restate.child.pid! }];
-    const peakRss = Object.fromEntries(
-      [...restateProcesses, ...processes.map(({ name, pid }) => ({ name, pid: pid! }))].map(({ name, pid }) => [name, peakRssMb(pid)]),
+    const restateProcesses = () =>
+      h.cluster
+        ? h.cluster.nodes.flatMap((n) => (n.server ? [{ name: `restate-server ${n.name}`, pid: n.server.child.pid! }] : []))
+        : [{ name: "restate-server", pid: restate.child.pid! }];
+    const durable = await measurePath(
+      "restate",
+      restateOrder,
+      [
+        // Every restate-server process (three in a cluster), and each app process with its workers.
+        { name: "restate-server", pids: () => restateProcesses().map((p) => p.pid) },
+        ...processes.map((proc) => ({ name: proc.name, pids: withWorkers(proc) })),
+        ...postgresGroup,
+        driverGroup,
+      ],
+      () => [...restateProcesses(), ...processes.map(({ name, pid }) => ({ name, pid: pid! }))],
+      options,
+      progress,
     );
 
-    // The baseline runs in this process with the same ports; PGlite is handed over first.
-    if (!scratchUrl) progress("handing PGlite over to the baseline");
-    const db = await h.database();
-    const config = baselineConfig(stripe, h.smtp.url);
-    const ports = createSystemPorts(config, db, createLogger({ level: "warn", bindings: { component: "baseline" } }));
-    const stripeGateway = createStripe(config);
-    const plainOrder = async (centersPerOrder: number) => {
-      const placed = await placeCheckout({ db, stripe: stripeGateway, publicUrl: config.publicUrl }, {
-        customerId: "cus_bench",
-        email: "bench@example.com",
-        items: cart(centersPerOrder),
-      });
-      stripe.setWebhookUrl(undefined); // the baseline does not go through the webhook
-      await stripe.complete(placed.stripeCheckoutSessionId);
-      const paid = performance.now();
-      await processOrderWithoutRestate(ports, placed.paymentSessionId);
-      return performance.now() - paid;
+    // The same deployment without durability: Restate's processes stop (which also hands PGlite
+    // over), and the inline app takes the app's place: same environment, same port, same database.
+    progress("baseline: stopping Restate and the app processes, starting the inline app");
+    for (const proc of [...processes].reverse()) await proc.stop();
+    await h.stopRestate();
+    const inlineName = scratchUrl ? "app" : "app+PGlite";
+    inline = nodeProcess({
+      name: inlineName,
+      script: "bench/inline-app.ts",
+      env: h.appEnv,
+      logFile: path.join(h.dir, "inline-app.log"),
+      ready: httpReady(`${appUrl}/healthz`),
+    });
+    await inline.start();
+    const inlineOrder: Order = async (centersPerOrder) => {
+      const { paymentSessionId, stripeCheckoutSessionId } = await checkout(centersPerOrder);
+      const t0 = performance.now();
+      const body = await pay(stripeCheckoutSessionId); // 200 once the order is done
+      if (body.invocationId !== "inline") throw new Error(`not the inline app: ${JSON.stringify(body)}`);
+      return { id: paymentSessionId, latencyMs: performance.now() - t0 };
     };
-    progress(`baseline: ${options.orders} orders at C=${options.concurrency}`);
-    await drive("baseline warm-up", 30, 5, () => plainOrder(2), progress);
-    const baseline = await drive("baseline", options.orders, options.concurrency, () => plainOrder(2), progress);
-    const baselineC1 = await drive("baseline C=1", options.oneAtATimeOrders, 1, () => plainOrder(2), progress);
-    const baselineFanOut: Record<number, PhaseResult> = {};
-    for (const k of options.fanOut) {
-      baselineFanOut[k] = await drive(`baseline ${k} centers`, options.sweepOrders, 1, () => plainOrder(k), progress);
-    }
+    const inlineProc = inline;
+    const baseline = await measurePath(
+      "baseline",
+      inlineOrder,
+      [{ name: inlineName, pids: withWorkers(inlineProc) }, ...postgresGroup, driverGroup],
+      () => [{ name: inlineName, pid: inlineProc.pid! }],
+      options,
+      progress,
+    );
+    // The inline app's 200 is the order done; its record says so too.
+    await expectCompleted(appUrl, baseline.lastOrderIds);
 
+    const { lastOrderIds: _d, ...restateResult } = durable;
+    const { lastOrderIds: _b, ...baselineResult } = baseline;
     return {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       database: scratchUrl ? (isLocal(scratchUrl) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
       restateSetup: h.cluster ? "3-node cluster, replication 2 (restate-cluster/cluster.toml)" : "one restate-server (restate.toml)",
-      options: { orders: options.orders, concurrency: options.concurrency, oneAtATimeOrders: options.oneAtATimeOrders, sweepOrders: options.sweepOrders, centersPerOrder: 2 },
-      restate: { ...durable, cpuMsPerOrder, totalCpuMsPerOrder, cpuCeilingOrdersPerSecond, peakRssMb: peakRss },
-      baseline,
+      options: {
+        orders: options.orders,
+        concurrency: options.concurrency,
+        oneAtATimeOrders: options.oneAtATimeOrders,
+        fanOutOrders: options.fanOutOrders,
+        sweep: options.sweep.map((c) => ({ concurrency: c, orders: sweepPointOrders(options, c) })),
+        sweepMinOrders: options.sweepMinOrders,
+        centersPerOrder: 2,
+        warmUp: WARM_UP,
+      },
+      latency: "from just before the signed webhook is delivered to the order completed (Restate: webhook 200, then the workflow's output; baseline: the webhook's 200, sent after inline processing)",
+      throughput: "completed orders / wall time of the whole loop (checkout + pay + done)",
+      restate: restateResult,
+      baseline: baselineResult,
       ratio: {
         throughput: round(durable.ordersPerSecond / baseline.ordersPerSecond, 2),
         p50: round(durable.latencyMs.p50 / baseline.latencyMs.p50, 2),
+        p50AtC1: round(durable.oneAtATime.latencyMs.p50 / baseline.oneAtATime.latencyMs.p50, 2),
+        cpuPerOrder: round(durable.totalCpuMsPerOrder / baseline.totalCpuMsPerOrder, 2),
       },
-      oneAtATime: { restate: durableC1.latencyMs, baseline: baselineC1.latencyMs },
-      fanOut: options.fanOut.map((k) => ({ centers: k, restate: durableFanOut[k]!.latencyMs, baseline: baselineFanOut[k]!.latencyMs })),
     };
   } finally {
+    await inline?.stop().catch(() => {});
     await h.close().catch(() => {});
   }
 }
 
 export type BenchReport = Awaited<ReturnType<typeof runBench>>;
+
+/** Warm-up, then N at C (CPU measured), C=1, the fan-out widths and the concurrency sweep. */
+async function measurePath(
+  label: string,
+  order: Order,
+  groups: ProcessGroup[],
+  rssProcesses: () => { name: string; pid: number }[],
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<PathResult & { lastOrderIds: string[] }> {
+  const ids: string[] = [];
+  const timed = (centers: number) => async () => {
+    const done = await order(centers);
+    ids.push(done.id);
+    return done.latencyMs;
+  };
+  progress(`${label}: warming up (${WARM_UP.orders} orders at C=${WARM_UP.concurrency})`);
+  await drive(`${label} warm-up`, WARM_UP.orders, WARM_UP.concurrency, timed(2), progress);
+  resetOwnPeakRss();
+
+  progress(`${label}: ${options.orders} orders at C=${options.concurrency}`);
+  const cpu = cpuMeter(groups);
+  const main = await drive(label, options.orders, options.concurrency, timed(2), progress);
+  const cpuMs = cpu.stop();
+  const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs.groups).map(([k, v]) => [k, round(v / options.orders, 2)]));
+  // What else ran on the machine meanwhile, in cores: above a small fraction the figures are contended.
+  const otherLoadCores = round(cpuMs.others / 1000 / main.seconds, 2);
+  // Everything here shares the machine's cores, so CPU per order sets a ceiling on orders/s.
+  const totalCpuMsPerOrder = round(Object.values(cpuMsPerOrder).reduce((a, b) => a + b, 0), 2);
+  const cpuCeilingOrdersPerSecond = round((os.cpus().length * 1000) / totalCpuMsPerOrder, 1);
+
+  progress(`${label}: ${options.oneAtATimeOrders} orders one at a time`);
+  const oneAtATime = await drive(`${label} C=1`, options.oneAtATimeOrders, 1, timed(2), progress);
+  const fanOut: PathResult["fanOut"] = [];
+  for (const k of options.fanOut) {
+    fanOut.push({ centers: k, ...(await drive(`${label} ${k} centers`, options.fanOutOrders, 1, timed(k), progress)) });
+  }
+  const sweep: PathResult["sweep"] = [];
+  for (const c of options.sweep) {
+    const n = sweepPointOrders(options, c);
+    progress(`${label}: sweep, ${n} orders at C=${c}`);
+    sweep.push({ concurrency: c, ...(await drive(`${label} sweep C=${c}`, n, c, timed(2), progress)) });
+  }
+  const peakRss = Object.fromEntries([...rssProcesses(), { name: DRIVER, pid: process.pid }].map(({ name, pid }) => [name, peakRssMb(pid)]));
+  const failedInAllPhases = [main, oneAtATime, ...fanOut, ...sweep].reduce((s, p) => s + p.failed, 0);
+  return {
+    ...main,
+    cpuMsPerOrder,
+    totalCpuMsPerOrder,
+    cpuCeilingOrdersPerSecond,
+    otherLoadCores,
+    peakRssMb: peakRss,
+    oneAtATime,
+    fanOut,
+    sweep,
+    failedInAllPhases,
+    lastOrderIds: ids.slice(-5),
+  };
+}
 
 /** Runs `total` orders, `concurrency` at a time; reports throughput and latency. */
 async function drive(label: string, total: number, concurrency: number, order: () => Promise<number>, progress: (line: string) => void): Promise<PhaseResult> {
@@ -201,8 +320,22 @@ async function drive(label: string, total: number, concurrency: number, order: (
   return { orders: total, failed, seconds: round(seconds, 2), ordersPerSecond: round(latencies.length / seconds, 1), latencyMs: latencySummary(latencies) };
 }
 
-function baselineConfig(stripe: StripeEmulator, smtpUrl: string) {
-  return servicesConfig(parseEnv({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, SMTP_URL: smtpUrl }));
+/** The order page (answered from the database by the inline app) says each order is completed. */
+async function expectCompleted(appUrl: string, orderIds: string[]) {
+  for (const id of orderIds) {
+    const res = await fetch(`${appUrl}/orders/${id}`);
+    const body = (await res.json()) as { status?: string };
+    if (res.status !== 200 || body.status !== "completed") throw new Error(`baseline order ${id}: ${res.status} ${JSON.stringify(body)}`);
+  }
+}
+
+/** Starts this process's peak RSS (VmHWM) afresh, so each path reports its own (Linux; best effort). */
+function resetOwnPeakRss() {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // not Linux, or not allowed: the peak then covers the whole run
+  }
 }
 
 const isLocal = (url: string) => ["127.0.0.1", "localhost", "::1", ""].includes(new URL(url).hostname);

@@ -38,15 +38,49 @@ export function pidsNamed(name: string): number[] {
     });
 }
 
+/**
+ * The PostgreSQL server's processes that work for `database`: its own client backends and the
+ * server-wide ones (postmaster, WAL writer, checkpointer, …), not other databases' backends (other
+ * test runs on the same server). A client backend's title is "postgres: [cluster: ]user db host(port) state".
+ */
+export function postgresPidsFor(database: string): number[] {
+  return pidsNamed("postgres").filter((pid) => {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      const backend = /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title);
+      return !backend || backend[1] === database;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** CPU time every process on the machine has used so far (all cores; /proc/stat, in ms). */
+export function machineCpuMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
 export type ProcessGroup = { name: string; pids: () => number[] };
 
-/** CPU used by each group between `start()` and `stop()`. */
+/**
+ * CPU used by each group between `start()` and `stop()`, and by the rest of the machine (processes
+ * outside every group: other work sharing the cores, which slows the benchmark down).
+ */
 export function cpuMeter(groups: ProcessGroup[]) {
   const sum = (g: ProcessGroup) => g.pids().reduce((s, pid) => s + cpuMs(pid), 0);
   const before = new Map(groups.map((g) => [g.name, sum(g)]));
+  const machineBefore = machineCpuMs();
   return {
-    stop(): Record<string, number> {
-      return Object.fromEntries(groups.map((g) => [g.name, sum(g) - before.get(g.name)!]));
+    stop(): { groups: Record<string, number>; others: number } {
+      const used = Object.fromEntries(groups.map((g) => [g.name, sum(g) - before.get(g.name)!]));
+      const ours = Object.values(used).reduce((a, b) => a + b, 0);
+      return { groups: used, others: Math.max(0, machineCpuMs() - machineBefore - ours) };
     },
   };
 }

@@ -1,5 +1,5 @@
 // Summarizes V8 .cpuprofile files: self time by package (or file), the biggest first.
-// Usage: npx tsx bench/profile-summary.ts DIR
+// Usage: node bench/profile-summary.ts DIR
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 

@@ -94,7 +94,11 @@ export type InProcessApp = {
 };
 
 /** The app's child processes, in start order. */
-export type AppProcesses = { processes: NodeProcess[] };
+export type AppProcesses = {
+  processes: NodeProcess[];
+  /** The environment they were started with (ports, stand-ins, database), for another process put in their place. */
+  appEnv: Record<string, string>;
+};
 
 export function startHarness(options: HarnessOptions & InProcessOptions): Promise<Harness & InProcessApp>;
 export function startHarness(options: HarnessOptions & ChildProcessOptions): Promise<Harness & AppProcesses>;
@@ -296,7 +300,7 @@ async function spawnApp(parts: Parts, options: ChildProcessOptions): Promise<App
     const name = parts.database.postgresUrl ? "services+app" : "services+app+PGlite";
     parts.progress(`starting the app process (${name})`);
     // dev/start.ts registers the deployment itself.
-    return { url, processes: [await start(name, "dev/start.ts", httpReady(`${url}/healthz`))] };
+    return { url, appEnv: env, processes: [await start(name, "dev/start.ts", httpReady(`${url}/healthz`))] };
   }
   if (!parts.database.postgresUrl) throw new Error("two app processes need PostgreSQL: PGlite has one owner process");
   parts.progress("starting the service endpoint and the HTTP app (separate processes)");
@@ -306,7 +310,7 @@ async function spawnApp(parts: Parts, options: ChildProcessOptions): Promise<App
     return true;
   });
   const app = await start("app", "src/main/http.ts", httpReady(`${url}/healthz`));
-  return { url, processes: [services, app] };
+  return { url, appEnv: env, processes: [services, app] };
 }
 
 /** The environment that wires an app child process to this harness's restate-server, stand-ins and database. */
