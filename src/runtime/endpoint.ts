@@ -31,6 +31,7 @@ export async function startServiceEndpoint(
       if (meta.replaying) return;
       // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.
       const level = meta.level === "warn" || meta.level === "error" ? meta.level : "debug";
+      if (!sdkLog.isLevelEnabled(level)) return; // nothing built for a line nobody reads
       const text = [message, ...rest].map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
       sdkLog[level](
         {
