@@ -13,7 +13,7 @@ import { Agent, request } from "undici";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
-import { cpuMeter, latencySummary, peakRssMb, postgresPidsFor, type ProcessGroup } from "./metrics.ts";
+import { cpuMeter, latencySummary, peakRssMb, postgresPidsFor, privateRssSampler, type ProcessGroup } from "./metrics.ts";
 
 const MAX_CENTERS = 8;
 const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, leadTimeDays: i + 1 }));
@@ -76,6 +76,8 @@ export type PathResult = PhaseResult & {
   otherLoadCores: number;
   /** Peak resident memory of each process over this path's phases. */
   peakRssMb: Record<string, number>;
+  /** Sampled peak of RssAnon: the process's own memory, without its executable's file-backed pages. */
+  peakPrivateRssMb: Record<string, number>;
   oneAtATime: PhaseResult;
   fanOut: (PhaseResult & { centers: number })[];
   sweep: (PhaseResult & { concurrency: number })[];
@@ -255,6 +257,7 @@ async function measurePath(
   progress(`${label}: warming up (${WARM_UP.orders} orders at C=${WARM_UP.concurrency})`);
   await drive(`${label} warm-up`, WARM_UP.orders, WARM_UP.concurrency, timed(2), progress);
   resetOwnPeakRss();
+  const privateRss = privateRssSampler(() => [...rssProcesses(), { name: DRIVER, pid: process.pid }]);
 
   progress(`${label}: ${options.orders} orders at C=${options.concurrency}`);
   const cpu = cpuMeter(groups);
@@ -280,6 +283,7 @@ async function measurePath(
     sweep.push({ concurrency: c, ...(await drive(`${label} sweep C=${c}`, n, c, timed(2), progress)) });
   }
   const peakRss = Object.fromEntries([...rssProcesses(), { name: DRIVER, pid: process.pid }].map(({ name, pid }) => [name, peakRssMb(pid)]));
+  const peakPrivateRssMb = privateRss.stop();
   const failedInAllPhases = [main, oneAtATime, ...fanOut, ...sweep].reduce((s, p) => s + p.failed, 0);
   return {
     ...main,
@@ -288,6 +292,7 @@ async function measurePath(
     cpuCeilingOrdersPerSecond,
     otherLoadCores,
     peakRssMb: peakRss,
+    peakPrivateRssMb,
     oneAtATime,
     fanOut,
     sweep,

@@ -30,7 +30,7 @@ export function markdownReport(r: BenchReport): string {
     `| other load on the machine at C=${o.concurrency} (cores busy outside this benchmark) | ${r.restate.otherLoadCores} | ${r.baseline.otherLoadCores} | |`,
     `| failed orders (all phases) | ${r.restate.failedInAllPhases} | ${r.baseline.failedInAllPhases} | |`,
     "",
-    `CPU per order and peak RSS of each process (CPU over the ${o.orders} orders at C=${o.concurrency}; peak RSS over the path's phases, the driver's reset before each path; PostgreSQL's memory is its server's, not measured; — = not running on that path):`,
+    `CPU per order and peak RSS of each process (CPU over the ${o.orders} orders at C=${o.concurrency}; peak RSS over the path's phases, the driver's reset before each path, and in brackets the sampled peak of its private part (RssAnon, without the file-backed pages of the executable and libraries); PostgreSQL's memory is its server's, not measured; — = not running on that path):`,
     "",
     ...processTable(r.restate, r.baseline),
     "",
@@ -56,6 +56,7 @@ export function markdownReport(r: BenchReport): string {
 function processTable(durable: PathResult, baseline: PathResult): string[] {
   const names = [...new Set([...Object.keys(durable.cpuMsPerOrder), ...Object.keys(baseline.cpuMsPerOrder), ...Object.keys(durable.peakRssMb), ...Object.keys(baseline.peakRssMb)])];
   const cell = (v: number | undefined, unit: string) => (v === undefined ? "—" : `${v} ${unit}`);
+  const rss = (r: PathResult, n: string) => (r.peakRssMb[n] === undefined ? "—" : `${r.peakRssMb[n]} MB (${r.peakPrivateRssMb[n] ?? "?"} private)`);
   const diff = (n: string) => {
     const d = durable.cpuMsPerOrder[n] ?? 0;
     const b = baseline.cpuMsPerOrder[n] ?? 0;
@@ -66,7 +67,7 @@ function processTable(durable: PathResult, baseline: PathResult): string[] {
     "|---|---|---|---|---|---|",
     ...names.map(
       (n) =>
-        `| ${n} | ${cell(durable.cpuMsPerOrder[n], "ms")} | ${cell(baseline.cpuMsPerOrder[n], "ms")} | ${diff(n)} | ${cell(durable.peakRssMb[n], "MB")} | ${cell(baseline.peakRssMb[n], "MB")} |`,
+        `| ${n} | ${cell(durable.cpuMsPerOrder[n], "ms")} | ${cell(baseline.cpuMsPerOrder[n], "ms")} | ${diff(n)} | ${rss(durable, n)} | ${rss(baseline, n)} |`,
     ),
     `| all | ${durable.totalCpuMsPerOrder} ms | ${baseline.totalCpuMsPerOrder} ms | +${round2(durable.totalCpuMsPerOrder - baseline.totalCpuMsPerOrder)} ms | | |`,
   ];

@@ -57,6 +57,9 @@ describe("the benchmark", () => {
     expect(report.restate.peakRssMb["restate-server"]).toBeGreaterThan(0);
     expect(report.baseline.peakRssMb[app]).toBeGreaterThan(0);
     expect(report.baseline.peakRssMb["restate-server"]).toBeUndefined();
+    // The private part is part of the whole.
+    expect(report.restate.peakPrivateRssMb["restate-server"]).toBeGreaterThan(0);
+    expect(report.restate.peakPrivateRssMb["restate-server"]).toBeLessThanOrEqual(report.restate.peakRssMb["restate-server"]!);
 
     const { md, files } = await writeReport(report, out);
     expect(files.map((f) => path.basename(f)).sort()).toEqual(["latest.json", "latest.md", "latest.svg"]);
