@@ -48,8 +48,8 @@ const endpoint = nodeProcess({
   logFile: path.join(dir, "endpoint.log"),
   ready: () => new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.destroy(); resolve(true); }).on("error", () => resolve(false))),
 });
-await endpoint.start();
 try {
+  await endpoint.start();
   await registerDeployment(server.adminUrl, `http://127.0.0.1:${port}`);
   const ingress = clients.connect({ url: server.ingressUrl });
   let seq = 0;
