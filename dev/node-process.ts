@@ -5,6 +5,16 @@ import { createWriteStream, readdirSync, readFileSync, readlinkSync } from "node
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+/**
+ * The V8 flags the product processes run with: package.json's config.nodeFlags, which the start
+ * scripts pass to node ($npm_package_config_nodeFlags), so tests and the benchmark measure the
+ * processes as `npm run start:*` runs them.
+ */
+export const NODE_FLAGS: string[] = (
+  JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { config: { nodeFlags: string } }
+).config.nodeFlags
+  .split(/\s+/)
+  .filter(Boolean);
 
 export type NodeProcess = {
   /** For logs and reports, e.g. "services". */
@@ -43,7 +53,7 @@ export function nodeProcess(options: {
     },
     async start() {
       // node itself, which strips the types (no wrapper process), so signals hit the worker.
-      child = spawn(process.execPath, [options.script], {
+      child = spawn(process.execPath, [...NODE_FLAGS, options.script], {
         cwd: root,
         env: { ...process.env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
