@@ -1,14 +1,9 @@
 // Connection factory: postgres-js when a DATABASE_URL is given, embedded PGlite otherwise.
 // Both return the same Drizzle API, so repositories and tests do not care which one runs.
+// Each driver is imported only when it is used: a process on PostgreSQL never loads PGlite.
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { schema } from "./schema.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -33,6 +28,11 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ("url" in options) {
+    const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] = await Promise.all([
+      import("postgres"),
+      import("drizzle-orm/postgres-js"),
+      import("drizzle-orm/postgres-js/migrator"),
+    ]);
     const client = postgres(options.url, {
       max: options.poolSize ?? 10,
       onnotice: () => {},
@@ -46,6 +46,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   if (!options.pgliteDir.startsWith("memory://")) mkdirSync(options.pgliteDir, { recursive: true });
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+    import("drizzle-orm/pglite/migrator"),
+  ]);
   const client = await PGlite.create(options.pgliteDir);
   const db = drizzlePglite(client, { schema });
   return {
