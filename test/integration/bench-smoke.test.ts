@@ -8,6 +8,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../src/config.ts";
 import { runBench } from "../../bench/bench.ts";
+import { measureTimeline } from "../../bench/timeline.ts";
 import { writeReport } from "../../bench/report.ts";
 
 const out = mkdtempSync(path.join(tmpdir(), "postpay-bench-smoke-"));
@@ -86,4 +87,18 @@ describe("the benchmark", () => {
     const texts = elements(tree, "text").map(textOf);
     expect(texts).toEqual(expect.arrayContaining(["C=1", "C=3", "C=4", "Restate (durable)", "baseline (inline, no durability)"]));
   }, 300_000);
+
+  // `npm run bench:timeline`: the phases of one order, read from restate-server's journal. They
+  // follow each other, so they add up to the whole; a step found in the wrong place would show as
+  // a negative phase or a sum that does not match.
+  it("reads each order's phases from the journal, in order, adding up to the whole", async () => {
+    const phases = await measureTimeline({ orders: 3, warmUp: { orders: 2, concurrency: 2 }, postgres: parseEnv().DATABASE_URL });
+    expect(phases).toHaveLength(12);
+    for (const p of phases) expect({ phase: p.phase, nonNegative: p.meanMs >= 0 }).toEqual({ phase: p.phase, nonNegative: true });
+    const total = phases.find((p) => p.phase.startsWith("total"))!;
+    const sequence = phases.slice(0, phases.indexOf(total));
+    expect(sequence).toHaveLength(10);
+    expect(sequence.reduce((sum, p) => sum + p.meanMs, 0)).toBeCloseTo(total.meanMs, 6);
+    expect(total.meanMs).toBeGreaterThan(0);
+  }, 120_000);
 });
