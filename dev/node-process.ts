@@ -60,10 +60,18 @@ export function nodeProcess(options: {
       });
       child.stdout!.pipe(log, { end: false });
       child.stderr!.pipe(log, { end: false });
+      // Its last words, for the error if it dies before it serves (a test's log file is deleted with it).
+      let lastWords = "";
+      const keep = (chunk: Buffer) => void (lastWords = (lastWords + chunk.toString()).slice(-4096));
+      child.stdout!.on("data", keep);
+      child.stderr!.on("data", keep);
       starts++;
       const deadline = Date.now() + 60_000;
       while (!(await options.ready().catch(() => false))) {
-        if (child.exitCode !== null) throw new Error(`${options.script} exited with ${child.exitCode}; see ${options.logFile}`);
+        if (child.exitCode !== null) {
+          await Promise.race([new Promise((r) => child!.once("close", r)), new Promise((r) => setTimeout(r, 1000))]);
+          throw new Error(`${options.script} exited with ${child.exitCode} before it served; the end of its output:\n${lastWords.trimEnd()}`);
+        }
         if (Date.now() > deadline) throw new Error(`${options.script} not ready after 60 s; see ${options.logFile}`);
         await new Promise((r) => setTimeout(r, 100));
       }
