@@ -75,13 +75,14 @@ describe("runWorkers (real processes)", () => {
       const died = named("worker died; starting another")(lines);
       expect(died.slice(0, 4).map((l) => l.restartInMs)).toEqual([100, 200, 400, 800]);
       expect(died.every((l) => l.code === 1)).toBe(true);
-      // The fifth restart waits 1.6 s; a stop signal must not wait for it, nor start it.
-      await waitFor((l) => named("worker died; starting another")(l).length >= 5);
+      // The sixth restart waits 3.2 s. A stop signal must neither wait for it nor start it: the
+      // primary is gone well before that wait is over (a bound on behaviour, not a speed claim).
+      await waitFor((l) => named("worker died; starting another")(l).length >= 6);
       const signalledAt = Date.now();
       child.kill("SIGTERM");
-      expect(await exitOf(child, 5_000)).toBe(0);
-      expect(Date.now() - signalledAt).toBeLessThan(1_500);
-      expect(named("worker died; starting another")(lines)).toHaveLength(5);
+      expect(await exitOf(child, 10_000)).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(2_500);
+      expect(named("worker died; starting another")(lines)).toHaveLength(6);
     } finally {
       child.kill("SIGKILL");
     }
