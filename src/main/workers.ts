@@ -28,34 +28,40 @@ export function runWorkers(
   if (count <= 1 || cluster.isWorker) return start();
   let stopping = false;
   let delayMs = 0;
-  const startedAt = new Map<Worker, number>();
+  // Our own list of live workers: cluster.workers may still hold a worker whose 'exit' has fired
+  // (Node drops it only once its IPC channel has disconnected too, which can come second).
+  const live = new Set<Worker>();
   const pending = new Set<NodeJS.Timeout>();
-  const fork = () => startedAt.set(cluster.fork(), Date.now());
-  const stopped = () => Object.keys(cluster.workers ?? {}).length === 0 && pending.size === 0;
+  const stopped = () => live.size === 0 && pending.size === 0;
 
-  cluster.on("exit", (worker, code, signal) => {
-    const ranForMs = Date.now() - (startedAt.get(worker) ?? Date.now());
-    startedAt.delete(worker);
-    if (stopping) {
-      // Exit once every worker has stopped (each closes its server and database first).
-      if (stopped()) process.exit(0);
-      return;
-    }
-    delayMs = nextRestartDelay(policy, ranForMs, delayMs);
-    log.warn({ worker: worker.process.pid, code, signal, ranForMs, restartInMs: delayMs }, "worker died; starting another");
-    const timer = setTimeout(() => {
-      pending.delete(timer);
-      fork();
-    }, delayMs);
-    pending.add(timer);
-  });
+  const fork = () => {
+    const worker = cluster.fork();
+    const startedAt = Date.now();
+    live.add(worker);
+    worker.on("exit", (code, signal) => {
+      live.delete(worker);
+      if (stopping) {
+        // Exit once every worker has stopped (each closes its server and database first).
+        if (stopped()) process.exit(0);
+        return;
+      }
+      const ranForMs = Date.now() - startedAt;
+      delayMs = nextRestartDelay(policy, ranForMs, delayMs);
+      log.warn({ worker: worker.process.pid, code, signal, ranForMs, restartInMs: delayMs }, "worker died; starting another");
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        fork();
+      }, delayMs);
+      pending.add(timer);
+    });
+  };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       stopping = true;
       // A restart still waiting out its backoff is not started at all.
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+      for (const worker of live) worker.process.kill(signal);
       if (stopped()) process.exit(0);
     });
   }
