@@ -3,39 +3,23 @@
 // stop signal ends the primary even while a restart is waiting. Real processes through node:cluster.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { nextRestartDelay, RESTART_POLICY } from "../../src/main/workers.ts";
 
 type Line = Record<string, unknown> & { msg?: string };
 
+/** The fixture's primary; its log lines (pino JSON) as they arrive. */
 function startPrimary(env: Record<string, string>) {
   const child = spawn(process.execPath, ["test/support/workers-child.ts"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines: Line[] = [];
-  let buffered = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) >= 0) {
-      const text = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (text.trim()) lines.push(JSON.parse(text) as Line);
-    }
-  });
-  const waitFor = async (what: (lines: Line[]) => boolean, timeoutMs = 15_000) => {
-    const until = Date.now() + timeoutMs;
-    while (!what(lines)) {
-      if (Date.now() > until) throw new Error(`timed out; log so far:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`);
-      if (child.exitCode !== null) throw new Error(`primary exited ${child.exitCode}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { child, lines, waitFor };
+  createInterface({ input: child.stdout! }).on("line", (text) => lines.push(JSON.parse(text) as Line));
+  const named = (msg: string) => lines.filter((l) => l.msg === msg);
+  return { child, died: () => named("worker died; starting another"), up: () => named("worker up") };
 }
-
-const named = (msg: string) => (lines: Line[]) => lines.filter((l) => l.msg === msg);
 
 async function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
@@ -68,21 +52,22 @@ describe("restart delay", () => {
 });
 
 describe("runWorkers (real processes)", () => {
+  const poll = { timeout: 15_000 };
+
   it("backs off a crash loop and stops at once on SIGTERM while a restart waits", async () => {
-    const { child, lines, waitFor } = startPrimary({ WORKER_MODE: "crash" });
+    const { child, died } = startPrimary({ WORKER_MODE: "crash" });
     try {
-      await waitFor((l) => named("worker died; starting another")(l).length >= 4);
-      const died = named("worker died; starting another")(lines);
-      expect(died.slice(0, 4).map((l) => l.restartInMs)).toEqual([100, 200, 400, 800]);
-      expect(died.every((l) => l.code === 1)).toBe(true);
+      await expect.poll(() => died().length, poll).toBeGreaterThanOrEqual(4);
+      expect(died().slice(0, 4).map((l) => l.restartInMs)).toEqual([100, 200, 400, 800]);
+      expect(died().every((l) => l.code === 1)).toBe(true);
       // The sixth restart waits 3.2 s. A stop signal must neither wait for it nor start it: the
       // primary is gone well before that wait is over (a bound on behaviour, not a speed claim).
-      await waitFor((l) => named("worker died; starting another")(l).length >= 6);
+      await expect.poll(() => died().length, poll).toBeGreaterThanOrEqual(6);
       const signalledAt = Date.now();
       child.kill("SIGTERM");
       expect(await exitOf(child, 10_000)).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(2_500);
-      expect(named("worker died; starting another")(lines)).toHaveLength(6);
+      expect(died()).toHaveLength(6);
     } finally {
       child.kill("SIGKILL");
     }
@@ -90,16 +75,15 @@ describe("runWorkers (real processes)", () => {
 
   it("starts a killed worker again at once when it had been serving, and SIGTERM stops every worker", async () => {
     const policy = { firstDelayMs: 100, maxDelayMs: 1_000, healthyAfterMs: 300 };
-    const { child, lines, waitFor } = startPrimary({ WORKER_MODE: "serve", WORKER_POLICY: JSON.stringify(policy) });
+    const { child, died, up } = startPrimary({ WORKER_MODE: "serve", WORKER_POLICY: JSON.stringify(policy) });
     try {
-      await waitFor((l) => named("worker up")(l).length >= 2);
+      await expect.poll(() => up().length, poll).toBeGreaterThanOrEqual(2);
       await new Promise((r) => setTimeout(r, policy.healthyAfterMs + 200));
-      const [victim] = named("worker up")(lines).map((l) => l.worker as number);
-      process.kill(victim!, "SIGKILL");
-      await waitFor((l) => named("worker up")(l).length >= 3);
-      const [died] = named("worker died; starting another")(lines);
-      expect(died).toMatchObject({ worker: victim, signal: "SIGKILL", restartInMs: 0 });
-      const workers = named("worker up")(lines).map((l) => l.worker as number);
+      const victim = up()[0]!.worker as number;
+      process.kill(victim, "SIGKILL");
+      await expect.poll(() => up().length, poll).toBeGreaterThanOrEqual(3);
+      expect(died()[0]).toMatchObject({ worker: victim, signal: "SIGKILL", restartInMs: 0 });
+      const workers = up().map((l) => l.worker as number);
       expect(new Set(workers).size).toBe(3);
       child.kill("SIGTERM");
       expect(await exitOf(child, 5_000)).toBe(0);
