@@ -2,7 +2,6 @@
 // WORKER_MODE=crash: every worker exits 1 as soon as it starts (a crash loop).
 // WORKER_MODE=serve: every worker stays up until it is signalled.
 // The restart policy comes from WORKER_POLICY (JSON) so a test need not wait 10 s for "healthy".
-import cluster from "node:cluster";
 import { createLogger } from "../../src/log.ts";
 import { RESTART_POLICY, runWorkers } from "../../src/main/workers.ts";
 
@@ -24,4 +23,3 @@ await runWorkers(
   },
   policy,
 );
-if (cluster.isPrimary) log.info({ primary: process.pid }, "primary up");
