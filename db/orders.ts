@@ -1,6 +1,7 @@
 import { and, desc, eq, like, lt, or, sql } from "drizzle-orm";
 import type { Center, LineItemSnapshot, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import { rowsOf, type Db } from "./client.ts";
 import { orderHistory, orders, paymentSessions } from "./schema.ts";
 
@@ -18,7 +19,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
       ON CONFLICT DO NOTHING
       RETURNING created_at
     )
-    SELECT s.customer_id, s.email, s.items, s.amount_total, s.currency, s.stripe_checkout_session_id,
+    SELECT s.customer_id, s.email, s.items, s.amount_total, s.currency, s.stripe_checkout_session_id, s.ship_to,
       (SELECT coalesce(json_agg(json_build_object(
           'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
         FROM centers c
@@ -42,6 +43,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
     centers: parseJson(row.centers),
     orderedAt: row.ordered_at,
     storedStatus: row.stored_status,
+    shipTo: row.ship_to === null ? null : parseJson(row.ship_to),
   };
 }
 
@@ -55,6 +57,7 @@ type BeginOrderRow = {
   centers: Center[] | string;
   ordered_at: number | null;
   stored_status: OrderStatus | null;
+  ship_to: ShipTo | string | null;
 };
 
 /** json columns of a raw statement: PGlite and postgres-js parse them, unless a driver hands over text. */

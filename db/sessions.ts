@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import type { Db } from "./client.ts";
 import { orders, paymentSessions } from "./schema.ts";
 
@@ -21,4 +22,12 @@ export async function findSessionForWebhook(db: Db, id: string) {
     .leftJoin(orders, eq(orders.id, paymentSessions.id))
     .where(eq(paymentSessions.id, id));
   return row;
+}
+
+/** The address Stripe's Checkout collected, kept beside the session (a given one is never replaced). */
+export async function recordCollectedShipTo(db: Db, id: string, shipTo: ShipTo): Promise<void> {
+  await db
+    .update(paymentSessions)
+    .set({ shipTo })
+    .where(and(eq(paymentSessions.id, id), isNull(paymentSessions.shipTo)));
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Catalog } from "../src/domain/catalog.ts";
+import { DEFAULT_SHIP_TO_COUNTRIES } from "../src/domain/ship-to.ts";
 import type { Db } from "../db/client.ts";
 import { parseEnv, type HttpConfig, type ServicesConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
@@ -252,7 +253,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
   const httpPort = await freePort();
   const config: AppConfig = {
     identityKeys: [parts.identityKey],
-    stripe: { secretKey: stripe.secretKey, apiBase: stripe.url },
+    stripe: { secretKey: stripe.secretKey, apiBase: stripe.url, shipToCountries: DEFAULT_SHIP_TO_COUNTRIES },
     stripeWebhookSecret: stripe.webhookSecret,
     slackWebhookUrl: slack.url,
     slackSigningSecret: slack.signingSecret,

@@ -5,6 +5,7 @@
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import type {
   CenterGroup,
   LineItemSnapshot,
@@ -23,7 +24,7 @@ export type OrderPorts = {
   /** Takes stock for one center's items, exactly once per (order, product). */
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void>;
   /** Sends the order to a center (Idempotency-Key order:center) and records the shipment. */
-  sendToCenter(order: OrderSession, group: CenterGroup): Promise<ShipmentRecord>;
+  sendToCenter(order: OrderSession, group: CenterGroup, shipTo: ShipTo | null): Promise<ShipmentRecord>;
   /** Records that an operator settled a center by hand. */
   recordManualFulfillment(orderId: string, centerId: string): Promise<ShipmentRecord>;
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void>;

@@ -3,6 +3,7 @@
 import path from "node:path";
 import bs58 from "bs58";
 import { z } from "zod";
+import { DEFAULT_SHIP_TO_COUNTRIES, isCountryCode } from "./domain/ship-to.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
@@ -38,6 +39,15 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.startsWith("whsec_"), {
     message: "must start with whsec_",
   }),
+  // Countries Stripe's Checkout collects a ship-to address for, when the shop gives none.
+  SHIP_TO_COUNTRIES: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default(DEFAULT_SHIP_TO_COUNTRIES.join(","))
+      .transform((v) => v.split(",").map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isCountryCode, "each must be an ISO 3166-1 alpha-2 code, e.g. US")).min(1)),
+  ),
   SLACK_WEBHOOK_URL: optionalUrl,
   // Slack's interactions (the decision buttons): the app's signing secret, and who may click.
   SLACK_SIGNING_SECRET: optionalString,
@@ -131,7 +141,7 @@ export function required<T>(value: T | undefined, name: string, why: string): T 
 }
 
 
-export type StripeConfig = { secretKey: string; apiBase?: string };
+export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountries: string[] };
 
 /** What the Restate service endpoint needs. */
 export type ServicesConfig = {
@@ -174,6 +184,7 @@ const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP
 const stripeOf = (env: Env, why: string): StripeConfig => ({
   secretKey: required(env.STRIPE_SECRET_KEY, "STRIPE_SECRET_KEY", why),
   apiBase: env.STRIPE_API_BASE,
+  shipToCountries: env.SHIP_TO_COUNTRIES,
 });
 
 /** Slack allows one message per second per webhook; while it fails, retries back off to 5 min. */

@@ -6,6 +6,7 @@ import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts"
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
 import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
+import { recordCollectedShipTo } from "../db/sessions.ts";
 import type { AlertPorts, OrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
@@ -29,11 +30,15 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
   const db = a.db;
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
-    checkPayment: async (payment) =>
-      checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId)),
+    async checkPayment(payment) {
+      const check = checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId));
+      // Recorded before the verdict is journaled: operators see the address from here on.
+      if (check.outcome === "paid" && check.shipTo) await recordCollectedShipTo(db, payment.id, check.shipTo);
+      return check;
+    },
     takeStock: (orderId, items) => takeStock(db, orderId, items),
-    async sendToCenter(order, group) {
-      const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group));
+    async sendToCenter(order, group, shipTo) {
+      const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group, shipTo));
       const record = { centerId: group.center.id, ...shipment };
       await recordFulfillment(db, { orderId: order.id, ...record, outcome: "accepted" });
       return record;
