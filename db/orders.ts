@@ -125,11 +125,15 @@ export async function listCustomerHistory(db: Db, customerId: string, page: { li
  * The order as the database records it, for when its workflow is not (or no longer) there: not
  * started yet (awaiting payment) or past Restate's retention. Steps live only in the journal.
  */
-export async function findStoredOrder(db: Db, id: string): Promise<{ view: OrderView; email: string } | undefined> {
+export async function findStoredOrder(
+  db: Db,
+  id: string,
+): Promise<{ view: OrderView; email: string; shipTo: ShipTo | null } | undefined> {
   const [row] = await db
     .select({
       customerId: paymentSessions.customerId,
       email: paymentSessions.email,
+      shipTo: paymentSessions.shipTo,
       status: orders.status,
       shipments: orderHistory.shipments,
       estimatedArrival: orderHistory.estimatedArrival,
@@ -149,7 +153,7 @@ export async function findStoredOrder(db: Db, id: string): Promise<{ view: Order
     incident: null,
     invocationId: null,
   };
-  return { view, email: row.email };
+  return { view, email: row.email, shipTo: row.shipTo };
 }
 
 /** Where the next page of the console's order list starts: after this order (newest first). */

@@ -2,6 +2,9 @@
 // Personal data: it is stored on the payment session, sent to the centers that ship the order,
 // shown to operators; never in logs, never on the public order page.
 import { z } from "zod";
+import { isCountryCode } from "./countries.ts";
+
+export { isCountryCode };
 
 const text = (max: number) =>
   z
@@ -11,9 +14,6 @@ const text = (max: number) =>
     .max(max)
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
 
-// ICU knows every assigned ISO 3166-1 alpha-2 region; for an unassigned code it echoes the code.
-const regions = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
-export const isCountryCode = (code: string) => /^[A-Z]{2}$/.test(code) && regions.of(code) !== code;
 
 export const CountryCodeSchema = z
   .string()
