@@ -4,10 +4,9 @@
 // step included. With --pay-in-browser it stops after the checkout and prints the checkout page's
 // URL: pay or decline there, and follow it in the console.
 //
-// The page is the workflow's live view, published once per phase; the final status is written to
-// the database before the last publish, so a final status alone does not prove the view holds the
-// last phase (email ‖ history). The run's output is journaled after that publish: once Restate's
-// ingress gives the output, the page shows every step. So the demo waits for it, then reads again.
+// The page is the workflow's live view, published once per phase. The run's output is journaled
+// after its last publish, so once Restate's ingress gives the output, the page shows every step:
+// the demo waits for it before its last read instead of trusting the first final status it polls.
 import { parseEnv } from "../src/config.ts";
 import { isFinal } from "../src/domain/order.ts";
 import type { PublicOrderView } from "../src/domain/order-view.ts";
@@ -67,7 +66,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
     order = await call("GET", `${app}/orders/${id}`);
   }
-  // A final status: wait for the run's output (journaled after the last publish), then read again.
+  // A final status: wait for the run's output, then read the page again.
   if (isFinal(order.status)) {
     await call("GET", `${ingress}/restate/workflow/OrderWorkflow/${encodeURIComponent(id)}/attach`);
     order = await call("GET", `${app}/orders/${id}`);
