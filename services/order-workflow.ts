@@ -26,9 +26,10 @@ import type { OrderResult } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
 import { createLiveView } from "./live-view.ts";
-import { createOrderHandlers, PAYMENT_EVENT } from "./order-handlers.ts";
-import type { OrderPorts } from "./ports.ts";
-import { ABANDONED, asTerminalError, createStepRunner, step, type StepPolicy } from "./step-runner.ts";
+import { asyncPaymentPromise, SERVICE, STEP } from "./durable.ts";
+import { createOrderHandlers } from "./order-handlers.ts";
+import { asTerminalError, type OrderPorts } from "./ports.ts";
+import { ABANDONED, createStepRunner, step, type StepPolicy } from "./step-runner.ts";
 
 export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy };
 
@@ -49,9 +50,9 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
 
     // The webhook names the checkout it verified, so Stripe is asked while the order loads.
     const [order, stripeSaid] = await steps.recordBeside(
-      "load payment session",
+      STEP.loadPaymentSession,
       () => ports.beginOrder(ctx.key),
-      claimed && step("verify payment", () => ports.checkPayment({ id: ctx.key, ...claimed })),
+      claimed && step(STEP.verifyPayment, () => ports.checkPayment({ id: ctx.key, ...claimed })),
     );
     if (!order) throw new restate.TerminalError(`unknown payment session ${ctx.key}`, { errorCode: 404 });
     view.noteOrder(order);
@@ -67,7 +68,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     view.publish(); // payment settled: the order shows its progress from here
     if (payment.outcome === "failed") {
       const notified = await steps.run(
-        step("email payment problem", () => ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason))),
+        step(STEP.emailPaymentProblem, () => ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason))),
       );
       return finish(notified === ABANDONED ? "abandoned" : "payment_failed");
     }
@@ -75,11 +76,11 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     // Per center, all at once: take stock ‖ send the order to the center.
     const centers = await steps.all(
       groupByCenter(order.items, order.centers).map((group) => ({
-        stock: step(`update inventory ${group.center.id}`, () => ports.takeStock(order.id, group.items)),
+        stock: step(STEP.updateInventory(group.center.id), () => ports.takeStock(order.id, group.items)),
         shipment: step(
-          `send to ${group.center.id}`,
+          STEP.sendTo(group.center.id),
           () => ports.sendToCenter(order, group),
-          () => steps.record(`record manual fulfillment ${group.center.id}`, () => ports.recordManualFulfillment(order.id, group.center.id)),
+          () => steps.record(STEP.recordManualFulfillment(group.center.id), () => ports.recordManualFulfillment(order.id, group.center.id)),
         ),
       })),
     );
@@ -90,8 +91,8 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
 
     // Tell the customer ‖ record the order in their history.
     const told = await steps.together({
-      confirmation: step("email confirmation", () => ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival))),
-      history: step("record history", () => ports.recordHistory(order, shipments, arrival)),
+      confirmation: step(STEP.emailConfirmation, () => ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival))),
+      history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
     });
     return finish(told === ABANDONED ? "abandoned" : "completed");
 
@@ -99,7 +100,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     async function verifyPayment(order: OrderSession, early: PaymentVerdict | undefined) {
       const verify = (afterAsyncSuccess: boolean) =>
         step(
-          "verify payment",
+          STEP.verifyPayment,
           async () => paymentVerdict(await ports.checkPayment(order), afterAsyncSuccess),
           async () => ({ outcome: "paid" as const }), // an operator confirmed the payment by hand
         );
@@ -112,17 +113,17 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
 
     /** The order waits, durably, for the outcome Stripe reports through the webhook. */
     async function waitForAsyncPayment(order: OrderSession): Promise<PaymentEvent> {
-      await steps.record("mark awaiting payment", () => ports.setStatus(order.id, "awaiting_payment"));
+      await steps.record(STEP.markAwaitingPayment, () => ports.setStatus(order.id, "awaiting_payment"));
       view.show({ status: "awaiting_payment" });
-      const event = await ctx.promise<PaymentEvent>(PAYMENT_EVENT);
-      await steps.record("mark processing", () => ports.setStatus(order.id, "processing"));
+      const event = await asyncPaymentPromise(ctx);
+      await steps.record(STEP.markProcessing, () => ports.setStatus(order.id, "processing"));
       view.show({ status: "processing" });
       return event;
     }
   }
 
   return restate.workflow({
-    name: "OrderWorkflow",
+    name: SERVICE.order,
     description: "Turns one paid Stripe checkout into a fulfilled, confirmed and recorded order.",
     handlers: {
       run: restate.handlers.workflow.workflow(

@@ -4,9 +4,9 @@
 // run out, an operator decides (escalation.ts). Bookkeeping steps, the order's own records, are
 // retried until the database answers: an outage waits, it pages nobody.
 import * as restate from "@restatedev/restate-sdk";
-import { PermanentError } from "../src/domain/errors.ts";
-import type { AskOperator } from "./escalation.ts";
+import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { LiveView } from "./live-view.ts";
+import { asTerminalError } from "./ports.ts";
 
 /** Attempts per step (the first included) and the backoff between them. */
 export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
@@ -17,6 +17,9 @@ export type Step<T> = { name: string; action: () => Promise<T>; doneByHand: () =
 export function step<T>(name: string, action: () => Promise<T>, doneByHand?: () => Promise<T>): Step<T> {
   return { name, action, doneByHand: doneByHand ?? (async () => undefined as T) };
 }
+
+/** How a failed step gets an operator's decision (escalation.ts). */
+export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
 
 /** An operator ended the order: the workflow stops where it is and nothing is reversed. */
 export const ABANDONED = Symbol("abandoned");
@@ -155,7 +158,3 @@ export function createStepRunner(
     },
   };
 }
-
-/** Adapters throw PermanentError for rejections; Restate must not retry those. */
-export const asTerminalError = (err: unknown) =>
-  err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;
