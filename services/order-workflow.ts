@@ -23,10 +23,10 @@ import { verifyPayment } from "./verify-payment.ts";
 export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy };
 
 export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
-  async function run(ctx: restate.WorkflowContext, input: unknown): Promise<OrderResult> {
+  async function run(ctx: restate.WorkflowContext, start: OrderStart): Promise<OrderResult> {
     const view = createLiveView(ctx);
     const steps = createStepRunner(ctx, view, policy.steps, createEscalation(ctx, view, ports, policy.escalation), ports);
-    const hint = OrderStartSchema.parse(input).payment;
+    const hint = start.payment;
 
     // The webhook names the checkout it verified, so Stripe is asked while the order loads.
     const [order, headStart] = await steps.recordWithHeadStart(
@@ -78,8 +78,14 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     description: "Turns one paid Stripe checkout into a fulfilled, confirmed and recorded order.",
     handlers: {
       run: restate.handlers.workflow.workflow(
-        { description: "Processes the order; the workflow key is the payment session id." },
-        async (ctx: restate.WorkflowContext, input: OrderStart) => run(ctx, input),
+        {
+          description: "Processes the order; the workflow key is the payment session id.",
+          // The schema takes any input, none included, so the SDK would announce a handler that
+          // takes no body: `accept` keeps JSON what the ingress lets through, as before.
+          input: restate.serde.schema(OrderStartSchema),
+          accept: "application/json",
+        },
+        run,
       ),
       ...createOrderHandlers(ports),
     },
