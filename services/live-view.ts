@@ -65,4 +65,3 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
     },
   };
 }
-
