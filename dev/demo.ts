@@ -1,12 +1,20 @@
 // `npm run demo`: places one order against a running `npm start` and follows it to the end:
 // checkout (as the shop's backend, with its API key) → pay in the Stripe emulator (which sends the
-// signed webhook) → poll the customer's order page. With --pay-in-browser it stops after the
-// checkout and prints the checkout page's URL: pay or decline there, and follow it in the console.
+// signed webhook) → poll the customer's order page → print the order as that page shows it, every
+// step included. With --pay-in-browser it stops after the checkout and prints the checkout page's
+// URL: pay or decline there, and follow it in the console.
+//
+// The page is the workflow's live view, published once per phase. The run's output is journaled
+// after its last publish, so once Restate's ingress gives the output, the page shows every step:
+// the demo waits for it before its last read instead of trusting the first final status it polls.
 import { parseEnv } from "../src/config.ts";
+import { isFinal } from "../src/domain/order.ts";
+import type { PublicOrderView } from "../src/domain/order-view.ts";
 import { localShopApiKey } from "./local-secrets.ts";
 
 const env = parseEnv();
 const app = env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
+const ingress = env.RESTATE_INGRESS_URL[0]!.replace(/\/+$/, "");
 const emulator = env.STRIPE_API_BASE ?? "http://127.0.0.1:12111";
 const shopApiKey = env.SHOP_API_KEY ?? localShopApiKey(env.POSTPAY_DATA_DIR);
 
@@ -15,6 +23,7 @@ async function call(method: string, url: string, body?: unknown, headers: Record
     method,
     headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(60_000),
   }).catch((err: Error) => {
     throw new Error(`${url} unreachable (${err.message}): is \`npm start\` running?`);
   });
@@ -22,6 +31,10 @@ async function call(method: string, url: string, body?: unknown, headers: Record
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
   return JSON.parse(text);
 }
+
+const stepList = (order: PublicOrderView) =>
+  order.steps.map((s) => `${s.name}${s.status === "done" ? "" : ` (${s.status})`}`).join(" → ");
+const time = (iso: string) => iso.slice(11, 23);
 
 try {
   const checkout = await call("POST", `${app}/checkout`, {
@@ -33,28 +46,38 @@ try {
       { productId: "sku-cap", quantity: 1 },
     ],
   }, { authorization: `Bearer ${shopApiKey}` });
-  console.log(`checkout created: order ${checkout.paymentSessionId} (Stripe ${checkout.stripeCheckoutSessionId})`);
+  const id: string = checkout.paymentSessionId;
+  console.log(`checkout created: order ${id} (Stripe ${checkout.stripeCheckoutSessionId})`);
   if (process.argv.includes("--pay-in-browser")) {
     console.log(`\npay or decline it here:  ${checkout.url}`);
-    console.log(`then follow it here:     ${app}/console/orders/${checkout.paymentSessionId}`);
+    console.log(`then follow it here:     ${app}/console/orders/${id}`);
     process.exit(0);
   }
   const paid = await call("POST", `${emulator}/_emulator/checkout/sessions/${checkout.stripeCheckoutSessionId}/complete`, {});
   console.log(`paid; Stripe event ${paid.eventId} delivered → webhook answered ${paid.status}`);
 
+  // Progress, as the page shows it while the order runs (before its run begins it has no steps).
+  let order: PublicOrderView = await call("GET", `${app}/orders/${id}`);
   let last = "";
-  for (let i = 0; i < 300; i++) {
-    const order = await call("GET", `${app}/orders/${checkout.paymentSessionId}`);
-    const line = `${order.status}: ${order.steps.map((s: { name: string; status: string }) => `${s.name}${s.status === "done" ? "" : ` (${s.status})`}`).join(" → ")}`;
+  for (let i = 0; i < 300 && !isFinal(order.status) && order.status !== "needs_attention"; i++) {
+    const line = order.steps.length ? `${order.status}: ${stepList(order)}` : order.status;
     if (line !== last) console.log(line);
     last = line;
-    if (["completed", "payment_failed", "abandoned", "needs_attention"].includes(order.status)) {
-      console.log(`\nestimated arrival: ${order.estimatedArrival ?? "n/a"}`);
-      console.log(`journal: npx restate invocations list --service OrderWorkflow --key ${checkout.paymentSessionId} --all`);
-      break;
-    }
     await new Promise((r) => setTimeout(r, 200));
+    order = await call("GET", `${app}/orders/${id}`);
   }
+  // A final status: wait for the run's output, then read the page again.
+  if (isFinal(order.status)) {
+    await call("GET", `${ingress}/restate/workflow/OrderWorkflow/${encodeURIComponent(id)}/attach`);
+    order = await call("GET", `${app}/orders/${id}`);
+  }
+
+  console.log(`\n${order.status} — GET /orders/${id}:`);
+  for (const [n, s] of order.steps.entries()) console.log(`  ${String(n + 1).padStart(2)}. ${s.name.padEnd(28)} ${s.status.padEnd(8)} ${time(s.at)}`);
+  for (const s of order.shipments) console.log(`  shipment from ${s.centerId}: ${s.shipmentId ?? "fulfilled by hand"}, arriving ${s.estimatedArrival ?? "n/a"}`);
+  console.log(`  estimated arrival: ${order.estimatedArrival ?? "n/a"}`);
+  if (order.status === "needs_attention") console.log(`\nan operator decides: ${app}/console/orders/${id}`);
+  console.log(`\njournal: npx restate invocations list --service OrderWorkflow --key ${id} --all`);
 } catch (err) {
   console.error((err as Error).message);
   process.exit(1);

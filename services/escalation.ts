@@ -5,29 +5,25 @@ import * as restate from "@restatedev/restate-sdk";
 import type { Alert } from "../src/domain/alerts.ts";
 import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { OpenIncident } from "../src/domain/order-view.ts";
+import { ALERTS_KEY, decisionPromise, SERVICE, STEP, TIMER } from "./durable.ts";
 import type { LiveView } from "./live-view.ts";
 import type { OrderPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
-import { recordStep } from "./step-runner.ts";
-
-export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
+import { recordStep, type AskOperator } from "./step-runner.ts";
 
 /** An undecided incident is posted to Slack again after this long, then at the same interval. */
 export type EscalationPolicy = { remindAfterMs: number };
-
-/** The durable promise an incident's decision arrives on (see the `resolve` handler). */
-export const decisionPromise = (incident: Pick<OpenIncident, "id">) => `decision:${incident.id}`;
 
 export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, ports: OrderPorts, policy: EscalationPolicy): AskOperator {
   let incidents = 0; // deterministic: incidents open one at a time, in the same order on replay
   const record = <T>(name: string, action: () => Promise<T>) => recordStep(ctx, view, name, action);
   // One-way: a slow or dead Slack never holds the order.
-  const postToSlack = (alert: Alert) => ctx.objectSendClient<SlackAlerts>({ name: "SlackAlerts" }, "default").notify(alert);
+  const postToSlack = (alert: Alert) => ctx.objectSendClient<SlackAlerts>({ name: SERVICE.alerts }, ALERTS_KEY).notify(alert);
 
   // The decision as recorded in the database. The `resolve` handler's nudge is the fast path; this
   // read catches a decision recorded while the incident was not yet shown, or whose nudge was lost.
   const recorded = async (incident: OpenIncident) =>
-    (await ctx.run("find decision", async () => (await ports.findDecision(incident.id)) ?? null)) ?? undefined;
+    (await ctx.run(STEP.findDecision, async () => (await ports.findDecision(incident.id)) ?? null)) ?? undefined;
 
   /** The decision, once someone makes it; until then a reminder after every `remindAfterMs`. */
   async function decisionOn(incident: OpenIncident, alert: Alert): Promise<RecordedDecision> {
@@ -36,8 +32,8 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     for (let count = 1; ; count++) {
       // A durable timer beside the durable promise: both survive restarts; a decision ends the wait.
       const next = await restate.RestatePromise.race([
-        ctx.promise<RecordedDecision>(decisionPromise(incident)).get().map((decision) => ({ decision })),
-        ctx.sleep(policy.remindAfterMs, "remind").map(() => ({ decision: undefined })),
+        decisionPromise(ctx, incident.id).get().map((decision) => ({ decision })),
+        ctx.sleep(policy.remindAfterMs, TIMER.remind).map(() => ({ decision: undefined })),
       ]);
       const decision = next.decision ?? (await recorded(incident));
       if (decision) return decision;
@@ -53,7 +49,7 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
     // The alert is built inside the step: its links come from configuration, which may differ
     // after a redeploy, and a replay must send exactly what the first execution sent.
-    const alert = await record("record incident", async (): Promise<Alert> => {
+    const alert = await record(STEP.recordIncident, async (): Promise<Alert> => {
       await ports.openIncident({ id: incident.id, orderId: view.orderId, customerId: view.customerId, step, error });
       return {
         incidentId: incident.id,
@@ -70,7 +66,7 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     postToSlack(alert);
 
     const decision = await decisionOn(incident, alert);
-    await record("record decision", () => ports.resolveIncident(incident.id, decision));
+    await record(STEP.recordDecision, () => ports.resolveIncident(incident.id, decision));
     view.show({ status: decision.action === "abandon" ? "abandoned" : "processing", incident: null });
     return decision;
   };

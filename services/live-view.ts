@@ -4,8 +4,7 @@
 import type * as restate from "@restatedev/restate-sdk";
 import type { OrderStatus } from "../src/domain/order.ts";
 import type { OrderResult, OrderView, StepView } from "../src/domain/order-view.ts";
-
-const VIEW = "view";
+import { writeView } from "./durable.ts";
 
 export type LiveView = {
   readonly orderId: string;
@@ -35,7 +34,7 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
     incident: null,
     invocationId: ctx.request().id,
   };
-  const publish = () => ctx.set(VIEW, view);
+  const publish = () => writeView(ctx, view);
   let orderedAt: number | undefined;
   return {
     orderId: view.orderId,
@@ -66,7 +65,3 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
     },
   };
 }
-
-/** What the status handler answers; null before the order's run has begun. */
-export const readView = (ctx: restate.WorkflowSharedContext) => ctx.get<OrderView>(VIEW);
-

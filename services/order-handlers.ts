@@ -10,11 +10,8 @@ import * as restate from "@restatedev/restate-sdk";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { PaymentEventSchema, type PaymentEvent } from "../src/domain/stripe-events.ts";
-import { decisionPromise } from "./escalation.ts";
-import { readView } from "./live-view.ts";
+import { asyncPaymentPromise, completeOnce, decisionPromise, readView, STEP } from "./durable.ts";
 import type { OrderPorts } from "./ports.ts";
-
-export const PAYMENT_EVENT = "async-payment";
 
 export type Resolution = { incidentId: string; step: string; action: Decision["action"] };
 
@@ -33,14 +30,14 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
     paymentEvent: restate.handlers.workflow.shared(
       { input: restate.serde.schema(PaymentEventSchema) },
       async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {
-        const recorded = await ctx.run("find payment event", async () => (await ports.findPaymentEvent(event.eventId)) ?? null);
+        const recorded = await ctx.run(STEP.findPaymentEvent, async () => (await ports.findPaymentEvent(event.eventId)) ?? null);
         if (!recorded || recorded.orderId !== ctx.key) {
           throw refuse(`no verified Stripe event ${event.eventId} for order ${ctx.key}`, 403);
         }
         if (recorded.outcome !== event.outcome) {
           throw refuse(`Stripe event ${event.eventId} was recorded as ${recorded.outcome}, not ${event.outcome}`, 409);
         }
-        await completeOnce(ctx, PAYMENT_EVENT, event);
+        await completeOnce(asyncPaymentPromise(ctx), event);
         return { accepted: true };
       },
     ),
@@ -56,28 +53,15 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
         if (decision.incidentId && decision.incidentId !== incident.id) {
           throw refuse(`incident ${decision.incidentId} is not the open one (${incident.id})`, 409);
         }
-        const recorded = await ctx.run("find decision", async (): Promise<RecordedDecision | null> => (await ports.findDecision(incident.id)) ?? null);
+        const recorded = await ctx.run(STEP.findDecision, async (): Promise<RecordedDecision | null> => (await ports.findDecision(incident.id)) ?? null);
         if (!recorded) throw refuse(`incident ${incident.id} has no recorded decision; decide through postpay's HTTP app`, 403);
         if (recorded.action !== decision.action) {
           throw refuse(`incident ${incident.id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
         }
-        const first = await completeOnce(ctx, decisionPromise(incident), recorded);
+        const first = await completeOnce(decisionPromise(ctx, incident.id), recorded);
         if (!first) throw refuse(`incident ${incident.id} was already decided`, 409);
         return { incidentId: incident.id, step: incident.step, action: recorded.action };
       },
     ),
   };
-}
-
-/** Completes a durable promise; false when it had already been completed. */
-async function completeOnce<T>(ctx: restate.WorkflowSharedContext, name: string, value: T): Promise<boolean> {
-  const promise = ctx.promise<T>(name);
-  if ((await promise.peek()) !== undefined) return false;
-  try {
-    await promise.resolve(value);
-    return true;
-  } catch (err) {
-    if (err instanceof restate.TerminalError) return false;
-    throw err;
-  }
 }

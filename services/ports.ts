@@ -2,9 +2,11 @@
 // wired in src/wiring.ts; services never build SQL or HTTP requests themselves.
 // Errors: PermanentError (src/domain/errors.ts) for rejections and bad data, anything else is
 // transient and retried by the step.
+import * as restate from "@restatedev/restate-sdk";
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
+import { PermanentError } from "../src/domain/errors.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
 import type {
   CenterGroup,
@@ -44,3 +46,7 @@ export type OrderPorts = {
 export type AlertPorts = {
   postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
 };
+
+/** Adapters throw PermanentError for rejections; Restate must not retry those. */
+export const asTerminalError = (err: unknown) =>
+  err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;

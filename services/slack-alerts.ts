@@ -4,9 +4,9 @@
 // it never touches an order: workflows reach this object by one-way send.
 import * as restate from "@restatedev/restate-sdk";
 import { slackMessage, type Alert } from "../src/domain/alerts.ts";
-import type { AlertPorts } from "./ports.ts";
 import { PermanentError } from "../src/domain/errors.ts";
-import { asTerminalError } from "./step-runner.ts";
+import { SERVICE, STEP, type AlertState } from "./durable.ts";
+import { asTerminalError, type AlertPorts } from "./ports.ts";
 
 export type AlertOptions = {
   /** Minimum time between two posts to the same webhook (Slack allows one per second). */
@@ -17,16 +17,14 @@ export type AlertOptions = {
 
 const MAX_PENDING = 200;
 
-type State = { pending: Alert[]; flushAt: number | null; lastPostAt: number; failures: number };
-
 export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
-  const self = { name: "SlackAlerts" } as SlackAlerts;
+  const self = { name: SERVICE.alerts } as SlackAlerts;
 
   return restate.object({
-    name: "SlackAlerts",
+    name: SERVICE.alerts,
     description: "Rate-limited, coalescing Slack alerts for orders that need attention.",
     handlers: {
-      notify: async (ctx: restate.ObjectContext<State>, alert: Alert) => {
+      notify: async (ctx: restate.ObjectContext<AlertState>, alert: Alert) => {
         const pending = (await ctx.get("pending")) ?? [];
         // While Slack is down, keep a bounded backlog: the oldest alerts are still incidents in
         // the database; the newest are the ones worth a message when Slack is back.
@@ -38,7 +36,7 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
         ctx.objectSendClient(self, ctx.key).flush(restate.rpc.sendOpts({ delay: at - now }));
       },
 
-      flush: async (ctx: restate.ObjectContext<State>) => {
+      flush: async (ctx: restate.ObjectContext<AlertState>) => {
         const pending = (await ctx.get("pending")) ?? [];
         ctx.clear("flushAt");
         if (pending.length === 0) return { posted: 0 };
@@ -46,7 +44,7 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
           // A rejection (4xx: bad payload, revoked webhook) is a journaled answer, not a retry:
           // resending the same message would loop forever and hold back every later alert.
           const rejected = await ctx.run(
-            "post to slack",
+            STEP.postToSlack,
             async () => {
               try {
                 await ports.postToSlack(slackMessage(pending, new Date()));

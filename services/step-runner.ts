@@ -2,11 +2,14 @@
 // whose finish time is journaled with its result, so the live view's step times cost no extra
 // entries. Steps after payment get bounded, backed-off retries inside their ctx.run; when those
 // run out, an operator decides (escalation.ts). Bookkeeping steps, the order's own records, are
-// retried until the database answers: an outage waits, it pages nobody.
+// retried until the database answers: an outage waits, it pages nobody. The order has one way out,
+// toFinalStatus: the status its process ends in, or abandoned as soon as an operator says so.
 import * as restate from "@restatedev/restate-sdk";
-import { PermanentError } from "../src/domain/errors.ts";
-import type { AskOperator } from "./escalation.ts";
+import type { RecordedDecision } from "../src/domain/decision.ts";
+import type { OrderStatus } from "../src/domain/order.ts";
+import type { OrderResult } from "../src/domain/order-view.ts";
 import type { LiveView } from "./live-view.ts";
+import { asTerminalError, type OrderPorts } from "./ports.ts";
 
 /** Attempts per step (the first included) and the backoff between them. */
 export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
@@ -18,9 +21,15 @@ export function step<T>(name: string, action: () => Promise<T>, doneByHand?: () 
   return { name, action, doneByHand: doneByHand ?? (async () => undefined as T) };
 }
 
-/** An operator ended the order: the workflow stops where it is and nothing is reversed. */
-export const ABANDONED = Symbol("abandoned");
-export type Abandoned = typeof ABANDONED;
+/** How a failed step gets an operator's decision (escalation.ts). */
+export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
+
+/**
+ * An operator ended the order: thrown from the step they abandoned, so the order stops where it is
+ * (nothing is reversed), and caught by toFinalStatus. A TerminalError, so one that ever got past
+ * toFinalStatus would end the run, not retry it.
+ */
+class Abandoned extends restate.TerminalError {}
 
 type Steps = Record<string, Step<unknown>>;
 type Results<S extends Steps> = { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
@@ -34,17 +43,22 @@ export type StepRunner = {
    * A bookkeeping step and, beside it, one attempt at a step whose value is only a head start
    * (undefined if that attempt failed: the caller then runs the step proper).
    */
-  recordBeside<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]>;
+  recordWithHeadStart<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]>;
+  /**
+   * Runs the order's process and writes the status it ends in: the one `body` returns, or
+   * abandoned when an operator abandons one of its steps. Steps after payment run inside it.
+   */
+  toFinalStatus(body: () => Promise<OrderStatus>): Promise<OrderResult>;
   /** One step after payment. */
-  run<T>(step: Step<T>): Promise<T | Abandoned>;
+  run<T>(step: Step<T>): Promise<T>;
   /**
    * Groups of steps, every step of every group at once; each group gets its own results by name.
    * Every step has its chance before any failure goes to an operator, one incident at a time.
    * Outcomes are noted in the live view; the caller publishes them with what they change.
    */
-  all<S extends Steps>(groups: S[]): Promise<Results<S>[] | Abandoned>;
+  all<S extends Steps>(groups: S[]): Promise<Results<S>[]>;
   /** One group of steps at once. */
-  together<S extends Steps>(group: S): Promise<Results<S> | Abandoned>;
+  together<S extends Steps>(group: S): Promise<Results<S>>;
 };
 
 /** The action's value with when it started and finished, journaled together. */
@@ -95,13 +109,14 @@ export function createStepRunner(
   view: LiveView,
   policy: StepPolicy,
   askOperator: AskOperator,
+  ports: Pick<OrderPorts, "setStatus">,
 ): StepRunner {
   // When its retries run out, the step fails with a TerminalError: a value here, not a throw.
   const attempt = <T>(s: Step<T>) =>
     ctx.run(s.name, () => withRetries(ctx, s, policy)).map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
 
   /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */
-  async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T | Abandoned> {
+  async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T> {
     for (let result = first; ; result = await attempt(s)) {
       if (result.ok) {
         view.noteStep(s.name, "done", result.at, undefined, result.startedAt);
@@ -110,7 +125,7 @@ export function createStepRunner(
       if (result.error instanceof restate.CancelledError) throw result.error;
       view.noteStep(s.name, "failed", await ctx.date.now(), result.error.message);
       const decision = await askOperator(s.name, result.error.message);
-      if (decision.action === "abandon") return ABANDONED;
+      if (decision.action === "abandon") throw new Abandoned(`${s.name}: abandoned by ${decision.decidedBy}`);
       if (decision.action === "skip") {
         view.noteStep(s.name, "skipped", await ctx.date.now());
         return s.doneByHand();
@@ -118,19 +133,15 @@ export function createStepRunner(
     }
   }
 
-  async function all<S extends Steps>(groups: S[]): Promise<Results<S>[] | Abandoned> {
+  async function all<S extends Steps>(groups: S[]): Promise<Results<S>[]> {
     const flat = groups.flatMap((group, g) => Object.entries(group).map(([key, s]) => ({ g, key, s })));
     const firsts = await restate.RestatePromise.all(flat.map(({ s }) => attempt(s)));
     const results = groups.map(() => ({}) as Record<string, unknown>);
-    for (const [i, { g, key, s }] of flat.entries()) {
-      const value = await settle(s, firsts[i]!);
-      if (value === ABANDONED) return ABANDONED;
-      results[g]![key] = value;
-    }
+    for (const [i, { g, key, s }] of flat.entries()) results[g]![key] = await settle(s, firsts[i]!);
     return results as Results<S>[];
   }
 
-  async function recordBeside<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]> {
+  async function recordWithHeadStart<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]> {
     if (!headStart) return [await recordStep(ctx, view, name, action), undefined];
     const record = timedRun(ctx, name, action);
     // A failed head start is journaled as null, not retried: the step proper has the retries.
@@ -141,21 +152,25 @@ export function createStepRunner(
     return [loaded.value, told?.value];
   }
 
+  async function toFinalStatus(body: () => Promise<OrderStatus>): Promise<OrderResult> {
+    const status = await body().catch((err: unknown) => {
+      if (err instanceof Abandoned) return "abandoned" as const;
+      throw err;
+    });
+    // The order's last word. Not a journaled step: an idempotent write of the final status, as
+    // the run's very last action, is safe to repeat, and on a replay it is repeated before the run
+    // can end. Its own entry would cost every order a round trip to restate-server. If the
+    // database is down, the run fails here and Restate retries it (the steps stay journaled).
+    await ports.setStatus(view.orderId, status);
+    return view.finish(status);
+  }
+
   return {
     record: (name, action) => recordStep(ctx, view, name, action),
-    recordBeside,
-    async run(s) {
-      const results = await all([{ only: s }]);
-      return results === ABANDONED ? ABANDONED : results[0]!.only;
-    },
+    recordWithHeadStart,
+    toFinalStatus,
+    run: async (s) => (await all([{ only: s }]))[0]!.only,
     all,
-    async together(group) {
-      const results = await all([group]);
-      return results === ABANDONED ? ABANDONED : results[0]!;
-    },
+    together: async (group) => (await all([group]))[0]!,
   };
 }
-
-/** Adapters throw PermanentError for rejections; Restate must not retry those. */
-export const asTerminalError = (err: unknown) =>
-  err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;

@@ -104,12 +104,16 @@ export type PaymentToCheck = Pick<OrderSession, "id" | "stripeCheckoutSessionId"
 
 /**
  * What the webhook hands the order's run: the checkout it verified, so the run can ask Stripe about
- * it while it loads the order. A hint, never trusted: anyone on Restate's ingress can start a run
- * with any input, so the run uses Stripe's answer only if the checkout and total are the order's.
+ * it while it loads the order (the head start). A hint, never trusted: anyone on Restate's ingress
+ * can start a run with any input, so the run uses Stripe's answer only if the checkout and total
+ * are the order's (headStartVerdict). Anything that is not such a hint, no input included, reads
+ * as no hint: such a run still processes its order, verifying the payment after loading it.
  */
-export const OrderStartSchema = z.object({
-  payment: z.object({ stripeCheckoutSessionId: z.string().min(1), amountTotal: z.number().int(), currency: z.string().min(1) }).optional(),
-});
+export const OrderStartSchema = z
+  .object({
+    payment: z.object({ stripeCheckoutSessionId: z.string().min(1), amountTotal: z.number().int(), currency: z.string().min(1) }).optional(),
+  })
+  .catch({});
 export type OrderStart = z.infer<typeof OrderStartSchema>;
 
 /** Whether a check of `claimed` says anything about `order`'s payment. */
@@ -117,6 +121,21 @@ export const samePayment = (order: PaymentToCheck, claimed: Omit<PaymentToCheck,
   order.stripeCheckoutSessionId === claimed.stripeCheckoutSessionId &&
   order.amountTotal === claimed.amountTotal &&
   order.currency === claimed.currency;
+
+/**
+ * What the order may act on from Stripe's head-start answer (its check of the checkout the start
+ * hint named, undefined if that check failed): the answer when it is about the order's own
+ * checkout and total and is not a mismatch, which the step proper takes to an operator. Undefined
+ * otherwise: the order then asks Stripe itself.
+ */
+export function headStartVerdict(
+  order: PaymentToCheck,
+  hint: OrderStart["payment"],
+  headStart: PaymentCheck | undefined,
+): PaymentVerdict | undefined {
+  if (!hint || !headStart || headStart.outcome === "mismatch" || !samePayment(order, hint)) return undefined;
+  return headStart;
+}
 
 /** What Stripe says about a Checkout Session, reduced to the fields the decision needs. */
 export type CheckoutSessionFacts = {

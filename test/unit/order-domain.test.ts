@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addDays, checkPayment, estimatedArrival, groupByCenter, type Center, type LineItemSnapshot } from "../../src/domain/order.ts";
+import {
+  addDays,
+  checkPayment,
+  estimatedArrival,
+  groupByCenter,
+  headStartVerdict,
+  OrderStartSchema,
+  type Center,
+  type LineItemSnapshot,
+} from "../../src/domain/order.ts";
 
 const center = (id: string, leadTimeDays = 2): Center => ({ id, name: id, orderUrl: `http://x/${id}`, leadTimeDays });
 const item = (productId: string, fulfillmentCenterId: string, quantity = 1): LineItemSnapshot => ({
@@ -72,5 +81,45 @@ describe("checkPayment", () => {
 
   it("fails an expired session", () => {
     expect(checkPayment(expected, { ...session, status: "expired", paymentStatus: "unpaid" })).toMatchObject({ outcome: "failed" });
+  });
+});
+
+describe("the start hint", () => {
+  const payment = { stripeCheckoutSessionId: "cs_1", amountTotal: 4200, currency: "usd" };
+
+  it("is read from the webhook's input", () => {
+    expect(OrderStartSchema.parse({ payment })).toEqual({ payment });
+  });
+
+  it("is no hint when the input is anything else, or nothing", () => {
+    for (const input of [undefined, null, "x", 3, {}, { payment: "free please" }, { payment: { ...payment, amountTotal: 1.5 } }]) {
+      expect(OrderStartSchema.parse(input)).toEqual({});
+    }
+  });
+});
+
+describe("headStartVerdict", () => {
+  const order = { id: "ps_1", stripeCheckoutSessionId: "cs_1", amountTotal: 4200, currency: "usd" };
+  const hint = { stripeCheckoutSessionId: "cs_1", amountTotal: 4200, currency: "usd" };
+
+  it("counts Stripe's head-start answer about the order's own checkout and total", () => {
+    expect(headStartVerdict(order, hint, { outcome: "paid" })).toEqual({ outcome: "paid" });
+    expect(headStartVerdict(order, hint, { outcome: "pending" })).toEqual({ outcome: "pending" });
+    expect(headStartVerdict(order, hint, { outcome: "failed", reason: "expired" })).toEqual({ outcome: "failed", reason: "expired" });
+  });
+
+  it("ignores an answer about another checkout, total or currency: the hint is not trusted", () => {
+    expect(headStartVerdict(order, { ...hint, stripeCheckoutSessionId: "cs_somebody_elses" }, { outcome: "paid" })).toBeUndefined();
+    expect(headStartVerdict(order, { ...hint, amountTotal: 1 }, { outcome: "paid" })).toBeUndefined();
+    expect(headStartVerdict(order, { ...hint, currency: "eur" }, { outcome: "paid" })).toBeUndefined();
+  });
+
+  it("leaves a mismatch to the step proper, which takes it to an operator", () => {
+    expect(headStartVerdict(order, hint, { outcome: "mismatch", reason: "Stripe charged 999 eur" })).toBeUndefined();
+  });
+
+  it("has nothing without a hint or when the head start failed", () => {
+    expect(headStartVerdict(order, undefined, { outcome: "paid" })).toBeUndefined();
+    expect(headStartVerdict(order, hint, undefined)).toBeUndefined();
   });
 });
