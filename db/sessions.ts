@@ -31,3 +31,9 @@ export async function recordCollectedShipTo(db: Db, id: string, shipTo: ShipTo):
     .set({ shipTo })
     .where(and(eq(paymentSessions.id, id), isNull(paymentSessions.shipTo)));
 }
+
+/** The order's ship-to address as stored (given at checkout, collected, or set by an operator). */
+export async function findShipTo(db: Db, id: string): Promise<ShipTo | null> {
+  const [row] = await db.select({ shipTo: paymentSessions.shipTo }).from(paymentSessions).where(eq(paymentSessions.id, id));
+  return row?.shipTo ?? null;
+}

@@ -18,6 +18,7 @@ export const ALERTS_KEY = "default";
 export const STEP = {
   loadPaymentSession: "load payment session",
   verifyPayment: "verify payment",
+  findShipTo: "find ship-to address",
   emailPaymentProblem: "email payment problem",
   markAwaitingPayment: "mark awaiting payment",
   markProcessing: "mark processing",

@@ -23,6 +23,11 @@ export type OrderPorts = {
   beginOrder(orderId: string): Promise<OrderSession | undefined>;
   /** Asks Stripe for the Checkout Session and decides whether it is paid as quoted. */
   checkPayment(payment: PaymentToCheck): Promise<PaymentCheck>;
+  /**
+   * Where the order ships when neither checkout nor the verified payment said: the address stored
+   * since (an operator's), else what Stripe's Checkout holds now. PermanentError when there is none.
+   */
+  findShipTo(order: PaymentToCheck): Promise<ShipTo>;
   /** Takes stock for one center's items, exactly once per (order, product). */
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void>;
   /** Sends the order to a center (Idempotency-Key order:center) and records the shipment. */

@@ -6,12 +6,13 @@ import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts"
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
 import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
-import { recordCollectedShipTo } from "../db/sessions.ts";
+import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
 import type { AlertPorts, OrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
+import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
 
 export type Adapters = {
@@ -35,6 +36,13 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       // Recorded before the verdict is journaled: operators see the address from here on.
       if (check.outcome === "paid" && check.shipTo) await recordCollectedShipTo(db, payment.id, check.shipTo);
       return check;
+    },
+    async findShipTo(order) {
+      const stored = await findShipTo(db, order.id);
+      const collected = stored ?? (await a.stripe.retrieveCheckoutSession(order.stripeCheckoutSessionId)).shipTo;
+      if (!collected) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      if (!stored) await recordCollectedShipTo(db, order.id, collected);
+      return collected;
     },
     takeStock: (orderId, items) => takeStock(db, orderId, items),
     async sendToCenter(order, group, shipTo) {

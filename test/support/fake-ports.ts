@@ -11,6 +11,7 @@ import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import type { SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
+import type { ShipTo } from "../../src/domain/ship-to.ts";
 import {
   addDays,
   type Center,
@@ -59,7 +60,11 @@ export type SeedOptions = {
   payment?: PaymentScript;
   /** The arrival date each center answers with; default: its lead time from the call. */
   arrivals?: Record<string, string | null>;
+  /** The address the shop gave at checkout (default SHIP_TO); null: Checkout is to collect one. */
+  shipTo?: ShipTo | null;
 };
+
+export const SHIP_TO: ShipTo = { name: "Jenny Rosen", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
 
 export type Incident = {
   id: string;
@@ -97,6 +102,8 @@ export const ITEMS: LineItemSnapshot[] = [
 type OrderState = {
   session: OrderSession;
   payment: PaymentCheck;
+  /** What findShipTo finds later (an address an operator stored, or Stripe's). */
+  laterShipTo?: ShipTo;
   arrivals: Record<string, string | null>;
   failures: (FailureScript & { port: PortName; left: number })[];
   delays: { port: PortName; target?: string; ms: number }[];
@@ -137,6 +144,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       stripeCheckoutSessionId: `cs_${id}`,
       orderedAt: 0, // set when beginOrder opens the order
       centers: (options.centers ?? CENTERS).filter((c) => used.has(c.id)),
+      shipTo: options.shipTo === undefined ? SHIP_TO : options.shipTo,
     };
     this.orders.set(id, {
       session,
@@ -161,6 +169,11 @@ export class FakePorts implements OrderPorts, AlertPorts {
   /** What Stripe says about the order's payment from now on. */
   setPayment(orderId: string, payment: PaymentScript) {
     this.state(orderId).payment = toCheck(payment);
+  }
+
+  /** The address findShipTo finds from now on (an operator stored one). */
+  setLaterShipTo(orderId: string, shipTo: ShipTo) {
+    this.state(orderId).laterShipTo = shipTo;
   }
 
   /** The next `times` calls of `port` for this order (and target) throw. */
@@ -300,6 +313,14 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
+  findShipTo(order: PaymentToCheck): Promise<ShipTo> {
+    return this.call("findShipTo", order.id, undefined, [order], () => {
+      const found = this.state(order.id).laterShipTo;
+      if (!found) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      return found;
+    });
+  }
+
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void> {
     return this.call("takeStock", orderId, items[0]?.fulfillmentCenterId, [orderId, items], items, () => {
       const stock = this.state(orderId).stock;
@@ -307,8 +328,8 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  sendToCenter(order: OrderSession, group: CenterGroup): Promise<ShipmentRecord> {
-    return this.call("sendToCenter", order.id, group.center.id, [order, group], group.items, () => {
+  sendToCenter(order: OrderSession, group: CenterGroup, shipTo: ShipTo | null): Promise<ShipmentRecord> {
+    return this.call("sendToCenter", order.id, group.center.id, [order, group, shipTo], group.items, () => {
       const state = this.state(order.id);
       const id = group.center.id;
       const arrival = id in state.arrivals ? state.arrivals[id]! : addDays(Date.now(), group.center.leadTimeDays);
