@@ -48,7 +48,10 @@ export type HarnessOptions = {
 export type AppConfig = ServicesConfig & HttpConfig;
 
 /** The parts of the configuration that the stand-ins and restate-server do not decide. */
-export type AppSettings = Pick<AppConfig, "emailFrom" | "adminToken" | "shopApiKey" | "httpTimeoutMs" | "steps" | "escalation" | "alerts" | "rateLimit">;
+export type AppSettings = Pick<
+  AppConfig,
+  "emailFrom" | "adminToken" | "shopApiKey" | "httpTimeoutMs" | "steps" | "escalation" | "alerts" | "rateLimit" | "supportEmail"
+>;
 
 /** Secrets for app child processes: long enough for the start-up checks, and never printed. */
 export const CHILD_SECRETS = { ADMIN_TOKEN: "harness-admin-token-0123456789", SHOP_API_KEY: "harness-shop-api-key-0123456789" };

@@ -75,7 +75,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
         history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
       });
       return "completed";
-    });
+    }, () => ports.emailAbandonNotice(order));
   }
 
   return restate.workflow({

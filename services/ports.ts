@@ -35,6 +35,8 @@ export type OrderPorts = {
   /** Records that an operator settled a center by hand. */
   recordManualFulfillment(orderId: string, centerId: string): Promise<ShipmentRecord>;
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void>;
+  /** Tells the customer an operator abandoned the order, naming what a center already has. */
+  emailAbandonNotice(order: OrderSession): Promise<void>;
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
@@ -50,6 +52,8 @@ export type OrderPorts = {
 
 export type AlertPorts = {
   postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
+  /** Emails an incident to the support team (SUPPORT_EMAIL), once per incident; unset: nothing to do. */
+  emailSupport(alert: Alert): Promise<"sent" | "no support address">;
 };
 
 /** Adapters throw PermanentError for rejections; Restate must not retry those. */

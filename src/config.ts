@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
   }),
+  // Every incident is also emailed here (the support team); unset: Slack only.
+  SUPPORT_EMAIL: z.preprocess(blankIsUnset, z.email().optional()),
   EMAIL_FROM: z.preprocess(blankIsUnset, z.string().default("postpay <orders@postpay.localhost>")),
   // One URL, or several (the nodes of a cluster), comma-separated: the app fails over between them.
   RESTATE_INGRESS_URL: z.preprocess(
@@ -151,6 +153,8 @@ export type ServicesConfig = {
   slackWebhookUrl?: string;
   smtpUrl?: string;
   emailFrom: string;
+  /** The support team's address: every incident is emailed there too. */
+  supportEmail?: string;
   /** Base of links put in Slack alerts. */
   publicUrl: string;
   /** Named in the journal command of alerts when it is not the CLI's default. */
@@ -197,6 +201,7 @@ export function servicesConfig(env: Env): ServicesConfig {
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     smtpUrl: env.SMTP_URL,
     emailFrom: env.EMAIL_FROM,
+    supportEmail: env.SUPPORT_EMAIL,
     publicUrl: publicUrlOf(env),
     restateAdminUrl: env.RESTATE_ADMIN_URL,
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 // Where real adapters meet the ports the services need. Entry points, tests and the benchmark's
 // baseline all build their ports here, so every one of them runs the production code paths.
 import type { Db } from "../db/client.ts";
-import { recordFulfillment } from "../db/fulfillment.ts";
+import { fulfillmentsFor, recordFulfillment } from "../db/fulfillment.ts";
 import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts";
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
@@ -12,6 +12,7 @@ import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
+import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
 
@@ -25,6 +26,8 @@ export type Adapters = {
   publicUrl: string;
   /** Shown in the journal command when it is not the CLI's default. */
   restateAdminUrl?: string;
+  /** SUPPORT_EMAIL: every incident is emailed there too. */
+  supportEmail?: string;
 };
 
 export function createPorts(a: Adapters): OrderPorts & AlertPorts {
@@ -56,6 +59,15 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       return { centerId, shipmentId: null, estimatedArrival: null };
     },
     sendEmail: async (orderId, to, content) => void (await a.email.send(orderId, to, content)),
+    async emailAbandonNotice(order) {
+      const handed = (await fulfillmentsFor(db, order.id)).map((f) => f.centerId);
+      await a.email.send(order.id, order.email, abandonedEmail(order, handed));
+    },
+    async emailSupport(alert) {
+      if (!a.supportEmail) return "no support address";
+      await a.email.send(alert.orderId, a.supportEmail, supportIncidentEmail(alert));
+      return "sent";
+    },
     recordHistory: (order, shipments, estimatedArrival) =>
       recordOrderHistory(db, {
         orderId: order.id,

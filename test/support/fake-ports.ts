@@ -8,7 +8,7 @@
 import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
-import type { SlackMessage } from "../../src/domain/alerts.ts";
+import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
 import type { ShipTo } from "../../src/domain/ship-to.ts";
@@ -102,6 +102,8 @@ export const ITEMS: LineItemSnapshot[] = [
 type OrderState = {
   session: OrderSession;
   payment: PaymentCheck;
+  /** The centers each abandon notice named as already having the order. */
+  abandonNotices: string[][];
   /** What findShipTo finds later (an address an operator stored, or Stripe's). */
   laterShipTo?: ShipTo;
   arrivals: Record<string, string | null>;
@@ -153,6 +155,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       failures: [],
       delays: [],
       paymentEvents: new Map(),
+      abandonNotices: [],
       stock: new Map(),
       shipments: new Map(),
       incidents: new Map(),
@@ -235,6 +238,11 @@ export class FakePorts implements OrderPorts, AlertPorts {
       (byCenter[c.target ?? "?"] ??= []).push((c.items ?? []).map((i) => i.productId).sort());
     }
     return byCenter;
+  }
+
+  /** For each abandon notice sent, the centers it named as already having the order. */
+  abandonNotices(orderId: string): string[][] {
+    return this.state(orderId).abandonNotices;
   }
 
   /** Emails sent for the order. */
@@ -346,6 +354,17 @@ export class FakePorts implements OrderPorts, AlertPorts {
       if (!shipments.has(centerId)) shipments.set(centerId, { ...record, manual: true });
       return record;
     });
+  }
+
+  emailAbandonNotice(order: OrderSession): Promise<void> {
+    return this.call("emailAbandonNotice", order.id, undefined, [order], () => {
+      const handed = [...this.state(order.id).shipments.keys()];
+      this.state(order.id).abandonNotices.push(handed);
+    });
+  }
+
+  emailSupport(alert: Alert): Promise<"sent" | "no support address"> {
+    return this.call("emailSupport", alert.orderId, alert.incidentId, [alert], () => "sent" as const);
   }
 
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void> {

@@ -279,7 +279,7 @@ describe("a step that fails permanently", () => {
     expect(fake.incidents(order.id).map((i) => i.id)).toEqual([waiting.incident!.id]);
   });
 
-  it("opens an incident, alerts Slack and shows needs_attention with the incident", async () => {
+  it("opens an incident, alerts Slack and the support team, and shows needs_attention with the incident", async () => {
     const { order, incident } = await orderStuckAtNorth("escalation");
 
     expect(incident).toMatchObject({ orderId: order.id, customerId: order.customerId, step: "send to fc-north" });
@@ -291,6 +291,8 @@ describe("a step that fails permanently", () => {
     await expect
       .poll(() => fake.slackMessages().some((m) => m.text.includes(order.id) && m.text.includes("send to fc-north")), WAIT)
       .toBe(true);
+    // The support team's email: one per incident, about this one.
+    await expect.poll(() => fake.succeeded(order.id, "emailSupport").map((c) => c.target), WAIT).toEqual([incident.id]);
     expect(fake.emails(order.id)).toHaveLength(0);
     expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
     expect(fake.row(order.id)?.status).toBe("needs_attention");
@@ -366,7 +368,7 @@ describe("a step that fails permanently", () => {
     expect(fake.row(order.id)?.status).toBe("completed");
   });
 
-  it("abandon ends the order as abandoned: no confirmation, no history, nothing already done is reversed", async () => {
+  it("abandon ends the order as abandoned: no confirmation, no history, nothing already done is reversed; the customer hears once", async () => {
     const { order, incident } = await orderStuckAtNorth("abandon");
 
     await decide(order.id, { action: "abandon", note: "customer called", incidentId: incident.id });
@@ -381,6 +383,8 @@ describe("a step that fails permanently", () => {
     expect(fake.shipments(order.id)).toEqual({ "fc-east": expect.objectContaining({ manual: false }) });
     expect(fake.stockTaken(order.id)).toEqual({ "sku-mug": 1, "sku-cap": 1 });
     expect(fake.incidents(order.id)[0]!.decision).toMatchObject({ action: "abandon", note: "customer called" });
+    // One notice to the customer, naming what fc-east already has (fc-north never got the order).
+    expect(fake.abandonNotices(order.id)).toEqual([["fc-east"]]);
   });
 });
 
