@@ -123,4 +123,4 @@ export async function serveSecondApp(stack: Stack, overrides: Partial<AppDeps> =
 }
 
 /** A loopback port nothing listens on (bound, then released). */
-export { freePort as closedPort } from "../../src/runtime/restate-server.ts";
+export { freePort as closedPort } from "../../dev/restate-server.ts";
