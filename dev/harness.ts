@@ -13,7 +13,8 @@ import { parseEnv, type HttpConfig, type ServicesConfig } from "../src/config.ts
 import { createLogger } from "../src/log.ts";
 import { generateIdentityKeyPair, PRIVATE_KEY_ENV, writePrivateKey } from "../src/runtime/request-identity.ts";
 import { registerDeployment } from "../src/adapters/restate-admin.ts";
-import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
+import { serveHttpApp } from "../src/runtime/http-system.ts";
+import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters, type CenterConfig, type FulfillmentCenters } from "./fulfillment-centers.ts";
 import { httpReady, nodeProcess, type NodeProcess } from "./node-process.ts";
 import { startObjectStore } from "./object-store.ts";

@@ -15,7 +15,8 @@ import { ConfigError, DEFAULT_ADMIN_URL, httpConfig, required, servicesConfig } 
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
 import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
 import { registerDeployment } from "../src/adapters/restate-admin.ts";
-import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
+import { serveHttpApp } from "../src/runtime/http-system.ts";
+import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters } from "./fulfillment-centers.ts";
 import { localSecrets } from "./local-secrets.ts";
 import { startObjectStore } from "./object-store.ts";

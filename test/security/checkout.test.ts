@@ -10,7 +10,7 @@ import { upsertCatalog } from "../../db/catalog.ts";
 import { openDatabase } from "../../db/client.ts";
 import { paymentSessions } from "../../db/schema.ts";
 import { MAX_QUANTITY, MAX_TOTAL_CENTS } from "../../src/domain/checkout.ts";
-import { createStripe } from "../../src/runtime/system.ts";
+import { createStripe } from "../../src/runtime/stripe.ts";
 import { PRODUCTS, startStack, type Stack } from "../support/stack.ts";
 import { closedPort, serveSecondApp } from "./support.ts";
 
