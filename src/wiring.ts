@@ -13,6 +13,7 @@ import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { checkPayment } from "./domain/order.ts";
+import { journalCommand, journalUrl } from "./domain/order-view.ts";
 
 export type Adapters = {
   db: Db;
@@ -62,8 +63,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
-      journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,
-      ...(a.restateAdminUrl && { journalUrl: `${a.restateAdminUrl}/ui/invocations/${encodeURIComponent(invocationId)}` }),
+      journalCommand: journalCommand(invocationId, a.restateAdminUrl),
+      ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
     }),
     postToSlack: (message) => a.slack.post(message),
   };
