@@ -22,3 +22,12 @@ export async function findSessionForWebhook(db: Db, id: string) {
     .where(eq(paymentSessions.id, id));
   return row;
 }
+
+/** What was bought: the payment session's snapshot of items and its total. */
+export async function findOrderItems(db: Db, id: string) {
+  const [row] = await db
+    .select({ items: paymentSessions.items, amountTotal: paymentSessions.amountTotal, currency: paymentSessions.currency })
+    .from(paymentSessions)
+    .where(eq(paymentSessions.id, id));
+  return row;
+}
