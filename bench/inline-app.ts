@@ -10,12 +10,14 @@ import { serve } from "@hono/node-server";
 import type { Db } from "../db/client.ts";
 import type { OrderClient } from "../src/adapters/restate-ingress.ts";
 import { createSlackResponder } from "../src/adapters/slack.ts";
-import { httpConfig, servicesConfig, type Env } from "../src/config.ts";
+import type { Env } from "../src/config.ts";
 import { createApp } from "../src/http/app.ts";
 import type { Logger } from "../src/log.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
 import { runWorkers } from "../src/main/workers.ts";
-import { createStripe, createSystemPorts } from "../src/runtime/system.ts";
+import { httpConfig, servicesConfig } from "../src/process-config.ts";
+import { createSystemPorts } from "../src/runtime/services-system.ts";
+import { createStripe } from "../src/runtime/stripe.ts";
 import { processOrderWithoutRestate } from "./baseline.ts";
 
 /** Typed against the real OrderClient, so a change to its interface breaks this build too. */
@@ -34,7 +36,7 @@ export function inlineOrderClient(process: (orderId: string) => Promise<unknown>
   };
 }
 
-/** As src/runtime/system.ts serveHttpApp builds and serves the app, but with the inline OrderClient. */
+/** As src/runtime/http-system.ts serveHttpApp builds and serves the app, but with the inline OrderClient. */
 async function serveInlineApp(env: Env, db: Db, log: Logger) {
   const config = httpConfig(env);
   const ports = createSystemPorts(servicesConfig(env), db, log);

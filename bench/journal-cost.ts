@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import * as clients from "@restatedev/restate-sdk-clients";
 import { nodeProcess } from "../dev/node-process.ts";
 import { generateIdentityKeyPair, PRIVATE_KEY_ENV, writePrivateKey } from "../src/runtime/request-identity.ts";
-import { freePort, registerDeployment, startRestateServer } from "../src/runtime/restate-server.ts";
+import { freePort, startRestateServer } from "../dev/restate-server.ts";
+import { registerDeployment } from "../src/adapters/restate-admin.ts";
 import type { Shape } from "./journal-cost-endpoint.ts";
 import { cpuMs } from "./metrics.ts";
 

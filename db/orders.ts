@@ -1,4 +1,6 @@
-import { and, desc, eq, like, lt, or, sql } from "drizzle-orm";
+// An order's row: opened with its payment session when the workflow begins, its status kept as it
+// moves; and the order as the database alone knows it, for when Restate does not.
+import { eq, sql } from "drizzle-orm";
 import type { Center, LineItemSnapshot, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
@@ -77,50 +79,6 @@ export async function findOrder(db: Db, id: string) {
   return row;
 }
 
-export type HistoryRecord = typeof orderHistory.$inferInsert;
-
-/** Writes the customer's history record, once per order. */
-export async function recordOrderHistory(db: Db, record: HistoryRecord): Promise<void> {
-  await db.insert(orderHistory).values(record).onConflictDoNothing();
-}
-
-export const findOrderHistory = async (db: Db, orderId: string) =>
-  (await db.select().from(orderHistory).where(eq(orderHistory.orderId, orderId)))[0];
-
-/** Where the next page of a customer's history starts: after this record (newest first). */
-export type HistoryCursor = { recordedAt: string; orderId: string };
-
-/**
- * One page of a customer's history, newest first (keyset pagination: stable while orders arrive).
- * The key is (recorded_at to the millisecond, order id): the database stamps microseconds, a
- * cursor (like a JS Date) keeps milliseconds, and comparing the two would skip the records
- * stamped later within the millisecond of a page's last one.
- */
-export async function listCustomerHistory(db: Db, customerId: string, page: { limit: number; after?: HistoryCursor }) {
-  const after = page.after;
-  const recordedMs = sql`date_trunc('milliseconds', ${orderHistory.recordedAt})`;
-  const rows = await db
-    .select()
-    .from(orderHistory)
-    .where(
-      and(
-        eq(orderHistory.customerId, customerId),
-        after
-          ? or(
-              sql`${recordedMs} < ${after.recordedAt}::timestamptz`,
-              and(sql`${recordedMs} = ${after.recordedAt}::timestamptz`, lt(orderHistory.orderId, after.orderId)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(recordedMs), desc(orderHistory.orderId))
-    .limit(page.limit + 1);
-  const orders = rows.slice(0, page.limit);
-  const last = orders.at(-1);
-  const next: HistoryCursor | null = rows.length > page.limit && last ? { recordedAt: last.recordedAt.toISOString(), orderId: last.orderId } : null;
-  return { orders, next };
-}
-
 /**
  * The order as the database records it, for when its workflow is not (or no longer) there: not
  * started yet (awaiting payment) or past Restate's retention. Steps live only in the journal.
@@ -154,59 +112,4 @@ export async function findStoredOrder(
     invocationId: null,
   };
   return { view, email: row.email, shipTo: row.shipTo };
-}
-
-/** Where the next page of the console's order list starts: after this order (newest first). */
-export type OrderListCursor = { createdAt: string; id: string };
-
-export type OrderListFilter = { status?: OrderStatus; search?: string; limit: number; cursor?: OrderListCursor };
-
-/**
- * One page of orders for operators, newest first, optionally of one status, or whose order id or
- * customer id starts with `search`. Keyset pagination on (created_at, id); the cursor keeps
- * Postgres' own text of the timestamp, so its microseconds survive the round trip.
- */
-export async function listOrders(db: Db, filter: OrderListFilter) {
-  const { status, search, limit, cursor } = filter;
-  const prefix = search && `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const rows = await db
-    .select({
-      id: orders.id,
-      customerId: orders.customerId,
-      status: orders.status,
-      failedStep: orders.failedStep,
-      createdAt: orders.createdAt,
-      cursorAt: sql<string>`${orders.createdAt}::text`,
-      amountTotal: paymentSessions.amountTotal,
-      currency: paymentSessions.currency,
-    })
-    .from(orders)
-    .innerJoin(paymentSessions, eq(paymentSessions.id, orders.id))
-    .where(
-      and(
-        status ? eq(orders.status, status) : undefined,
-        prefix ? or(like(orders.id, prefix), like(orders.customerId, prefix)) : undefined,
-        cursor
-          ? or(
-              lt(orders.createdAt, sql`${cursor.createdAt}::timestamptz`),
-              and(eq(orders.createdAt, sql`${cursor.createdAt}::timestamptz`), lt(orders.id, cursor.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit).map(({ cursorAt: _, ...row }) => row);
-  const last = rows[limit - 1];
-  const next: OrderListCursor | null = rows.length > limit && last ? { createdAt: last.cursorAt, id: last.id } : null;
-  return { orders: page, next };
-}
-
-/** What was bought: the payment session's snapshot of items and its total. */
-export async function findOrderItems(db: Db, id: string) {
-  const [row] = await db
-    .select({ items: paymentSessions.items, amountTotal: paymentSessions.amountTotal, currency: paymentSessions.currency })
-    .from(paymentSessions)
-    .where(eq(paymentSessions.id, id));
-  return row;
 }

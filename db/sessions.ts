@@ -24,6 +24,15 @@ export async function findSessionForWebhook(db: Db, id: string) {
   return row;
 }
 
+/** What was bought: the payment session's snapshot of items and its total. */
+export async function findOrderItems(db: Db, id: string) {
+  const [row] = await db
+    .select({ items: paymentSessions.items, amountTotal: paymentSessions.amountTotal, currency: paymentSessions.currency })
+    .from(paymentSessions)
+    .where(eq(paymentSessions.id, id));
+  return row;
+}
+
 /** The address Stripe's Checkout collected, kept beside the session (a given one is never replaced). */
 export async function recordCollectedShipTo(db: Db, id: string, shipTo: ShipTo): Promise<void> {
   await db

@@ -3,7 +3,7 @@ import path from "node:path";
 import { upsertCatalog } from "../db/catalog.ts";
 import type { Catalog } from "../src/domain/catalog.ts";
 import { openDatabase, type Database, type DatabaseOptions, type Db } from "../db/client.ts";
-import { createScratchDatabase } from "../db/scratch.ts";
+import { createScratchDatabase } from "./scratch-database.ts";
 
 export type RunDatabase = {
   postgresUrl?: string;

@@ -4,22 +4,25 @@
 // and the HTTP app; registers the deployment and prints how to use it. Ctrl-C stops it all.
 //
 // `npm run start:cluster` (--cluster): the same on a replicated 3-node Restate cluster
-// (restate-cluster/cluster.toml, src/runtime/restate-cluster.ts) with a local S3-compatible store
+// (restate-cluster/cluster.toml, dev/restate-cluster.ts) with a local S3-compatible store
 // for its snapshots; Restate's data, the snapshots and PGlite under <data dir>/cluster/.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { countProducts } from "../db/catalog.ts";
 import { centers as centersTable } from "../db/schema.ts";
 import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
-import { ConfigError, DEFAULT_ADMIN_URL, httpConfig, required, servicesConfig } from "../src/config.ts";
+import { registerDeployment } from "../src/adapters/restate-admin.ts";
+import { ConfigError, DEFAULT_ADMIN_URL, required } from "../src/config.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
+import { httpConfig, servicesConfig } from "../src/process-config.ts";
 import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
-import { LOCAL_CLUSTER_PORTS, startRestateCluster, type RestateCluster } from "../src/runtime/restate-cluster.ts";
-import { registerDeployment, startRestateServer, type RestateServer } from "../src/runtime/restate-server.ts";
-import { serveHttpApp, serveServices } from "../src/runtime/system.ts";
+import { serveHttpApp } from "../src/runtime/http-system.ts";
+import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters } from "./fulfillment-centers.ts";
 import { localSecrets } from "./local-secrets.ts";
 import { startObjectStore } from "./object-store.ts";
+import { LOCAL_CLUSTER_PORTS, startRestateCluster, type RestateCluster } from "./restate-cluster.ts";
+import { startRestateServer, type RestateServer } from "./restate-server.ts";
 import { startStripeEmulator } from "./stripe-emulator/index.ts";
 
 const STRIPE_EMULATOR_PORT = 12111;

@@ -5,7 +5,8 @@ import { fulfillmentsFor, recordFulfillment } from "../db/fulfillment.ts";
 import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts";
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
-import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
+import { recordOrderHistory } from "../db/order-history.ts";
+import { beginOrder, setOrderStatus } from "../db/orders.ts";
 import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
 import type { AlertPorts, OrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
@@ -15,6 +16,7 @@ import type { StripeGateway } from "./adapters/stripe.ts";
 import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
+import { journalCommand, journalUrl } from "./domain/order-view.ts";
 
 export type Adapters = {
   db: Db;
@@ -86,8 +88,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
-      journalCommand: `${a.restateAdminUrl ? `RESTATE_ADMIN_URL=${a.restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`,
-      ...(a.restateAdminUrl && { journalUrl: `${a.restateAdminUrl}/ui/invocations/${encodeURIComponent(invocationId)}` }),
+      journalCommand: journalCommand(invocationId, a.restateAdminUrl),
+      ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
     }),
     postToSlack: (message) => a.slack.post(message),
   };

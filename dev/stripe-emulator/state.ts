@@ -3,6 +3,7 @@
 // is sent as a signed event to the webhook, as Stripe would send it.
 import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
+import { signWebhook } from "./sign-webhook.ts";
 
 /** The Checkout Session fields the emulator keeps, typed by stripe-node so they match Stripe's. */
 export type EmulatedSession = Pick<
@@ -88,7 +89,7 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
         method: "POST",
         headers: {
           "content-type": "application/json; charset=utf-8",
-          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: options.webhookSecret }),
+          "stripe-signature": signWebhook(payload, options.webhookSecret),
           "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
         },
         body: payload,

@@ -106,8 +106,3 @@ export function classifyStripeError(err: unknown): Error {
 export function verifyWebhook(payload: string, signature: string, secret: string): Stripe.Event {
   return Stripe.webhooks.constructEvent(payload, signature, secret);
 }
-
-/** Signs a payload the way Stripe does: used by the local emulator and tests. */
-export function signWebhook(payload: string, secret: string, timestamp?: number): string {
-  return Stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp && { timestamp }) });
-}

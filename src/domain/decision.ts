@@ -17,6 +17,17 @@ export const DecisionSchema = z.object({
 export type Decision = z.infer<typeof DecisionSchema>;
 export type DecisionAction = Decision["action"];
 
+/**
+ * How each action is offered to operators, on Slack's buttons and in the console's form: its
+ * words, what a decided alert says instead, and its weight (retry, the safe one, stands out;
+ * abandon, which cannot be undone, is marked dangerous).
+ */
+export const DECISION_LABELS: Record<DecisionAction, { button: string; done: string; style?: "primary" | "danger" }> = {
+  retry: { button: "Retry", done: "Retried", style: "primary" },
+  skip: { button: "Mark done by hand", done: "Marked done by hand" },
+  abandon: { button: "Abandon", done: "Abandoned", style: "danger" },
+};
+
 /** The label decisions made with ADMIN_TOKEN (admin API or console) are recorded under. */
 export const ADMIN_TOKEN_LABEL = "admin";
 

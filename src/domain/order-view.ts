@@ -29,6 +29,10 @@ export type OrderView = {
 export const journalCommand = (invocationId: string, restateAdminUrl?: string) =>
   `${restateAdminUrl ? `RESTATE_ADMIN_URL=${restateAdminUrl} ` : ""}npx restate invocations describe ${invocationId}`;
 
+/** The same journal in the Restate UI, which the admin API serves. */
+export const journalUrl = (invocationId: string, restateAdminUrl: string) =>
+  `${restateAdminUrl}/ui/invocations/${encodeURIComponent(invocationId)}`;
+
 export type OrderResult = Pick<OrderView, "orderId" | "status" | "estimatedArrival">;
 
 /**

@@ -4,8 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
 import { RestateCallError, RestateUnavailableError } from "../adapters/restate-ingress.ts";
-import { PaymentRejectedError, StripeUnavailableError } from "../checkout.ts";
-import { CheckoutError } from "../domain/checkout.ts";
+import { CheckoutError } from "../domain/checkout-pricing.ts";
+import { PaymentRejectedError, StripeUnavailableError } from "../place-checkout.ts";
 
 export const ERROR_STATUS = {
   invalid_request: 400,

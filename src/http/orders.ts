@@ -6,7 +6,7 @@ import type { Db } from "../../db/client.ts";
 import { incidentViews } from "../../db/incidents.ts";
 import { findStoredOrder } from "../../db/orders.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
-import { isStorableText } from "../domain/checkout.ts";
+import { isStorableText } from "../domain/checkout-pricing.ts";
 import { publicView, type AdminOrderView, type OrderView } from "../domain/order-view.ts";
 import { ApiError } from "./errors.ts";
 import { rateLimit, type RateLimit } from "./middleware.ts";

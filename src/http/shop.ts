@@ -2,11 +2,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { listCustomerHistory, type HistoryCursor } from "../../db/orders.ts";
+import { HistoryCursorSchema, listCustomerHistory } from "../../db/order-history.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
-import { placeCheckout } from "../checkout.ts";
-import { CheckoutRequestSchema, isStorableText, MAX_CUSTOMER_ID } from "../domain/checkout.ts";
+import { CheckoutRequestSchema, isStorableText, MAX_CUSTOMER_ID } from "../domain/checkout-pricing.ts";
 import type { Logger } from "../log.ts";
+import { placeCheckout } from "../place-checkout.ts";
+import { cursorCodec } from "./cursor.ts";
 import { ApiError } from "./errors.ts";
 import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
 
@@ -17,13 +18,11 @@ const PageSchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-const encodeCursor = (c: HistoryCursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
-function decodeCursor(text: string): HistoryCursor {
-  const parsed = z
-    .object({ recordedAt: z.iso.datetime(), orderId: z.string().max(100) })
-    .safeParse((() => { try { return JSON.parse(Buffer.from(text, "base64url").toString()); } catch { return undefined; } })());
-  if (!parsed.success) throw new ApiError("invalid_request", "cursor is not one this API gave");
-  return parsed.data;
+const historyCursor = cursorCodec(HistoryCursorSchema);
+function decodeCursor(text: string) {
+  const position = historyCursor.decode(text);
+  if (!position) throw new ApiError("invalid_request", "cursor is not one this API gave");
+  return position;
 }
 
 export function shopRoutes(deps: ShopDeps) {
@@ -48,7 +47,7 @@ export function shopRoutes(deps: ShopDeps) {
       limit: page.data.limit,
       ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),
     });
-    return c.json({ customerId, orders, nextCursor: next && encodeCursor(next) });
+    return c.json({ customerId, orders, nextCursor: next && historyCursor.encode(next) });
   });
 
   return shop;

@@ -19,7 +19,7 @@ import {
   withNotices,
   type ButtonValue,
   type ClickOutcome,
-} from "../domain/alerts.ts";
+} from "../domain/decision-buttons.ts";
 import type { DecisionAction, DecisionAuthor } from "../domain/decision.ts";
 import type { Logger } from "../log.ts";
 import { DecisionConflict, decide } from "./decisions.ts";

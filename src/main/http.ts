@@ -1,6 +1,6 @@
 // `npm run start:http`: the Hono HTTP app on its own (HTTP_PORT), as HTTP_WORKERS processes. Only
 // the HTTP side is loaded, and only where it serves (not in a primary that just keeps the workers).
-import { httpConfig } from "../config.ts";
+import { httpConfig } from "../process-config.ts";
 import { runServer } from "./common.ts";
 
 await runServer(

@@ -1,6 +1,6 @@
 // `npm run register`: registers the service endpoint (SERVICE_URL) with Restate (RESTATE_ADMIN_URL).
 import { DEFAULT_ADMIN_URL } from "../config.ts";
-import { registerDeployment } from "../runtime/restate-server.ts";
+import { registerDeployment } from "../adapters/restate-admin.ts";
 import { boot, fail } from "./common.ts";
 
 const { env, log } = boot();

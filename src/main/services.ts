@@ -1,7 +1,7 @@
 // `npm run start:services`: the Restate service endpoint on its own (HTTP/2, SERVICE_PORT), as
 // SERVICE_WORKERS processes sharing the port. Only the services side is loaded, and only where it
 // serves: a primary that just keeps the workers running never loads it.
-import { servicesConfig } from "../config.ts";
+import { servicesConfig } from "../process-config.ts";
 import { runServer } from "./common.ts";
 
 await runServer(

@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import type { Db } from "../../db/client.ts";
 import { createOrderClient } from "../adapters/restate-ingress.ts";
 import { createSlackResponder } from "../adapters/slack.ts";
-import type { HttpConfig } from "../config.ts";
+import type { HttpConfig } from "../process-config.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
 import { createStripe } from "./stripe.ts";

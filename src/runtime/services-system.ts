@@ -5,7 +5,7 @@ import { createServices } from "../../services/index.ts";
 import { createEmailSender } from "../adapters/email.ts";
 import { createFulfillmentClient } from "../adapters/fulfillment-center.ts";
 import { createSlackPoster } from "../adapters/slack.ts";
-import type { ServicesConfig } from "../config.ts";
+import type { ServicesConfig } from "../process-config.ts";
 import type { Logger } from "../log.ts";
 import { createPorts } from "../wiring.ts";
 import { startServiceEndpoint } from "./endpoint.ts";

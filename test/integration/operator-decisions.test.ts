@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fulfillmentsFor } from "../../db/fulfillment.ts";
 import { incidentsFor } from "../../db/incidents.ts";
-import { findOrder, findOrderHistory } from "../../db/orders.ts";
+import { findOrderHistory } from "../../db/order-history.ts";
+import { findOrder } from "../../db/orders.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SlackDelivery, SlackPost, SlackReplyReceived } from "../../dev/slack-sink.ts";
 import { incidentsFor } from "../../db/incidents.ts";
 import { createLogger } from "../../src/log.ts";
-import { serveHttpApp } from "../../src/runtime/system.ts";
+import { serveHttpApp } from "../../src/runtime/http-system.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;

@@ -1,7 +1,7 @@
 // Issue: bad input gets a clear error and loses nothing. Every webhook case with its status and
 // what it does (or does not) start.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../src/adapters/stripe.ts";
+import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { WEBHOOK_MAX_BYTES } from "../../src/http/stripe-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertCatalog } from "../../db/catalog.ts";
 import { openDatabase } from "../../db/client.ts";
 import { paymentSessions } from "../../db/schema.ts";
-import { MAX_QUANTITY, MAX_TOTAL_CENTS } from "../../src/domain/checkout.ts";
-import { createStripe } from "../../src/runtime/system.ts";
+import { MAX_QUANTITY, MAX_TOTAL_CENTS } from "../../src/domain/checkout-pricing.ts";
+import { createStripe } from "../../src/runtime/stripe.ts";
 import { PRODUCTS, startStack, type Stack } from "../support/stack.ts";
 import { closedPort, serveSecondApp } from "./support.ts";
 

@@ -7,7 +7,7 @@ import { decideIncident, incidentsFor } from "../../db/incidents.ts";
 import { movementsFor } from "../../db/inventory.ts";
 import { findPaymentEvent } from "../../db/payment-events.ts";
 import { findOrder } from "../../db/orders.ts";
-import { signWebhook } from "../../src/adapters/stripe.ts";
+import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { restateQuery, stockOf, viaIngress } from "./support.ts";
 

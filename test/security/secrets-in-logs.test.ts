@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHILD_SECRETS, startHarness, type AppProcesses, type Harness } from "../../dev/harness.ts";
-import { signWebhook } from "../../src/adapters/stripe.ts";
+import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { ConfigError, parseEnv } from "../../src/config.ts";
 import { CENTERS, PRODUCTS } from "../support/stack.ts";
 

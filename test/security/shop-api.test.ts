@@ -3,7 +3,7 @@
 // answers for the customer id the shop asks about, that customer's records only, a page at a time.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordOrderHistory } from "../../db/orders.ts";
+import { recordOrderHistory } from "../../db/order-history.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;

@@ -12,7 +12,7 @@ import { serveApp } from "../../dev/http-server.ts";
 import { createOrderClient } from "../../src/adapters/restate-ingress.ts";
 import { createApp, type AppDeps } from "../../src/http/app.ts";
 import { createLogger } from "../../src/log.ts";
-import { createStripe } from "../../src/runtime/system.ts";
+import { createStripe } from "../../src/runtime/stripe.ts";
 import type { Stack } from "../support/stack.ts";
 
 /** POSTs JSON to Restate's ingress, as anyone on its network could. */
@@ -123,4 +123,4 @@ export async function serveSecondApp(stack: Stack, overrides: Partial<AppDeps> =
 }
 
 /** A loopback port nothing listens on (bound, then released). */
-export { freePort as closedPort } from "../../src/runtime/restate-server.ts";
+export { freePort as closedPort } from "../../dev/restate-server.ts";

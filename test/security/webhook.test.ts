@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { movementsFor } from "../../db/inventory.ts";
 import { findPaymentEvent } from "../../db/payment-events.ts";
-import { signWebhook } from "../../src/adapters/stripe.ts";
+import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { restateQuery, serveSecondApp } from "./support.ts";
 

@@ -1,14 +1,7 @@
 import type { ActionsBlock, Button, ContextBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import {
-  ButtonValueSchema,
-  decisionNotice,
-  slackMessage,
-  waited,
-  withNotices,
-  type Alert,
-  type SlackMessage,
-} from "../../src/domain/alerts.ts";
+import { slackMessage, waited, type Alert, type SlackMessage } from "../../src/domain/alerts.ts";
+import { ButtonValueSchema, decisionNotice, withNotices } from "../../src/domain/decision-buttons.ts";
 import type { RecordedDecision } from "../../src/domain/decision.ts";
 
 const OPENED = "2030-05-04T10:00:00.000Z";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CheckoutError, CheckoutRequestSchema, priceCheckout, type CatalogProduct } from "../../src/domain/checkout.ts";
+import { CheckoutError, CheckoutRequestSchema, priceCheckout, type CatalogProduct } from "../../src/domain/checkout-pricing.ts";
 
 const catalog: CatalogProduct[] = [
   { id: "mug", name: "Mug", priceCents: 1200, currency: "usd", fulfillmentCenterId: "fc-east", stock: 10 },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, httpConfig, parseEnv } from "../../src/config.ts";
+import { ConfigError, parseEnv } from "../../src/config.ts";
+import { httpConfig } from "../../src/process-config.ts";
 import { Writable } from "node:stream";
 import { createLogger, redact } from "../../src/log.ts";
 

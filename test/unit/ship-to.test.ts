@@ -1,6 +1,6 @@
 // The ship-to address: what POST /checkout accepts, and what is read from Stripe's Checkout.
 import { describe, expect, it } from "vitest";
-import { CheckoutRequestSchema } from "../../src/domain/checkout.ts";
+import { CheckoutRequestSchema } from "../../src/domain/checkout-pricing.ts";
 import { checkPayment } from "../../src/domain/order.ts";
 import { isCountryCode, shipToFromStripe, ShipToSchema } from "../../src/domain/ship-to.ts";
 

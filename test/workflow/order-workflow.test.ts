@@ -16,7 +16,8 @@ import { OutOfStockError, PermanentError } from "../../src/domain/errors.ts";
 import { addDays, type OrderStart } from "../../src/domain/order.ts";
 import { createLogger } from "../../src/log.ts";
 import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
-import { registerDeployment, startRestateServer, type RestateServer } from "../../src/runtime/restate-server.ts";
+import { startRestateServer, type RestateServer } from "../../dev/restate-server.ts";
+import { registerDeployment } from "../../src/adapters/restate-admin.ts";
 import { CENTERS, FakePorts, item, SHIP_TO } from "../support/fake-ports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

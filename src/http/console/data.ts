@@ -5,11 +5,13 @@ import { z } from "zod";
 import { listInventory } from "../../../db/catalog.ts";
 import type { Db } from "../../../db/client.ts";
 import { listOpenIncidents } from "../../../db/incidents.ts";
-import { findOrderItems, listOrders, type OrderListCursor } from "../../../db/orders.ts";
+import { listOrders, OrderListCursorSchema } from "../../../db/order-list.ts";
 import { emailsFor } from "../../../db/outbox.ts";
+import { findOrderItems } from "../../../db/sessions.ts";
 import type { OrderClient } from "../../adapters/restate-ingress.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
 import type { Logger } from "../../log.ts";
+import { cursorCodec } from "../cursor.ts";
 import { findAdminOrderView } from "../orders.ts";
 
 export type ConsoleDeps = {
@@ -49,20 +51,8 @@ const ListQuery = z.object({
 });
 export type OrderListQuery = z.infer<typeof ListQuery>;
 
-const encodeCursor = (c: OrderListCursor) => Buffer.from(JSON.stringify(c)).toString("base64url");
-function decodeCursor(text: string | undefined): OrderListCursor | undefined {
-  if (!text) return undefined;
-  const parsed = z.object({ createdAt: z.string().max(60).regex(/^[\d\-: .+]+$/), id: z.string().max(200) }).safeParse(
-    (() => {
-      try {
-        return JSON.parse(Buffer.from(text, "base64url").toString());
-      } catch {
-        return undefined;
-      }
-    })(),
-  );
-  return parsed.success ? parsed.data : undefined;
-}
+/** A cursor the console did not write is read as the first page. */
+const listCursor = cursorCodec(OrderListCursorSchema);
 
 /** A page of orders, newest first; a query the console did not write is read as no filter. */
 export async function ordersData(db: Db, query: Record<string, string>) {
@@ -71,9 +61,9 @@ export async function ordersData(db: Db, query: Record<string, string>) {
     status: filter.status,
     search: filter.q || undefined,
     limit: ORDERS_PAGE_SIZE,
-    cursor: decodeCursor(filter.after),
+    cursor: filter.after ? listCursor.decode(filter.after) : undefined,
   });
-  return { filter, orders, nextCursor: next && encodeCursor(next) };
+  return { filter, orders, nextCursor: next && listCursor.encode(next) };
 }
 export type OrdersData = Awaited<ReturnType<typeof ordersData>>;
 

@@ -10,14 +10,14 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { incidentViews } from "../../../db/incidents.ts";
-import { ADMIN_TOKEN_LABEL, DECISION_ACTIONS } from "../../domain/decision.ts";
+import { ADMIN_TOKEN_LABEL } from "../../domain/decision.ts";
 import { decide } from "../decisions.ts";
 import { ApiError, ERROR_STATUS, toApiError } from "../errors.ts";
 import { limitBody, rateLimit } from "../middleware.ts";
 import { inventoryData, orderPageData, ordersData, queueData, version, type ConsoleDeps } from "./data.ts";
 import { messagePage } from "./layout.ts";
 import { liveRoutes, liveUrl } from "./live.ts";
-import { confirmPage } from "./pages/decide.ts";
+import { confirmPage, DecisionFormSchema } from "./pages/decide.ts";
 import { inventoryPage } from "./pages/inventory.ts";
 import { orderPage } from "./pages/order.ts";
 import { ordersPage } from "./pages/orders.ts";
@@ -31,13 +31,6 @@ const FORM_MAX_BYTES = 16 * 1024;
 /** A wrong token waits this long, and a client gets this many wrong tries per window. */
 const WRONG_TOKEN_DELAY_MS = 1000;
 const SIGN_IN_FAILURES = { limit: 10, windowMs: 15 * 60_000, onlyFailures: true };
-
-const DecisionForm = z.object({
-  action: z.enum(DECISION_ACTIONS),
-  incidentId: z.string().min(1).max(300),
-  note: z.string().max(2000).transform((n) => n.trim() || null).optional(),
-  confirmed: z.literal("yes").optional(),
-});
 
 const CSP = {
   defaultSrc: ["'none'"],
@@ -103,13 +96,13 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const id = c.req.param("id");
     const data = await orderPageData(deps, id);
     if (!data) throw new ApiError("not_found", `There is no order ${id}.`);
-    const decided = DecisionForm.shape.action.safeParse(c.req.query("decided")).data;
+    const decided = DecisionFormSchema.shape.action.safeParse(c.req.query("decided")).data;
     return c.html(orderPage(c.get("session"), data, { live: liveUrl("order", version(data), id), decided, restateAdminUrl: deps.restateAdminUrl }));
   });
 
   ui.post("/orders/:id/decision", async (c) => {
     const orderId = c.req.param("id");
-    const form = DecisionForm.safeParse(await c.req.parseBody());
+    const form = DecisionFormSchema.safeParse(await c.req.parseBody());
     if (!form.success) throw new ApiError("invalid_request", z.prettifyError(form.error));
     const { action, incidentId, note = null, confirmed } = form.data;
     if (action !== "retry" && !confirmed) {

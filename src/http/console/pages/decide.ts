@@ -1,23 +1,41 @@
 // The decision form (Retry / Mark done by hand / Abandon, with a note) and the "are you sure"
-// page that skip and abandon go through before anything is decided.
+// page that skip and abandon go through before anything is decided. Both are DecisionSchema as a
+// browser posts it: the form offers exactly the actions and limits the schema has.
 import { html } from "hono/html";
-import type { DecisionAction } from "../../../domain/decision.ts";
+import { z } from "zod";
+import { DECISION_LABELS, DecisionSchema, type DecisionAction } from "../../../domain/decision.ts";
 import type { Html } from "../format.ts";
 import { csrfField, page } from "../layout.ts";
 import type { Session } from "../session.ts";
 
 export type DecisionTarget = { orderId: string; incidentId: string; step: string };
 
+const { action, incidentId, note } = DecisionSchema.shape;
+const noteText = note.unwrap().unwrap();
+
+/**
+ * What the form posts: every field text, the incident always named (the form decides the incident
+ * it was shown for), a blank note none, and "yes" from the confirmation page.
+ */
+export const DecisionFormSchema = DecisionSchema.extend({
+  incidentId: incidentId.unwrap().min(1),
+  note: noteText.transform((n) => n.trim() || null).optional(),
+  confirmed: z.literal("yes").optional(),
+});
+
 const actionUrl = (orderId: string) => `/console/orders/${encodeURIComponent(orderId)}/decision`;
+
+const actionButton = (choice: DecisionAction) => {
+  const { button, style } = DECISION_LABELS[choice];
+  return html`<button${style ? html` class="${style}"` : ""} name="action" value="${choice}" type="submit">${button}</button>`;
+};
 
 export const decisionForm = (session: Session, target: DecisionTarget): Html =>
   html`<form class="decide" method="post" action="${actionUrl(target.orderId)}">
   ${csrfField(session)}
   <input type="hidden" name="incidentId" value="${target.incidentId}">
-  <input type="text" name="note" maxlength="2000" placeholder="Note (optional)" aria-label="Note">
-  <button class="primary" name="action" value="retry" type="submit">Retry</button>
-  <button name="action" value="skip" type="submit">Mark done by hand</button>
-  <button class="danger" name="action" value="abandon" type="submit">Abandon</button>
+  <input type="text" name="note" maxlength="${noteText.maxLength}" placeholder="Note (optional)" aria-label="Note">
+  ${action.options.map((choice, i) => html`${i ? "\n  " : ""}${actionButton(choice)}`)}
 </form>`;
 
 const CONSEQUENCE: Record<Exclude<DecisionAction, "retry">, { title: string; text: string; button: string }> = {
@@ -50,7 +68,7 @@ export function confirmPage(session: Session, target: DecisionTarget, action: Ex
     <input type="hidden" name="incidentId" value="${target.incidentId}">
     <input type="hidden" name="action" value="${action}">
     <input type="hidden" name="confirmed" value="yes">
-    <input type="text" name="note" maxlength="2000" value="${note ?? ""}" placeholder="Note (optional)" aria-label="Note">
+    <input type="text" name="note" maxlength="${noteText.maxLength}" value="${note ?? ""}" placeholder="Note (optional)" aria-label="Note">
     <button class="danger" type="submit">${what.button}</button>
     <a href="/console/orders/${encodeURIComponent(target.orderId)}">Cancel</a>
   </form>

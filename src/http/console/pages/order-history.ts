@@ -3,7 +3,7 @@
 import { html } from "hono/html";
 import { DEFAULT_ADMIN_URL } from "../../../config.ts";
 import type { ShipmentRecord } from "../../../domain/order.ts";
-import { journalCommand, type AdminOrderView, type IncidentView } from "../../../domain/order-view.ts";
+import { journalCommand, journalUrl, type AdminOrderView, type IncidentView } from "../../../domain/order-view.ts";
 import type { OrderPageData } from "../data.ts";
 import { time } from "../format.ts";
 
@@ -49,12 +49,11 @@ export function emailsTable(emails: OrderPageData["emails"]) {
 }
 
 export function journal(order: AdminOrderView, restateAdminUrl?: string) {
-  const ui = `${restateAdminUrl ?? DEFAULT_ADMIN_URL}/ui/`;
   if (!order.invocationId) {
     return html`<p class="muted">No live workflow: the order has not started, or it is past Restate's retention.</p>
 <pre>npx restate invocations list --service OrderWorkflow --key ${order.orderId} --all</pre>`;
   }
   return html`<pre id="journal-command">${journalCommand(order.invocationId, restateAdminUrl)}</pre>
-<p>Invocation <span class="id">${order.invocationId}</span> · <a href="${ui}invocations/${order.invocationId}">Restate UI</a>
+<p>Invocation <span class="id">${order.invocationId}</span> · <a href="${journalUrl(order.invocationId, restateAdminUrl ?? DEFAULT_ADMIN_URL)}">Restate UI</a>
 <span class="muted small">(Restate's admin port: reachable from the operators' network only)</span></p>`;
 }

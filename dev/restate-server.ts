@@ -1,4 +1,6 @@
-// Runs restate-server from node_modules as a child process, on chosen or free loopback ports.
+// Runs restate-server from node_modules as a child process, on chosen or free loopback ports: for
+// `npm start`, the tests and the benchmark. Deployments run restate-server on their own; what they
+// need from here (registering the service endpoint) is src/adapters/restate-admin.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -125,26 +127,5 @@ export async function isServing(adminUrl: string): Promise<boolean> {
     return (await fetch(`${adminUrl}/health`, { signal: AbortSignal.timeout(2000) })).ok;
   } catch {
     return false;
-  }
-}
-
-/** Registers (or re-registers) a service endpoint as a Restate deployment. */
-export async function registerDeployment(adminUrl: string, serviceUrl: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${adminUrl}/deployments`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ uri: serviceUrl, force: true }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const body = await res.text();
-      if (res.ok) return (JSON.parse(body) as { id: string }).id;
-      if (Date.now() > deadline) throw new Error(`registering ${serviceUrl} failed: ${res.status} ${body}`);
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -5,7 +5,7 @@ import type { Db } from "../db/client.ts";
 import { findProducts } from "../db/catalog.ts";
 import { insertPaymentSession } from "../db/sessions.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
-import { priceCheckout, type CheckoutRequest } from "./domain/checkout.ts";
+import { priceCheckout, type CheckoutRequest } from "./domain/checkout-pricing.ts";
 import { PermanentError } from "./domain/errors.ts";
 
 export class StripeUnavailableError extends Error {
