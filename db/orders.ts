@@ -3,6 +3,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Center, LineItemSnapshot, OrderSession, OrderStatus } from "../src/domain/order.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import { rowsOf, type Db } from "./client.ts";
 import { orderHistory, orders, paymentSessions } from "./schema.ts";
 
@@ -20,7 +21,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
       ON CONFLICT DO NOTHING
       RETURNING created_at
     )
-    SELECT s.customer_id, s.email, s.items, s.amount_total, s.currency, s.stripe_checkout_session_id,
+    SELECT s.customer_id, s.email, s.items, s.amount_total, s.currency, s.stripe_checkout_session_id, s.ship_to,
       (SELECT coalesce(json_agg(json_build_object(
           'id', c.id, 'name', c.name, 'orderUrl', c.order_url, 'leadTimeDays', c.lead_time_days)), '[]'::json)
         FROM centers c
@@ -44,6 +45,7 @@ export async function beginOrder(db: Db, id: string): Promise<OrderSession | und
     centers: parseJson(row.centers),
     orderedAt: row.ordered_at,
     storedStatus: row.stored_status,
+    shipTo: row.ship_to === null ? null : parseJson(row.ship_to),
   };
 }
 
@@ -57,6 +59,7 @@ type BeginOrderRow = {
   centers: Center[] | string;
   ordered_at: number | null;
   stored_status: OrderStatus | null;
+  ship_to: ShipTo | string | null;
 };
 
 /** json columns of a raw statement: PGlite and postgres-js parse them, unless a driver hands over text. */
@@ -80,11 +83,15 @@ export async function findOrder(db: Db, id: string) {
  * The order as the database records it, for when its workflow is not (or no longer) there: not
  * started yet (awaiting payment) or past Restate's retention. Steps live only in the journal.
  */
-export async function findStoredOrder(db: Db, id: string): Promise<{ view: OrderView; email: string } | undefined> {
+export async function findStoredOrder(
+  db: Db,
+  id: string,
+): Promise<{ view: OrderView; email: string; shipTo: ShipTo | null } | undefined> {
   const [row] = await db
     .select({
       customerId: paymentSessions.customerId,
       email: paymentSessions.email,
+      shipTo: paymentSessions.shipTo,
       status: orders.status,
       shipments: orderHistory.shipments,
       estimatedArrival: orderHistory.estimatedArrival,
@@ -104,5 +111,5 @@ export async function findStoredOrder(db: Db, id: string): Promise<{ view: Order
     incident: null,
     invocationId: null,
   };
-  return { view, email: row.email };
+  return { view, email: row.email, shipTo: row.shipTo };
 }

@@ -15,6 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { DECISION_ACTIONS, DECISION_CHANNELS } from "../src/domain/decision.ts";
 import { ORDER_STATUSES, type LineItemSnapshot, type ShipmentRecord } from "../src/domain/order.ts";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 
 export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
 export const incidentStatus = pgEnum("incident_status", ["open", "resolved"]);
@@ -56,6 +57,11 @@ export const paymentSessions = pgTable("payment_sessions", {
   currency: text("currency").notNull(),
   stripeCheckoutSessionId: text("stripe_checkout_session_id").unique(),
   checkoutUrl: text("checkout_url"),
+  /**
+   * Where the order ships (personal data): given at checkout, or collected by Stripe's Checkout
+   * and recorded when the payment is verified. Kept with the order for the shop's records.
+   */
+  shipTo: jsonb("ship_to").$type<ShipTo>(),
   createdAt: createdAt(),
 });
 

@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import type { Db } from "./client.ts";
 import { orders, paymentSessions } from "./schema.ts";
 
@@ -30,4 +31,18 @@ export async function findOrderItems(db: Db, id: string) {
     .from(paymentSessions)
     .where(eq(paymentSessions.id, id));
   return row;
+}
+
+/** The address Stripe's Checkout collected, kept beside the session (a given one is never replaced). */
+export async function recordCollectedShipTo(db: Db, id: string, shipTo: ShipTo): Promise<void> {
+  await db
+    .update(paymentSessions)
+    .set({ shipTo })
+    .where(and(eq(paymentSessions.id, id), isNull(paymentSessions.shipTo)));
+}
+
+/** The order's ship-to address as stored (given at checkout, collected, or set by an operator). */
+export async function findShipTo(db: Db, id: string): Promise<ShipTo | null> {
+  const [row] = await db.select({ shipTo: paymentSessions.shipTo }).from(paymentSessions).where(eq(paymentSessions.id, id));
+  return row?.shipTo ?? null;
 }

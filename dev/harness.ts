@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Catalog } from "../src/domain/catalog.ts";
+import { DEFAULT_SHIP_TO_COUNTRIES } from "../src/domain/ship-to.ts";
 import type { Db } from "../db/client.ts";
 import { registerDeployment } from "../src/adapters/restate-admin.ts";
 import { parseEnv } from "../src/config.ts";
@@ -50,7 +51,10 @@ export type HarnessOptions = {
 export type AppConfig = ServicesConfig & HttpConfig;
 
 /** The parts of the configuration that the stand-ins and restate-server do not decide. */
-export type AppSettings = Pick<AppConfig, "emailFrom" | "adminToken" | "shopApiKey" | "httpTimeoutMs" | "steps" | "escalation" | "alerts" | "rateLimit">;
+export type AppSettings = Pick<
+  AppConfig,
+  "emailFrom" | "adminToken" | "shopApiKey" | "httpTimeoutMs" | "steps" | "escalation" | "alerts" | "rateLimit" | "supportEmail"
+>;
 
 /** Secrets for app child processes: long enough for the start-up checks, and never printed. */
 export const CHILD_SECRETS = { ADMIN_TOKEN: "harness-admin-token-0123456789", SHOP_API_KEY: "harness-shop-api-key-0123456789" };
@@ -255,7 +259,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
   const httpPort = await freePort();
   const config: AppConfig = {
     identityKeys: [parts.identityKey],
-    stripe: { secretKey: stripe.secretKey, apiBase: stripe.url },
+    stripe: { secretKey: stripe.secretKey, apiBase: stripe.url, shipToCountries: DEFAULT_SHIP_TO_COUNTRIES },
     stripeWebhookSecret: stripe.webhookSecret,
     slackWebhookUrl: slack.url,
     slackSigningSecret: slack.signingSecret,

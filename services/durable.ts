@@ -11,13 +11,14 @@ import type { OrderView } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 
 /** Service names; SlackAlerts keeps one object, so one backlog and one rate, under ALERTS_KEY. */
-export const SERVICE = { order: "OrderWorkflow", alerts: "SlackAlerts" } as const;
+export const SERVICE = { order: "OrderWorkflow", alerts: "SlackAlerts", support: "SupportDesk" } as const;
 export const ALERTS_KEY = "default";
 
 /** Step names (ctx.run): operators read them in journals, incidents and the order's view. */
 export const STEP = {
   loadPaymentSession: "load payment session",
   verifyPayment: "verify payment",
+  findShipTo: "find ship-to address",
   emailPaymentProblem: "email payment problem",
   markAwaitingPayment: "mark awaiting payment",
   markProcessing: "mark processing",
@@ -26,6 +27,8 @@ export const STEP = {
   recordManualFulfillment: (centerId: string) => `record manual fulfillment ${centerId}`,
   emailConfirmation: "email confirmation",
   recordHistory: "record history",
+  emailAbandonNotice: "email abandon notice",
+  emailSupport: "email support",
   recordIncident: "record incident",
   findDecision: "find decision",
   recordDecision: "record decision",

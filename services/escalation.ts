@@ -9,6 +9,7 @@ import { ALERTS_KEY, decisionPromise, SERVICE, STEP, TIMER } from "./durable.ts"
 import type { LiveView } from "./live-view.ts";
 import type { OrderPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
+import type { SupportDesk } from "./support-desk.ts";
 import { recordStep, type AskOperator } from "./step-runner.ts";
 
 /** An undecided incident is posted to Slack again after this long, then at the same interval. */
@@ -64,6 +65,8 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     // Shown only now, so a decision can never arrive for an incident that is not recorded yet.
     view.show({ status: "needs_attention", incident });
     postToSlack(alert);
+    // The support team's email, one per incident: also one-way, retried by Restate, never in the way.
+    ctx.serviceSendClient<SupportDesk>({ name: SERVICE.support }).incident(alert);
 
     const decision = await decisionOn(incident, alert);
     await record(STEP.recordDecision, () => ports.resolveIncident(incident.id, decision));

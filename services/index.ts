@@ -5,10 +5,11 @@ import { createOrderWorkflow } from "./order-workflow.ts";
 import type { AlertPorts, OrderPorts } from "./ports.ts";
 import { createSlackAlerts, type AlertOptions } from "./slack-alerts.ts";
 import type { StepPolicy } from "./step-runner.ts";
+import { createSupportDesk } from "./support-desk.ts";
 
 export type ServiceOptions = { steps: StepPolicy; escalation: EscalationPolicy; alerts: AlertOptions };
 export type { AlertOptions, EscalationPolicy, StepPolicy };
 
 export function createServices(ports: OrderPorts & AlertPorts, options: ServiceOptions) {
-  return [createOrderWorkflow(ports, options), createSlackAlerts(ports, options.alerts)];
+  return [createOrderWorkflow(ports, options), createSlackAlerts(ports, options.alerts), createSupportDesk(ports)];
 }

@@ -49,13 +49,18 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
         return "payment_failed";
       }
 
+      // Given at checkout, else collected by Stripe's Checkout; none at all is for a person to settle
+      // (done by hand: they arranged it with the centers, which then get no address from us).
+      const collected = payment.outcome === "paid" ? payment.shipTo : undefined;
+      const shipTo = order.shipTo ?? collected ?? (await steps.run(step(STEP.findShipTo, () => ports.findShipTo(order), async () => null)));
+
       // Per center, all at once: take stock ‖ send the order to the center.
       const centers = await steps.all(
         groupByCenter(order.items, order.centers).map((group) => ({
           stock: step(STEP.updateInventory(group.center.id), () => ports.takeStock(order.id, group.items)),
           shipment: step(
             STEP.sendTo(group.center.id),
-            () => ports.sendToCenter(order, group),
+            () => ports.sendToCenter(order, group, shipTo),
             () => steps.record(STEP.recordManualFulfillment(group.center.id), () => ports.recordManualFulfillment(order.id, group.center.id)),
           ),
         })),
@@ -70,7 +75,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
         history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
       });
       return "completed";
-    });
+    }, () => ports.emailAbandonNotice(order));
   }
 
   return restate.workflow({

@@ -7,6 +7,7 @@ import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
 import { PermanentError } from "../src/domain/errors.ts";
+import type { ShipTo } from "../src/domain/ship-to.ts";
 import type {
   CenterGroup,
   LineItemSnapshot,
@@ -22,13 +23,20 @@ export type OrderPorts = {
   beginOrder(orderId: string): Promise<OrderSession | undefined>;
   /** Asks Stripe for the Checkout Session and decides whether it is paid as quoted. */
   checkPayment(payment: PaymentToCheck): Promise<PaymentCheck>;
+  /**
+   * Where the order ships when neither checkout nor the verified payment said: the address stored
+   * since (an operator's), else what Stripe's Checkout holds now. PermanentError when there is none.
+   */
+  findShipTo(order: PaymentToCheck): Promise<ShipTo>;
   /** Takes stock for one center's items, exactly once per (order, product). */
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void>;
   /** Sends the order to a center (Idempotency-Key order:center) and records the shipment. */
-  sendToCenter(order: OrderSession, group: CenterGroup): Promise<ShipmentRecord>;
+  sendToCenter(order: OrderSession, group: CenterGroup, shipTo: ShipTo | null): Promise<ShipmentRecord>;
   /** Records that an operator settled a center by hand. */
   recordManualFulfillment(orderId: string, centerId: string): Promise<ShipmentRecord>;
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void>;
+  /** Tells the customer an operator abandoned the order, naming what a center already has. */
+  emailAbandonNotice(order: OrderSession): Promise<void>;
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
@@ -44,6 +52,8 @@ export type OrderPorts = {
 
 export type AlertPorts = {
   postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
+  /** Emails an incident to the support team (SUPPORT_EMAIL), once per incident; unset: nothing to do. */
+  emailSupport(alert: Alert): Promise<"sent" | "no support address">;
 };
 
 /** Adapters throw PermanentError for rejections; Restate must not retry those. */

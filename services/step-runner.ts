@@ -8,6 +8,7 @@ import * as restate from "@restatedev/restate-sdk";
 import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderStatus } from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
+import { STEP } from "./durable.ts";
 import type { LiveView } from "./live-view.ts";
 import { asTerminalError, type OrderPorts } from "./ports.ts";
 
@@ -46,9 +47,10 @@ export type StepRunner = {
   recordWithHeadStart<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]>;
   /**
    * Runs the order's process and writes the status it ends in: the one `body` returns, or
-   * abandoned when an operator abandons one of its steps. Steps after payment run inside it.
+   * abandoned when an operator abandons one of its steps, after `tellAbandoned` (a bookkeeping
+   * step: the customer hears of it). Steps after payment run inside it.
    */
-  toFinalStatus(body: () => Promise<OrderStatus>): Promise<OrderResult>;
+  toFinalStatus(body: () => Promise<OrderStatus>, tellAbandoned: () => Promise<void>): Promise<OrderResult>;
   /** One step after payment. */
   run<T>(step: Step<T>): Promise<T>;
   /**
@@ -152,10 +154,11 @@ export function createStepRunner(
     return [loaded.value, told?.value];
   }
 
-  async function toFinalStatus(body: () => Promise<OrderStatus>): Promise<OrderResult> {
-    const status = await body().catch((err: unknown) => {
-      if (err instanceof Abandoned) return "abandoned" as const;
-      throw err;
+  async function toFinalStatus(body: () => Promise<OrderStatus>, tellAbandoned: () => Promise<void>): Promise<OrderResult> {
+    const status = await body().catch(async (err: unknown) => {
+      if (!(err instanceof Abandoned)) throw err;
+      await recordStep(ctx, view, STEP.emailAbandonNotice, tellAbandoned);
+      return "abandoned" as const;
     });
     // The order's last word. Not a journaled step: an idempotent write of the final status, as
     // the run's very last action, is safe to repeat, and on a replay it is repeated before the run

@@ -3,6 +3,7 @@
 import path from "node:path";
 import bs58 from "bs58";
 import { z } from "zod";
+import { DEFAULT_SHIP_TO_COUNTRIES, isCountryCode } from "./domain/ship-to.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
@@ -38,6 +39,15 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.startsWith("whsec_"), {
     message: "must start with whsec_",
   }),
+  // Countries Stripe's Checkout collects a ship-to address for, when the shop gives none.
+  SHIP_TO_COUNTRIES: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default(DEFAULT_SHIP_TO_COUNTRIES.join(","))
+      .transform((v) => v.split(",").map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .pipe(z.array(z.string().refine(isCountryCode, "each must be an ISO 3166-1 alpha-2 code, e.g. US")).min(1)),
+  ),
   SLACK_WEBHOOK_URL: optionalUrl,
   // Slack's interactions (the decision buttons): the app's signing secret, and who may click.
   SLACK_SIGNING_SECRET: optionalString,
@@ -52,6 +62,8 @@ const EnvSchema = z.object({
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
   }),
+  // Every incident is also emailed here (the support team); unset: Slack only.
+  SUPPORT_EMAIL: z.preprocess(blankIsUnset, z.email().optional()),
   EMAIL_FROM: z.preprocess(blankIsUnset, z.string().default("postpay <orders@postpay.localhost>")),
   // One URL, or several (the nodes of a cluster), comma-separated: the app fails over between them.
   RESTATE_INGRESS_URL: z.preprocess(

@@ -1,7 +1,7 @@
-// Structured logs through pino: one JSON object per line on stdout. Secrets never reach them:
-// every logged object passes through `redact`, which hides fields whose name looks secret and
-// masks credentials inside URLs, wherever they sit (pino's own path-based redaction cannot
-// match by name at any depth).
+// Structured logs through pino: one JSON object per line on stdout. Secrets and personal data never
+// reach them: every logged object passes through `redact`, which hides fields whose name looks
+// secret or personal (an address, an email address) and masks credentials inside URLs, wherever
+// they sit (pino's own path-based redaction cannot match by name at any depth).
 import pino from "pino";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -9,6 +9,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Logger = pino.Logger;
 
 const SECRET_NAME = /secret|token|password|authorization|signature|api[-_]?key|cookie/i;
+/** Personal data (addresses, email addresses): never in logs, whoever passes it in by mistake. */
+const PERSONAL_NAME = /^(ship[-_]?to|shipping[-_]?details|address|email|customer[-_]?email|recipient|to)$/i;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(:[^/\s@]*)?@/gi;
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -17,7 +19,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) ? "[redacted]" : redact(v, depth + 1)]),
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET_NAME.test(k) ? "[redacted]" : PERSONAL_NAME.test(k) ? "[personal]" : redact(v, depth + 1),
+    ]),
   );
 }
 

@@ -37,6 +37,7 @@ export async function placeCheckout(
       items: priced.items,
       successUrl: `${deps.publicUrl}/orders/${id}`,
       cancelUrl: `${deps.publicUrl}/orders/${id}?checkout=cancelled`,
+      ...(request.shipTo && { shipTo: request.shipTo }),
     })
     .catch((err: Error) => {
       // The upstream's words stay in `cause` (logged), never in what the client reads.
@@ -50,6 +51,7 @@ export async function placeCheckout(
     ...priced,
     stripeCheckoutSessionId: checkout.id,
     checkoutUrl: checkout.url,
+    shipTo: request.shipTo ?? null,
   });
   return { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url, amountTotal: priced.amountTotal };
 }

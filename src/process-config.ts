@@ -3,7 +3,7 @@
 // needs, and never receives what only the other one uses.
 import { required, type Env } from "./config.ts";
 
-export type StripeConfig = { secretKey: string; apiBase?: string };
+export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountries: string[] };
 
 /** What the Restate service endpoint needs. */
 export type ServicesConfig = {
@@ -13,6 +13,8 @@ export type ServicesConfig = {
   slackWebhookUrl?: string;
   smtpUrl?: string;
   emailFrom: string;
+  /** The support team's address: every incident is emailed there too. */
+  supportEmail?: string;
   /** Base of links put in Slack alerts. */
   publicUrl: string;
   /** Named in the journal command of alerts when it is not the CLI's default. */
@@ -46,6 +48,7 @@ const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP
 const stripeOf = (env: Env, why: string): StripeConfig => ({
   secretKey: required(env.STRIPE_SECRET_KEY, "STRIPE_SECRET_KEY", why),
   apiBase: env.STRIPE_API_BASE,
+  shipToCountries: env.SHIP_TO_COUNTRIES,
 });
 
 /** Slack allows one message per second per webhook; while it fails, retries back off to 5 min. */
@@ -58,6 +61,7 @@ export function servicesConfig(env: Env): ServicesConfig {
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     smtpUrl: env.SMTP_URL,
     emailFrom: env.EMAIL_FROM,
+    supportEmail: env.SUPPORT_EMAIL,
     publicUrl: publicUrlOf(env),
     restateAdminUrl: env.RESTATE_ADMIN_URL,
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,

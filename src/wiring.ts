@@ -1,17 +1,20 @@
 // Where real adapters meet the ports the services need. Entry points, tests and the benchmark's
 // baseline all build their ports here, so every one of them runs the production code paths.
 import type { Db } from "../db/client.ts";
-import { recordFulfillment } from "../db/fulfillment.ts";
+import { fulfillmentsFor, recordFulfillment } from "../db/fulfillment.ts";
 import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts";
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
 import { recordOrderHistory } from "../db/order-history.ts";
 import { beginOrder, setOrderStatus } from "../db/orders.ts";
+import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
 import type { AlertPorts, OrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
+import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
+import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
 import { journalCommand, journalUrl } from "./domain/order-view.ts";
 
@@ -25,17 +28,30 @@ export type Adapters = {
   publicUrl: string;
   /** Shown in the journal command when it is not the CLI's default. */
   restateAdminUrl?: string;
+  /** SUPPORT_EMAIL: every incident is emailed there too. */
+  supportEmail?: string;
 };
 
 export function createPorts(a: Adapters): OrderPorts & AlertPorts {
   const db = a.db;
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
-    checkPayment: async (payment) =>
-      checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId)),
+    async checkPayment(payment) {
+      const check = checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId));
+      // Recorded before the verdict is journaled: operators see the address from here on.
+      if (check.outcome === "paid" && check.shipTo) await recordCollectedShipTo(db, payment.id, check.shipTo);
+      return check;
+    },
+    async findShipTo(order) {
+      const stored = await findShipTo(db, order.id);
+      const collected = stored ?? (await a.stripe.retrieveCheckoutSession(order.stripeCheckoutSessionId)).shipTo;
+      if (!collected) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      if (!stored) await recordCollectedShipTo(db, order.id, collected);
+      return collected;
+    },
     takeStock: (orderId, items) => takeStock(db, orderId, items),
-    async sendToCenter(order, group) {
-      const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group));
+    async sendToCenter(order, group, shipTo) {
+      const shipment = await a.centers.sendOrder(group.center, fulfillmentOrder(order, group, shipTo));
       const record = { centerId: group.center.id, ...shipment };
       await recordFulfillment(db, { orderId: order.id, ...record, outcome: "accepted" });
       return record;
@@ -45,6 +61,15 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       return { centerId, shipmentId: null, estimatedArrival: null };
     },
     sendEmail: async (orderId, to, content) => void (await a.email.send(orderId, to, content)),
+    async emailAbandonNotice(order) {
+      const handed = (await fulfillmentsFor(db, order.id)).map((f) => f.centerId);
+      await a.email.send(order.id, order.email, abandonedEmail(order, handed));
+    },
+    async emailSupport(alert) {
+      if (!a.supportEmail) return "no support address";
+      await a.email.send(alert.orderId, a.supportEmail, supportIncidentEmail(alert));
+      return "sent";
+    },
     recordHistory: (order, shipments, estimatedArrival) =>
       recordOrderHistory(db, {
         orderId: order.id,

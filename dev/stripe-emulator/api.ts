@@ -14,6 +14,8 @@ const integer = (min: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min));
 
+type AllowedCountry = Stripe.Checkout.Session.ShippingAddressCollection.AllowedCountry;
+
 const LineItem = z.looseObject({
   quantity: integer(1),
   price_data: z.looseObject({
@@ -32,6 +34,9 @@ const CreateSession = z.looseObject({
   metadata: z.record(z.string(), z.string()).optional(),
   success_url: z.string().optional(),
   cancel_url: z.string().optional(),
+  shipping_address_collection: z
+    .looseObject({ allowed_countries: z.array(z.string().regex(/^[A-Z]{2}$/, "Invalid country")).min(1) })
+    .optional(),
 });
 
 /** The `error` object of Stripe's error responses. */
@@ -143,6 +148,9 @@ function sessionRequest(raw: string): (SessionRequest & { lineItems: PageLineIte
     metadata: input.metadata ?? {},
     success_url: input.success_url ?? null,
     cancel_url: input.cancel_url ?? null,
+    shipping_address_collection: input.shipping_address_collection
+      ? { allowed_countries: input.shipping_address_collection.allowed_countries as AllowedCountry[] }
+      : null,
     lineItems: input.line_items.map((li) => ({
       name: li.price_data.product_data?.name ?? li.price_data.product ?? "item",
       quantity: li.quantity,

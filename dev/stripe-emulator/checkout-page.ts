@@ -1,10 +1,18 @@
 // The emulator's stand-in for Stripe's hosted checkout page (the `url` of a Checkout Session):
-// the items and the total, and two buttons. Pay completes the session paid; Decline completes it
+// the items and the total, the ship-to address when the session collects one, and two buttons. Pay completes the session paid; Decline completes it
 // with a delayed payment method that then fails (checkout.session.async_payment_failed), which
 // ends the order as payment_failed. Each sends its signed webhooks, as Stripe would.
 import { Hono } from "hono";
 import { html } from "hono/html";
-import { EmulatorError, type Delivery, type EmulatedSession, type EmulatorState, type PageLineItem } from "./state.ts";
+import {
+  EmulatorError,
+  TEST_SHIPPING,
+  type Delivery,
+  type EmulatedSession,
+  type EmulatorState,
+  type PageLineItem,
+  type ShippingDetails,
+} from "./state.ts";
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
 
@@ -18,6 +26,9 @@ table { width:100%; border-collapse:collapse; } td { padding:.35rem 0; border-bo
 .total td { font-weight:700; border:none; } .muted { color:#697386; font-size:.9em; }
 form { display:flex; gap:.6rem; margin-top:1.2rem; } button { flex:1; font:inherit; padding:.7rem; border-radius:6px; border:1px solid #cfd7df; cursor:pointer; }
 button.pay { background:#635bff; color:#fff; border-color:#635bff; }
+fieldset { border:1px solid #e6ebf1; border-radius:6px; margin:1rem 0 0; display:grid; gap:.4rem; flex-basis:100%; }
+label { display:grid; font-size:.85em; color:#697386; } input, select { font:inherit; padding:.35rem; border:1px solid #cfd7df; border-radius:4px; }
+form { flex-wrap:wrap; }
 </style></head><body><main>${body}</main></body></html>`;
 
 function checkoutPage(session: EmulatedSession, items: PageLineItem[]) {
@@ -31,10 +42,41 @@ ${session.customer_email ? html`<p class="muted">${session.customer_email}</p>` 
       (i) => html`<tr><td>${i.name} × ${i.quantity}</td><td class="n">${money(i.unitAmount * i.quantity, currency)}</td></tr>`,
     )}<tr class="total"><td>Total</td><td class="n" id="total">${money(session.amount_total ?? 0, currency)}</td></tr></table>
 <form method="post" action="/pay/${session.id}">
+  ${session.shipping_address_collection ? addressFields(session.shipping_address_collection.allowed_countries) : ""}
   <button name="choice" value="decline" type="submit">Decline</button>
   <button class="pay" name="choice" value="pay" type="submit">Pay</button>
 </form>`,
   );
+}
+
+// Prefilled with a test address, as a developer would type it; every field can be changed.
+const addressFields = (countries: string[]) => {
+  const a = TEST_SHIPPING.address;
+  const field = (name: string, label: string, value: string | null, required = true) =>
+    html`<label>${label}<input name="${name}" value="${value ?? ""}" ${required ? "required" : ""}></label>`;
+  return html`<fieldset id="shipping"><legend>Shipping address</legend>
+  ${field("name", "Name", TEST_SHIPPING.name)} ${field("line1", "Address line 1", a.line1)}
+  ${field("line2", "Address line 2", a.line2, false)} ${field("city", "City", a.city)}
+  ${field("state", "State", a.state, false)} ${field("postal_code", "Postal code", a.postal_code)}
+  <label>Country<select name="country">${countries.map(
+    (c) => html`<option value="${c}" ${c === a.country ? "selected" : ""}>${c}</option>`,
+  )}</select></label></fieldset>`;
+};
+
+/** The address the page's form sent, in Stripe's shape; blank optional fields are null, as on Stripe. */
+function shippingFrom(form: Record<string, unknown>): ShippingDetails {
+  const text = (name: string) => (typeof form[name] === "string" && (form[name] as string).trim()) || null;
+  return {
+    name: text("name") ?? "",
+    address: {
+      line1: text("line1"),
+      line2: text("line2"),
+      city: text("city"),
+      state: text("state"),
+      postal_code: text("postal_code"),
+      country: text("country"),
+    },
+  };
 }
 
 const resultPage = (session: EmulatedSession, outcome: string, deliveries: Delivery[]) =>
@@ -55,11 +97,13 @@ export function checkoutPageRoutes(state: EmulatorState): Hono {
   });
   app.post("/pay/:id", async (c) => {
     const id = c.req.param("id");
-    const choice = (await c.req.parseBody()).choice;
+    const form = await c.req.parseBody();
+    const choice = form.choice;
+    const shipping = state.session(id)?.shipping_address_collection ? { shippingDetails: shippingFrom(form) } : {};
     try {
-      if (choice === "pay") return c.html(resultPage(state.session(id)!, "Payment succeeded", [await state.complete(id)]));
+      if (choice === "pay") return c.html(resultPage(state.session(id)!, "Payment succeeded", [await state.complete(id, shipping)]));
       if (choice !== "decline") return c.text("choice must be pay or decline", 400);
-      const completed = await state.complete(id, { paymentStatus: "unpaid" });
+      const completed = await state.complete(id, { paymentStatus: "unpaid", ...shipping });
       const failed = await state.asyncResult(id, "failed");
       return c.html(resultPage(state.session(id)!, "Payment declined", [completed, failed]));
     } catch (err) {

@@ -9,6 +9,21 @@ const CompleteBody = z.object({
   paymentStatus: z.enum(["paid", "unpaid"]).optional(),
   amountTotal: z.number().int().nonnegative().optional(),
   currency: z.string().regex(/^[a-zA-Z]{3}$/).optional(),
+  // Stripe's shape; null: the customer gave none (what a session that collects none looks like).
+  shippingDetails: z
+    .object({
+      name: z.string().min(1),
+      address: z.object({
+        line1: z.string().nullable(),
+        line2: z.string().nullable().default(null),
+        city: z.string().nullable(),
+        state: z.string().nullable().default(null),
+        postal_code: z.string().nullable(),
+        country: z.string().nullable(),
+      }),
+    })
+    .nullable()
+    .optional(),
 });
 const AsyncBody = z.object({ outcome: z.enum(["succeeded", "failed"]) });
 

@@ -10,7 +10,17 @@ export type EmulatedSession = Pick<
   Stripe.Checkout.Session,
   "id" | "object" | "mode" | "status" | "payment_status" | "amount_subtotal" | "amount_total" | "currency" | "client_reference_id"
   | "customer_email" | "metadata" | "success_url" | "cancel_url" | "url" | "payment_intent" | "created" | "expires_at" | "livemode"
+  | "shipping_address_collection" | "collected_information"
 >;
+
+/** What Checkout collects when the session asks for a ship-to address (Stripe's shape). */
+export type ShippingDetails = NonNullable<NonNullable<EmulatedSession["collected_information"]>["shipping_details"]>;
+
+/** A customer's address as a developer types it on the emulator's page (or the control API's default). */
+export const TEST_SHIPPING: ShippingDetails = {
+  name: "Jenny Rosen",
+  address: { line1: "354 Oyster Point Blvd", line2: null, city: "South San Francisco", state: "CA", postal_code: "94080", country: "US" },
+};
 
 /** The events postpay listens to. */
 type CheckoutSessionEvent =
@@ -26,13 +36,20 @@ export type EmulatedEvent = Pick<Stripe.EventBase, "id" | "object" | "api_versio
 
 /** What the webhook endpoint answered; status 0 means it could not be reached (body = the error). */
 export type Delivery = { eventId: string; status: number; body: string };
-export type CompleteOptions = { paymentStatus?: "paid" | "unpaid"; amountTotal?: number; currency?: string };
+export type CompleteOptions = {
+  paymentStatus?: "paid" | "unpaid";
+  amountTotal?: number;
+  currency?: string;
+  /** The address the customer entered, when the session collects one (default TEST_SHIPPING; null: none). */
+  shippingDetails?: ShippingDetails | null;
+};
 export type AsyncOutcome = "succeeded" | "failed";
 
 /** The fields of a new session that come from the create request. */
 export type SessionRequest = Pick<
   EmulatedSession,
   "mode" | "amount_total" | "currency" | "client_reference_id" | "customer_email" | "metadata" | "success_url" | "cancel_url"
+  | "shipping_address_collection"
 >;
 
 /** A line item as the hosted checkout page lists it (Stripe keeps them apart from the session, too). */
@@ -129,6 +146,7 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
         amount_subtotal: request.amount_total,
         url: options.payPageUrl(id),
         payment_intent: null,
+        collected_information: null,
         created,
         expires_at: created + 24 * 3600,
         livemode: false,
@@ -142,10 +160,17 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
     complete(id: string, opts: CompleteOptions = {}) {
       const session = mustGet(id);
       if (session.status !== "open") throw new EmulatorError(409, `checkout.session ${id} is ${session.status}, not open`);
+      const allowed = session.shipping_address_collection?.allowed_countries;
+      const shipping = opts.shippingDetails === undefined ? TEST_SHIPPING : opts.shippingDetails;
+      if (allowed && shipping && !allowed.includes(shipping.address.country as (typeof allowed)[number])) {
+        throw new EmulatorError(400, `this checkout ships to ${allowed.join(", ")}, not ${shipping.address.country}`);
+      }
       session.status = "complete";
       session.payment_status = opts.paymentStatus ?? "paid";
       session.url = null; // Stripe drops the hosted page URL once the session is over.
       session.payment_intent = randomId("pi_");
+      // Checkout asks for an address only when the session collects one.
+      if (allowed) session.collected_information = { business_name: null, individual_name: null, shipping_details: shipping };
       if (opts.amountTotal !== undefined) session.amount_total = opts.amountTotal;
       if (opts.currency !== undefined) session.currency = opts.currency.toLowerCase();
       return emit("checkout.session.completed", session);

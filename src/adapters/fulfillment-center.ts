@@ -8,6 +8,7 @@ import { Agent, request } from "undici";
 import { z } from "zod";
 import { PermanentError } from "../domain/errors.ts";
 import type { Center, CenterGroup } from "../domain/order.ts";
+import { ShipToSchema, type ShipTo } from "../domain/ship-to.ts";
 import { upstreamError } from "./http-status.ts";
 
 export const ShipmentSchema = z.object({
@@ -21,6 +22,8 @@ export const FulfillmentOrderSchema = z.object({
   centerId: z.string().min(1),
   items: z.array(z.object({ productId: z.string().min(1), name: z.string(), quantity: z.number().int().positive() })).min(1),
   customer: z.object({ id: z.string().min(1), email: z.string() }),
+  // null only when an operator settled the missing address with the center by hand.
+  shipTo: ShipToSchema.nullable(),
 });
 export type FulfillmentOrder = z.infer<typeof FulfillmentOrderSchema>;
 
@@ -29,12 +32,14 @@ export const idempotencyKeyFor = (orderId: string, centerId: string) => `${order
 export function fulfillmentOrder(
   order: { id: string; customerId: string; email: string },
   group: CenterGroup,
+  shipTo: ShipTo | null,
 ): FulfillmentOrder {
   return {
     orderId: order.id,
     centerId: group.center.id,
     items: group.items.map((i) => ({ productId: i.productId, name: i.name, quantity: i.quantity })),
     customer: { id: order.customerId, email: order.email },
+    shipTo,
   };
 }
 

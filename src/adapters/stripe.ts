@@ -1,7 +1,9 @@
 // Stripe, through stripe-node: create Checkout Sessions, read them back, verify webhooks.
-// Only POST/GET /v1/checkout/sessions are used, so the local emulator can stay small.
+// Only POST/GET /v1/checkout/sessions are used, so the local emulator can stay small. The ship-to
+// address Checkout collects is read from `collected_information.shipping_details`.
 import Stripe from "stripe";
 import type { CheckoutSessionFacts, LineItemSnapshot } from "../domain/order.ts";
+import { shipToFromStripe, type ShipTo } from "../domain/ship-to.ts";
 import { upstreamError } from "./http-status.ts";
 
 export type StripeOptions = { secretKey: string; apiBase?: string; timeoutMs: number };
@@ -29,6 +31,8 @@ export type NewCheckout = {
   items: LineItemSnapshot[];
   successUrl: string;
   cancelUrl: string;
+  /** The address the shop gave; without one, Checkout collects it. */
+  shipTo?: ShipTo;
 };
 
 export type StripeGateway = {
@@ -36,7 +40,10 @@ export type StripeGateway = {
   retrieveCheckoutSession(id: string): Promise<CheckoutSessionFacts>;
 };
 
-export function createStripeGateway(stripe: Stripe): StripeGateway {
+/** Countries Checkout collects a ship-to address for (SHIP_TO_COUNTRIES). */
+export type GatewayOptions = { shipToCountries: string[] };
+
+export function createStripeGateway(stripe: Stripe, { shipToCountries }: GatewayOptions): StripeGateway {
   return {
     async createCheckoutSession(input) {
       const params: Stripe.Checkout.SessionCreateParams = {
@@ -54,6 +61,11 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
         })),
         success_url: input.successUrl,
         cancel_url: input.cancelUrl,
+        ...(!input.shipTo && {
+          shipping_address_collection: {
+            allowed_countries: shipToCountries as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
+          },
+        }),
       };
       try {
         // Our key, derived from the payment session, so a retried checkout never creates two.
@@ -73,6 +85,7 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
           paymentStatus: s.payment_status,
           amountTotal: s.amount_total,
           currency: s.currency,
+          shipTo: shipToFromStripe(s.collected_information?.shipping_details) ?? null,
         };
       } catch (err) {
         throw classifyStripeError(err);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CatalogProduct } from "./catalog.ts";
 import type { LineItemSnapshot } from "./order.ts";
 import { orderTotal } from "./order.ts";
+import { ShipToSchema } from "./ship-to.ts";
 
 /** Most of one product per order (also after merging repeated lines). */
 export const MAX_QUANTITY = 10_000;
@@ -23,6 +24,8 @@ export const CheckoutRequestSchema = z.object({
     .array(z.object({ productId: storable(z.string().min(1).max(100)), quantity: z.number().int().positive().max(MAX_QUANTITY) }))
     .min(1)
     .max(100),
+  // For shops that already know it; without it, Stripe's Checkout page collects the address.
+  shipTo: ShipToSchema.optional(),
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 

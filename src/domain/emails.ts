@@ -1,7 +1,9 @@
 // The words customers read. Pure: the workflow passes in everything, including the dates.
+import type { Alert } from "./alerts.ts";
 import type { OrderSession } from "./order.ts";
 
-export type EmailKind = "confirmation" | "payment_problem";
+/** Outbox keys, one email per (order, kind): support emails are keyed by their incident. */
+export type EmailKind = "confirmation" | "payment_problem" | "abandoned" | `support:${string}`;
 export type EmailContent = { kind: EmailKind; subject: string; body: string };
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
@@ -10,7 +12,7 @@ export function confirmationEmail(order: OrderSession, arrival: string): EmailCo
   const lines = order.items.map((i) => `  ${i.quantity} x ${i.name}`).join("\n");
   return {
     kind: "confirmation",
-    subject: `Your order ${order.id} is on its way`,
+    subject: `Your order ${order.id} is confirmed`,
     body: [
       `Thank you for your order ${order.id}.`,
       "",
@@ -30,6 +32,44 @@ export function paymentProblemEmail(order: OrderSession, reason: string): EmailC
       `The payment for your order ${order.id} could not be confirmed, so the order was not placed.`,
       `Reason: ${reason}.`,
       "Nothing will ship. You can place the order again with another payment method.",
+    ].join("\n"),
+  };
+}
+
+/** What the support team reads for every incident (SUPPORT_EMAIL): ids and links, no customer data. */
+export function supportIncidentEmail(alert: Alert): EmailContent {
+  return {
+    kind: `support:${alert.incidentId}`,
+    subject: `[postpay] order ${alert.orderId} needs a decision: "${alert.step}" failed`,
+    body: [
+      `Order ${alert.orderId} (customer ${alert.customerId}) is waiting for an operator.`,
+      "",
+      `Step: ${alert.step}`,
+      `Error: ${alert.error}`,
+      `Incident: ${alert.incidentId}${alert.openedAt ? `, opened ${alert.openedAt}` : ""}`,
+      "",
+      `Decide (retry, mark done by hand, abandon): ${alert.consoleUrl ?? alert.orderUrl}`,
+      `Journal: ${alert.journalCommand}`,
+    ].join("\n"),
+  };
+}
+
+/**
+ * What a customer hears when an operator abandons their order: a person will be in touch, and
+ * which items were already with a fulfillment center (nothing is reversed by itself).
+ */
+export function abandonedEmail(order: Pick<OrderSession, "id" | "items">, handedToCenters: string[]): EmailContent {
+  const list = (items: OrderSession["items"]) => items.map((i) => `  ${i.quantity} x ${i.name}`);
+  const handed = order.items.filter((i) => handedToCenters.includes(i.fulfillmentCenterId));
+  const notHanded = order.items.filter((i) => !handedToCenters.includes(i.fulfillmentCenterId));
+  return {
+    kind: "abandoned",
+    subject: `Your order ${order.id} needs our attention`,
+    body: [
+      `Something went wrong with your order ${order.id}, and it needs a person to sort it out.`,
+      "Our support team will be in touch with you about it.",
+      ...(handed.length ? ["", "Already handed to our fulfillment center:", ...list(handed)] : []),
+      ...(notHanded.length ? ["", "Not sent out:", ...list(notHanded)] : []),
     ].join("\n"),
   };
 }

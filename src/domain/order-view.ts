@@ -2,6 +2,7 @@
 // console renders and what tests read. One type for all of them.
 import type { RecordedDecision } from "./decision.ts";
 import type { OrderStatus, ShipmentRecord } from "./order.ts";
+import type { ShipTo } from "./ship-to.ts";
 
 /**
  * One step as the order shows it: `at` is when it finished (or failed, or was skipped); `startedAt`
@@ -61,4 +62,9 @@ export type IncidentView = {
 };
 
 /** The whole story of an order, for operators (GET /admin/orders/:id and the console). */
-export type AdminOrderView = OrderView & { customer: { id: string; email: string }; incidents: IncidentView[] };
+export type AdminOrderView = OrderView & {
+  customer: { id: string; email: string };
+  /** Where the order ships; null until the shop gave it or Stripe's Checkout collected it. */
+  shipTo: ShipTo | null;
+  incidents: IncidentView[];
+};

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Center } from "./catalog.ts";
 import { PermanentError } from "./errors.ts";
+import type { ShipTo } from "./ship-to.ts";
 
 /** What the customer bought, frozen at checkout so later catalog edits cannot change an order. */
 export type LineItemSnapshot = {
@@ -47,6 +48,8 @@ export type OrderSession = {
   centers: Center[];
   /** The order row's status when it was loaded; a final one means an earlier run ended the order. */
   storedStatus?: OrderStatus | null;
+  /** Where it ships, when the shop gave it at checkout (else Checkout collects it); absent in older journals. */
+  shipTo?: ShipTo | null;
 };
 
 export type CenterGroup = { center: Center; items: LineItemSnapshot[] };
@@ -141,10 +144,12 @@ export type CheckoutSessionFacts = {
   paymentStatus: string;
   amountTotal: number | null;
   currency: string | null;
+  /** The ship-to address Checkout collected, if it collected one. */
+  shipTo?: ShipTo | null;
 };
 
 export type PaymentCheck =
-  | { outcome: "paid" }
+  | { outcome: "paid"; shipTo?: ShipTo }
   | { outcome: "pending" }
   | { outcome: "failed"; reason: string }
   | { outcome: "mismatch"; reason: string };
@@ -161,7 +166,8 @@ export function checkPayment(
         reason: `Stripe charged ${session.amountTotal} ${session.currency}, the order is ${expected.amountTotal} ${expected.currency}`,
       };
     }
-    return { outcome: "paid" };
+    // Journaled with the verdict: the address the order ships to is what Stripe said when it was paid.
+    return session.shipTo ? { outcome: "paid", shipTo: session.shipTo } : { outcome: "paid" };
   }
   if (session.status === "expired") return { outcome: "failed", reason: "the checkout session expired unpaid" };
   return { outcome: "pending" };

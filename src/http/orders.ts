@@ -24,14 +24,19 @@ export async function findOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: str
     if ((err as { status?: number }).status === 404) return null;
     throw err;
   });
-  return { view: live ?? stored.view, email: stored.email };
+  return { view: live ?? stored.view, email: stored.email, shipTo: stored.shipTo };
 }
 
 /** The whole story of an order, for operators (admin API and console); undefined if unknown. */
 export async function findAdminOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: string): Promise<AdminOrderView | undefined> {
   const found = await findOrderView(deps, id);
   if (!found) return undefined;
-  return { ...found.view, customer: { id: found.view.customerId, email: found.email }, incidents: await incidentViews(deps.db, id) };
+  return {
+    ...found.view,
+    customer: { id: found.view.customerId, email: found.email },
+    shipTo: found.shipTo,
+    incidents: await incidentViews(deps.db, id),
+  };
 }
 
 export function orderRoutes(deps: OrdersDeps) {

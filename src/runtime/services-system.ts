@@ -21,6 +21,7 @@ export function createSystemPorts(config: ServicesConfig, db: Db, log: Logger) {
     slack: createSlackPoster({ url: config.slackWebhookUrl, timeoutMs: config.httpTimeoutMs, log }),
     publicUrl: config.publicUrl,
     restateAdminUrl: config.restateAdminUrl,
+    supportEmail: config.supportEmail,
   });
 }
 

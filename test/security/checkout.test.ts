@@ -55,7 +55,7 @@ async function fakeStripe(answer: (res: http.ServerResponse) => void) {
 
 /** A second app whose Stripe is at `apiBase`, with a short cut-off. */
 const appWithStripeAt = (apiBase: string) =>
-  serveSecondApp(stack, { stripe: createStripe({ stripe: { secretKey: stack.config.stripe.secretKey, apiBase }, httpTimeoutMs: 1000 }) });
+  serveSecondApp(stack, { stripe: createStripe({ stripe: { ...stack.config.stripe, apiBase }, httpTimeoutMs: 1000 }) });
 
 const UPSTREAM_WORDS = "Upstream-only detail: acct_1SECRET, request req_leak, No such customer";
 

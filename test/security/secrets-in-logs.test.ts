@@ -2,7 +2,8 @@
 // and no configured secret (admin token, shop API key, Stripe's webhook secret and API key,
 // restate-server's request-identity private key, the Slack webhook URL) is ever printed or
 // logged, by postpay or by restate-server, whatever happens: paid orders, rejected shipments
-// with Slack alerts, forged webhooks, wrong tokens, start-up failures.
+// with Slack alerts, forged webhooks, wrong tokens, start-up failures. Nor is personal data (email
+// and ship-to addresses).
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHILD_SECRETS, startHarness, type AppProcesses, type Harness } from "../../dev/harness.ts";
 import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { ConfigError, parseEnv } from "../../src/config.ts";
+import { TEST_SHIPPING } from "../../dev/stripe-emulator/state.ts";
 import { CENTERS, PRODUCTS } from "../support/stack.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -153,8 +155,16 @@ describe("the running system's logs", () => {
       "request identity private key, raw part": pemBody.slice(-43),
       "Slack webhook URL path": new URL(harness.slack.url).pathname,
     };
+    // Personal data is no secret, but it stays out of logs too: the customers' email addresses and
+    // the ship-to address Stripe's Checkout collected (the emulator's test address).
+    const personal: Record<string, string> = {
+      "a customer's email address": "cus_logs_paid@example.com",
+      "another customer's email address": "cus_logs_rejected@example.com",
+      "the ship-to address": TEST_SHIPPING.address.line1!,
+      "the ship-to name": TEST_SHIPPING.name,
+    };
     for (const [file, text] of Object.entries(logs)) {
-      for (const [what, value] of Object.entries(secrets)) {
+      for (const [what, value] of Object.entries({ ...secrets, ...personal })) {
         expect(text.includes(value), `${what} appears in ${file}`).toBe(false);
       }
     }

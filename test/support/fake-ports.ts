@@ -8,9 +8,10 @@
 import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
-import type { SlackMessage } from "../../src/domain/alerts.ts";
+import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
+import type { ShipTo } from "../../src/domain/ship-to.ts";
 import {
   addDays,
   type Center,
@@ -59,7 +60,11 @@ export type SeedOptions = {
   payment?: PaymentScript;
   /** The arrival date each center answers with; default: its lead time from the call. */
   arrivals?: Record<string, string | null>;
+  /** The address the shop gave at checkout (default SHIP_TO); null: Checkout is to collect one. */
+  shipTo?: ShipTo | null;
 };
+
+export const SHIP_TO: ShipTo = { name: "Jenny Rosen", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
 
 export type Incident = {
   id: string;
@@ -97,6 +102,10 @@ export const ITEMS: LineItemSnapshot[] = [
 type OrderState = {
   session: OrderSession;
   payment: PaymentCheck;
+  /** The centers each abandon notice named as already having the order. */
+  abandonNotices: string[][];
+  /** What findShipTo finds later (an address an operator stored, or Stripe's). */
+  laterShipTo?: ShipTo;
   arrivals: Record<string, string | null>;
   failures: (FailureScript & { port: PortName; left: number })[];
   delays: { port: PortName; target?: string; ms: number }[];
@@ -137,6 +146,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       stripeCheckoutSessionId: `cs_${id}`,
       orderedAt: 0, // set when beginOrder opens the order
       centers: (options.centers ?? CENTERS).filter((c) => used.has(c.id)),
+      shipTo: options.shipTo === undefined ? SHIP_TO : options.shipTo,
     };
     this.orders.set(id, {
       session,
@@ -145,6 +155,7 @@ export class FakePorts implements OrderPorts, AlertPorts {
       failures: [],
       delays: [],
       paymentEvents: new Map(),
+      abandonNotices: [],
       stock: new Map(),
       shipments: new Map(),
       incidents: new Map(),
@@ -161,6 +172,11 @@ export class FakePorts implements OrderPorts, AlertPorts {
   /** What Stripe says about the order's payment from now on. */
   setPayment(orderId: string, payment: PaymentScript) {
     this.state(orderId).payment = toCheck(payment);
+  }
+
+  /** The address findShipTo finds from now on (an operator stored one). */
+  setLaterShipTo(orderId: string, shipTo: ShipTo) {
+    this.state(orderId).laterShipTo = shipTo;
   }
 
   /** The next `times` calls of `port` for this order (and target) throw. */
@@ -222,6 +238,11 @@ export class FakePorts implements OrderPorts, AlertPorts {
       (byCenter[c.target ?? "?"] ??= []).push((c.items ?? []).map((i) => i.productId).sort());
     }
     return byCenter;
+  }
+
+  /** For each abandon notice sent, the centers it named as already having the order. */
+  abandonNotices(orderId: string): string[][] {
+    return this.state(orderId).abandonNotices;
   }
 
   /** Emails sent for the order. */
@@ -300,6 +321,14 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
+  findShipTo(order: PaymentToCheck): Promise<ShipTo> {
+    return this.call("findShipTo", order.id, undefined, [order], () => {
+      const found = this.state(order.id).laterShipTo;
+      if (!found) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      return found;
+    });
+  }
+
   takeStock(orderId: string, items: LineItemSnapshot[]): Promise<void> {
     return this.call("takeStock", orderId, items[0]?.fulfillmentCenterId, [orderId, items], items, () => {
       const stock = this.state(orderId).stock;
@@ -307,8 +336,8 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  sendToCenter(order: OrderSession, group: CenterGroup): Promise<ShipmentRecord> {
-    return this.call("sendToCenter", order.id, group.center.id, [order, group], group.items, () => {
+  sendToCenter(order: OrderSession, group: CenterGroup, shipTo: ShipTo | null): Promise<ShipmentRecord> {
+    return this.call("sendToCenter", order.id, group.center.id, [order, group, shipTo], group.items, () => {
       const state = this.state(order.id);
       const id = group.center.id;
       const arrival = id in state.arrivals ? state.arrivals[id]! : addDays(Date.now(), group.center.leadTimeDays);
@@ -325,6 +354,17 @@ export class FakePorts implements OrderPorts, AlertPorts {
       if (!shipments.has(centerId)) shipments.set(centerId, { ...record, manual: true });
       return record;
     });
+  }
+
+  emailAbandonNotice(order: OrderSession): Promise<void> {
+    return this.call("emailAbandonNotice", order.id, undefined, [order], () => {
+      const handed = [...this.state(order.id).shipments.keys()];
+      this.state(order.id).abandonNotices.push(handed);
+    });
+  }
+
+  emailSupport(alert: Alert): Promise<"sent" | "no support address"> {
+    return this.call("emailSupport", alert.orderId, alert.incidentId, [alert], () => "sent" as const);
   }
 
   sendEmail(orderId: string, to: string, content: EmailContent): Promise<void> {

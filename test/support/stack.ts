@@ -20,6 +20,9 @@ export const PRODUCTS = [
   { id: "sku-pen", name: "Pen", priceCents: 300, fulfillmentCenterId: "fc-east", stock: 1000 },
 ];
 
+/** Where the test stack emails every incident (SUPPORT_EMAIL). */
+export const SUPPORT_EMAIL = "support@shop.test";
+
 /** Come back quickly after an endpoint or server restart in tests. */
 export const QUICK_RECOVERY = { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" };
 
@@ -42,6 +45,7 @@ export async function startStack(options: StackOptions = {}) {
     app: "in-process",
     settings: {
       emailFrom: "postpay test <orders@postpay.test>",
+      supportEmail: SUPPORT_EMAIL,
       adminToken: "test-admin-token-0123456789",
       shopApiKey: "test-shop-api-key-0123456789",
       // Tests poll the order page far faster than a person: the limit has its own test.

@@ -55,6 +55,20 @@ describe("log redaction", () => {
     expect(text).toContain("ps_1");
     expect(text).toContain("mail.example.com");
   });
+
+  it("hides personal data by field name at any depth: addresses and email addresses", () => {
+    const out = redact({
+      orderId: "ps_2",
+      order: { email: "jenny@example.com", shipTo: { name: "Jenny Rosen", line1: "354 Oyster Point Blvd" } },
+      session: { collected_information: { shipping_details: { address: { line1: "1 Infinite Loop" } } } },
+      mail: { recipient: "ops@example.com", to: "ceo@example.com" },
+    });
+    const text = JSON.stringify(out);
+    for (const personal of ["jenny@example.com", "Jenny Rosen", "354 Oyster", "Infinite Loop", "ops@example.com", "ceo@example.com"]) {
+      expect(text).not.toContain(personal);
+    }
+    expect(text).toContain("ps_2");
+  });
 });
 
 describe("the logger", () => {

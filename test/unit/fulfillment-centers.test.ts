@@ -12,6 +12,7 @@ const order = (orderId: string, centerId = "fc-east") => ({
     { productId: "sku-2", name: "Gadget", quantity: 1 },
   ],
   customer: { id: "cus-ada", email: "ada@example.com" },
+  shipTo: { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country: "GB" },
 });
 
 type Body = Record<string, unknown>;
@@ -77,8 +78,8 @@ describe("fulfillment centers stand-in", () => {
   it("replays the stored shipment for a repeated Idempotency-Key and records one accepted order", async () => {
     const first = await send(order("ord-replay"));
     // Same order with keys in another order: still the same request.
-    const { customer, items, centerId, orderId } = order("ord-replay");
-    const again = await send({ customer, items, centerId, orderId });
+    const { shipTo, customer, items, centerId, orderId } = order("ord-replay");
+    const again = await send({ shipTo, customer, items, centerId, orderId });
     expect(again).toEqual(first);
     expect(acceptedFor("ord-replay:fc-east")).toHaveLength(1);
     expect(centers.deliveriesFor("ord-replay:fc-east")).toBe(2);

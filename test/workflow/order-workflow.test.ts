@@ -18,7 +18,7 @@ import { createLogger } from "../../src/log.ts";
 import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
 import { startRestateServer, type RestateServer } from "../../dev/restate-server.ts";
 import { registerDeployment } from "../../src/adapters/restate-admin.ts";
-import { CENTERS, FakePorts, item } from "../support/fake-ports.ts";
+import { CENTERS, FakePorts, item, SHIP_TO } from "../support/fake-ports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const STEPS = { maxAttempts: 3, initialRetryMs: 20, maxRetryMs: 100 };
@@ -280,7 +280,7 @@ describe("a step that fails permanently", () => {
     expect(fake.incidents(order.id).map((i) => i.id)).toEqual([waiting.incident!.id]);
   });
 
-  it("opens an incident, alerts Slack and shows needs_attention with the incident", async () => {
+  it("opens an incident, alerts Slack and the support team, and shows needs_attention with the incident", async () => {
     const { order, incident } = await orderStuckAtNorth("escalation");
 
     expect(incident).toMatchObject({ orderId: order.id, customerId: order.customerId, step: "send to fc-north" });
@@ -292,6 +292,8 @@ describe("a step that fails permanently", () => {
     await expect
       .poll(() => fake.slackMessages().some((m) => m.text.includes(order.id) && m.text.includes("send to fc-north")), WAIT)
       .toBe(true);
+    // The support team's email: one per incident, about this one.
+    await expect.poll(() => fake.succeeded(order.id, "emailSupport").map((c) => c.target), WAIT).toEqual([incident.id]);
     expect(fake.emails(order.id)).toHaveLength(0);
     expect(fake.calls(order.id, "recordHistory")).toHaveLength(0);
     expect(fake.row(order.id)?.status).toBe("needs_attention");
@@ -367,7 +369,7 @@ describe("a step that fails permanently", () => {
     expect(fake.row(order.id)?.status).toBe("completed");
   });
 
-  it("abandon ends the order as abandoned: no confirmation, no history, nothing already done is reversed", async () => {
+  it("abandon ends the order as abandoned: no confirmation, no history, nothing already done is reversed; the customer hears once", async () => {
     const { order, incident } = await orderStuckAtNorth("abandon");
 
     await decide(order.id, { action: "abandon", note: "customer called", incidentId: incident.id });
@@ -382,6 +384,8 @@ describe("a step that fails permanently", () => {
     expect(fake.shipments(order.id)).toEqual({ "fc-east": expect.objectContaining({ manual: false }) });
     expect(fake.stockTaken(order.id)).toEqual({ "sku-mug": 1, "sku-cap": 1 });
     expect(fake.incidents(order.id)[0]!.decision).toMatchObject({ action: "abandon", note: "customer called" });
+    // One notice to the customer, naming what fc-east already has (fc-north never got the order).
+    expect(fake.abandonNotices(order.id)).toEqual([["fc-east"]]);
   });
 });
 
@@ -589,6 +593,52 @@ describe("payment", () => {
     expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
     expect(fake.calls(order.id, "setStatus").map((c) => c.target)).not.toContain("payment_failed");
     expect(fake.row(order.id)?.status).toBe("completed");
+  });
+});
+
+describe("the ship-to address", () => {
+  const shipToOf = (id: string) => fake.succeeded(id, "sendToCenter").map((c) => [(c.args[1] as { center: { id: string } }).center.id, c.args[2]]);
+
+  it("the one given at checkout reaches every center, and no step is added to find it", async () => {
+    const order = fake.seed({ name: "given-address" });
+    await submit(order.id);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(shipToOf(order.id).sort()).toEqual([["fc-east", SHIP_TO], ["fc-north", SHIP_TO], ["fc-west", SHIP_TO]]);
+    expect(fake.calls(order.id, "findShipTo")).toHaveLength(0);
+  });
+
+  it("the one Stripe's Checkout collected, journaled with the payment verdict, reaches the centers", async () => {
+    const collected = { ...SHIP_TO, name: "Collected Person", country: "DE" };
+    const order = fake.seed({ name: "collected-address", shipTo: null, payment: { outcome: "paid", shipTo: collected } });
+    await submit(order.id);
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(shipToOf(order.id).map(([, to]) => to)).toEqual([collected, collected, collected]);
+    expect(fake.calls(order.id, "findShipTo")).toHaveLength(0);
+  });
+
+  it("a paid order with no address at all is an incident, never a guess; a retry once one is stored completes it", async () => {
+    const order = fake.seed({ name: "no-address", shipTo: null, items: [item("sku-mug", "fc-east")] });
+    await submit(order.id);
+    const incident = await openIncident(order.id);
+    expect(incident).toMatchObject({ step: "find ship-to address", error: expect.stringContaining("no ship-to address") });
+    // Nothing was sent or stocked while the address was missing.
+    expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
+    expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
+
+    const stored = { ...SHIP_TO, line1: "2 Side St" };
+    fake.setLaterShipTo(order.id, stored);
+    await decide(order.id, { action: "retry" });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(shipToOf(order.id)).toEqual([["fc-east", stored]]);
+  });
+
+  it("done by hand (the operator settled the address with the centers) sends the order without one", async () => {
+    const order = fake.seed({ name: "no-address-by-hand", shipTo: null, items: [item("sku-mug", "fc-east")] });
+    await submit(order.id);
+    await openIncident(order.id);
+    await decide(order.id, { action: "skip", note: "address agreed with fc-east by phone" });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(shipToOf(order.id)).toEqual([["fc-east", null]]);
   });
 });
 

@@ -3,12 +3,18 @@
 import { html } from "hono/html";
 import { isFinal } from "../../../domain/order.ts";
 import type { StepView } from "../../../domain/order-view.ts";
+import type { ShipTo } from "../../../domain/ship-to.ts";
 import type { OrderPageData } from "../data.ts";
 import { clock, duration, money, statusBadge, time } from "../format.ts";
 import { page } from "../layout.ts";
 import type { Session } from "../session.ts";
 import { decisionForm } from "./decide.ts";
 import { emailsTable, incidentsTable, journal, shipmentsTable } from "./order-history.ts";
+
+const shipToLines = (to: ShipTo | null) =>
+  to
+    ? html`<address>${to.name}<br>${to.line1}${to.line2 ? html`<br>${to.line2}` : ""}<br>${to.postalCode} ${to.city}${to.state ? `, ${to.state}` : ""}<br>${to.country}</address>`
+    : html`<span class="muted">none yet</span>`;
 
 export type OrderPageOptions = { live?: string; decided?: string; restateAdminUrl?: string };
 
@@ -69,6 +75,7 @@ ${options.decided ? html`<p class="notice ok">Your decision (${options.decided})
     <dt>Status</dt><dd id="status">${statusBadge(order.status)}</dd>
     <dt>Started</dt><dd>${time(order.steps[0]?.startedAt ?? order.steps[0]?.at)}</dd>
     <dt>Customer</dt><dd><span class="id">${order.customer.id}</span> · ${order.customer.email}</dd>
+    <dt>Ship to</dt><dd id="ship-to">${shipToLines(order.shipTo)}</dd>
     <dt>Total</dt><dd>${b ? money(b.amountTotal, b.currency) : "—"}</dd>
     <dt>Estimated arrival</dt><dd>${order.estimatedArrival ?? "—"}</dd>
   </dl>
