@@ -5,6 +5,7 @@
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
+import type { ShipmentUpdate } from "../src/domain/shipments.ts";
 import type {
   CenterGroup,
   LineItemSnapshot,
@@ -42,4 +43,20 @@ export type OrderPorts = {
 
 export type AlertPorts = {
   postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
+};
+
+/** What the Shipments object needs: recorded center events, shipment rows, incidents about one shipment. */
+export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks"> & {
+  /** A center event as the HTTP app recorded it after verifying the center's signature. */
+  findShipmentEvent(centerId: string, eventId: string): Promise<{ orderId: string; status: string; note: string | null } | undefined>;
+  /** Applies a recorded event to its shipment, once per event (a repeat answers as the first did). */
+  applyShipmentEvent(centerId: string, eventId: string): Promise<ShipmentUpdate | undefined>;
+  openShipmentIncident(incident: { id: string; orderId: string; customerId: string; centerId: string; step: string; error: string }): Promise<void>;
+  /** An incident with the decision the HTTP app recorded on it, if any. */
+  findShipmentIncident(incidentId: string): Promise<{ orderId: string; customerId: string; centerId: string | null; step: string; status: "open" | "resolved"; decision?: RecordedDecision } | undefined>;
+  resolveShipmentIncident(incidentId: string): Promise<void>;
+  /** Sends the order to the center again (same Idempotency-Key) and waits for it to ship again. */
+  resendToCenter(orderId: string, centerId: string): Promise<void>;
+  /** An operator said it shipped outside the system: shipped, without tracking. */
+  settleShipmentByHand(orderId: string, centerId: string): Promise<ShipmentUpdate | undefined>;
 };

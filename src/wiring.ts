@@ -6,12 +6,13 @@ import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts"
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
 import { beginOrder, recordOrderHistory, setOrderStatus } from "../db/orders.ts";
-import type { AlertPorts, OrderPorts } from "../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { checkPayment } from "./domain/order.ts";
+import { createShipmentPorts } from "./shipment-wiring.ts";
 
 export type Adapters = {
   db: Db;
@@ -25,7 +26,7 @@ export type Adapters = {
   restateAdminUrl?: string;
 };
 
-export function createPorts(a: Adapters): OrderPorts & AlertPorts {
+export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts {
   const db = a.db;
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
@@ -65,5 +66,6 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       ...(a.restateAdminUrl && { journalUrl: `${a.restateAdminUrl}/ui/invocations/${encodeURIComponent(invocationId)}` }),
     }),
     postToSlack: (message) => a.slack.post(message),
+    ...createShipmentPorts(a),
   };
 }
