@@ -3,9 +3,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { listCustomerHistory, type HistoryCursor } from "../../db/orders.ts";
+import { shipmentViews } from "../../db/shipments.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import { placeCheckout } from "../checkout.ts";
 import { CheckoutRequestSchema, isStorableText, MAX_CUSTOMER_ID } from "../domain/checkout.ts";
+import { withTracking } from "../domain/order-view.ts";
+import { centersOf } from "../domain/shipments.ts";
 import type { Logger } from "../log.ts";
 import { ApiError } from "./errors.ts";
 import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
@@ -48,7 +51,9 @@ export function shopRoutes(deps: ShopDeps) {
       limit: page.data.limit,
       ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),
     });
-    return c.json({ customerId, orders, nextCursor: next && encodeCursor(next) });
+    const tracking = await shipmentViews(deps.db, orders.map((o) => o.orderId));
+    const tracked = orders.map((o) => ({ ...o, ...withTracking(o.shipments, tracking.get(o.orderId) ?? [], centersOf(o.items)) }));
+    return c.json({ customerId, orders: tracked, nextCursor: next && encodeCursor(next) });
   });
 
   return shop;
