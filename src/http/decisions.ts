@@ -17,10 +17,7 @@ export class DecisionConflict extends ApiError {
   }
 }
 
-/**
- * `shipments` comes with the app's deps (every router gets the same object): an incident about one
- * shipment (center_id set) is taken up by the order's Shipments object, any other by its workflow.
- */
+/** An incident about one shipment (center_id set) is taken up by the order's Shipments object, any other by its workflow. */
 export async function decide(deps: { db: Db; orders: OrderClient; shipments?: ShipmentClient }, orderId: string, decision: Decision, author: DecisionAuthor) {
   const incidentId = decision.incidentId ?? (await findOpenIncident(deps.db, orderId))?.id;
   if (!incidentId) throw new DecisionConflict(`order ${orderId} has no open incident`);

@@ -7,7 +7,7 @@ import type { Db } from "../../../db/client.ts";
 import { listOpenIncidents } from "../../../db/incidents.ts";
 import { findOrderItems, listOrders, type OrderListCursor } from "../../../db/orders.ts";
 import { emailsFor } from "../../../db/outbox.ts";
-import type { OrderClient } from "../../adapters/restate-ingress.ts";
+import type { OrderClient, ShipmentClient } from "../../adapters/restate-ingress.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
 import type { Logger } from "../../log.ts";
 import { findAdminOrderView } from "../orders.ts";
@@ -15,6 +15,8 @@ import { findAdminOrderView } from "../orders.ts";
 export type ConsoleDeps = {
   db: Db;
   orders: OrderClient;
+  /** Decisions on shipment incidents go to the order's Shipments object. */
+  shipments?: ShipmentClient;
   adminToken: string;
   /** https: the session cookie is Secure. */
   publicUrl: string;
