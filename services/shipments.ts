@@ -26,8 +26,11 @@ import type { ShipmentPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
 import { asTerminalError, type StepPolicy } from "./step-runner.ts";
 
-// Durable names: Restate journals them. Renaming one strands invocations in flight on the old
-// name (a replay mismatch); change them beside the old deployment. (To move to services/durable.ts.)
+// Durable names: Restate journals the step names, and the service and handler names (`event`,
+// `resolve`) are in every queued call and ingress idempotency key. Renaming one strands invocations
+// in flight (a replay mismatch, or calls to a handler that is gone); change them beside the old
+// deployment. The object keeps no Restate state: shipments live in the database. (To move to
+// services/durable.ts at merge.)
 export const SHIPMENTS = "Shipments";
 export const STEP = {
   findEvent: "find shipment event",
