@@ -2,6 +2,7 @@
 // from this file with `npm run db:generate` and committed.
 import { sql } from "drizzle-orm";
 import {
+  boolean,
   check,
   date,
   index,
@@ -14,6 +15,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 import { DECISION_ACTIONS, DECISION_CHANNELS } from "../src/domain/decision.ts";
+import { SHIPMENT_STATUSES } from "../src/domain/shipments.ts";
 import { ORDER_STATUSES, type LineItemSnapshot, type ShipmentRecord } from "../src/domain/order.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
 
@@ -23,6 +25,7 @@ export const decisionAction = pgEnum("decision_action", DECISION_ACTIONS);
 export const fulfillmentOutcome = pgEnum("fulfillment_outcome", ["accepted", "manual"]);
 export const decisionChannel = pgEnum("decision_channel", DECISION_CHANNELS);
 export const paymentOutcome = pgEnum("payment_outcome", ["succeeded", "failed"]);
+export const shipmentStatus = pgEnum("shipment_status", SHIPMENT_STATUSES);
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -106,6 +109,14 @@ export const fulfillmentRequests = pgTable(
     /** "accepted" from the center, or "manual" when an operator marked the step done by hand. */
     outcome: fulfillmentOutcome("outcome").notNull(),
     createdAt: createdAt(),
+    // Where the shipment is, as its center's recorded events moved it (src/domain/shipments.ts).
+    status: shipmentStatus("status").notNull().default("accepted"),
+    carrier: text("carrier"),
+    trackingNumber: text("tracking_number"),
+    trackingUrl: text("tracking_url"),
+    shippedAt: timestamp("shipped_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.orderId, t.centerId] })],
 );
@@ -150,6 +161,8 @@ export const incidents = pgTable(
     customerId: text("customer_id").notNull(),
     step: text("step").notNull(),
     error: text("error").notNull(),
+    /** Set: the incident is about that center's shipment (the Shipments object decides it); null: about the order's workflow. */
+    centerId: text("center_id"),
     status: incidentStatus("status").notNull(),
     /** The decision, written by the HTTP app for the operator it authenticated; the workflow acts on it. */
     resolution: decisionAction("resolution"),
@@ -175,7 +188,32 @@ export const paymentEvents = pgTable("payment_events", {
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Shipment events from centers whose signature the HTTP app verified, once per (center, event id).
+ * The Shipments object acts only on events recorded here. `appliedAt`/`changed` remember what
+ * applying the event did, so applying it again (a retried step) answers the same.
+ */
+export const shipmentEvents = pgTable(
+  "shipment_events",
+  {
+    centerId: text("center_id").notNull(),
+    eventId: text("event_id").notNull(),
+    orderId: text("order_id").notNull(),
+    status: shipmentStatus("status").notNull(),
+    carrier: text("carrier"),
+    trackingNumber: text("tracking_number"),
+    trackingUrl: text("tracking_url"),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
+    note: text("note"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+    changed: boolean("changed"),
+  },
+  (t) => [primaryKey({ columns: [t.centerId, t.eventId] }), index("shipment_events_order_idx").on(t.orderId)],
+);
+
 export const schema = {
+  shipmentEvents,
   paymentEvents,
   centers,
   products,

@@ -1,8 +1,10 @@
 // A page on the local fulfillment centers (GET / on their port) to break a center from a browser
-// and fix it again: queue a rejection or a run of outages, or clear what is queued. The same
-// controls exist as JSON (POST /_control/centers/:id/script) for scripts and tests.
+// and fix it again: queue a rejection or a run of outages, or clear what is queued; and to report
+// on the orders a center took: shipped, delivered or an exception, as signed events to postpay.
+// The same controls exist as JSON (POST /_control/centers/:id/script and /events) for tests.
 import { Hono } from "hono";
 import { html } from "hono/html";
+import type { CenterEvents } from "./center-events.ts";
 import type { ScriptedResponse } from "./fulfillment-centers.ts";
 
 export type CenterControls = {
@@ -10,7 +12,21 @@ export type CenterControls = {
   script(centerId: string, responses: ScriptedResponse[]): void;
   clear(centerId: string): void;
   queued(centerId: string): number;
+  events: Pick<CenterEvents, "send" | "canSend">;
+  /** The order ids a center has taken, oldest first. */
+  ordersAt(centerId: string): string[];
 };
+
+const REPORTS = ["shipped", "delivered", "exception"] as const;
+
+const reportButtons = (controls: CenterControls, id: string) =>
+  controls.events.canSend(id)
+    ? html`<ul>${controls.ordersAt(id).slice(-10).map(
+        (orderId) => html`<li><code>${orderId}</code> ${REPORTS.map(
+          (status) => html`<form method="post" action="/_control/centers/${id}/page"><input type="hidden" name="orderId" value="${orderId}"><button name="mode" value="${status}">${status}</button></form>`,
+        )}</li>`,
+      )}</ul>`
+    : html`<p>No webhook secret for this center: it sends no shipment events.</p>`;
 
 const BREAKS: Record<string, { label: string; responses: ScriptedResponse[] }> = {
   reject: { label: "Reject the next order (422)", responses: [{ status: 422, body: { error: { code: "rejected", message: "rejected from the control page" } } }] },
@@ -29,16 +45,21 @@ section{border:1px solid #dde1e8;border-radius:8px;padding:.5rem 1rem;margin:.8r
 ${controls.ids.map(
   (id) => html`<section id="${id}"><h2>${id}</h2><p>${controls.queued(id)} scripted answer(s) queued.</p>
 ${Object.entries(BREAKS).map(([mode, b]) => html`<form method="post" action="/_control/centers/${id}/page"><button name="mode" value="${mode}">${b.label}</button></form>`)}
-<form method="post" action="/_control/centers/${id}/page"><button name="mode" value="clear">Clear (back to normal)</button></form></section>`,
+<form method="post" action="/_control/centers/${id}/page"><button name="mode" value="clear">Clear (back to normal)</button></form>
+<h3>Report on its orders</h3>${reportButtons(controls, id)}</section>`,
 )}</body></html>`),
   );
   app.post("/_control/centers/:id/page", async (c) => {
     const id = c.req.param("id");
     if (!controls.ids.includes(id)) return c.text(`no fulfillment center ${id}`, 404);
-    const mode = (await c.req.parseBody()).mode;
-    if (mode === "clear") controls.clear(id);
+    const form = await c.req.parseBody();
+    const mode = form.mode;
+    if (REPORTS.includes(mode as (typeof REPORTS)[number]) && typeof form.orderId === "string") {
+      const sent = await controls.events.send(id, { orderId: form.orderId, status: mode as (typeof REPORTS)[number], ...(mode === "exception" && { note: "reported from the control page" }) });
+      if (sent.status !== 200) return c.text(`postpay answered ${sent.status}: ${JSON.stringify(sent.body)}`, 502);
+    } else if (mode === "clear") controls.clear(id);
     else if (typeof mode === "string" && BREAKS[mode]) controls.script(id, BREAKS[mode].responses);
-    else return c.text("mode must be reject, outage or clear", 400);
+    else return c.text("mode must be reject, outage, clear, shipped, delivered or exception", 400);
     return c.redirect("/", 303);
   });
   return app;

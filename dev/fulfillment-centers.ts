@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { FulfillmentOrderSchema, type FulfillmentOrder } from "../src/adapters/fulfillment-center.ts";
 import { centerControlsPage } from "./center-controls-page.ts";
+import { centerEvents, type EventDelivery, type EventRequest } from "./center-events.ts";
 import { serveApp } from "./http-server.ts";
 
 export type CenterConfig = { id: string; leadTimeDays: number };
@@ -33,6 +34,8 @@ export type FulfillmentCentersOptions = {
   host?: string;
   centers: CenterConfig[];
   today?: () => Date;
+  /** Per center, the secret it signs its shipment events with (postpay's CENTER_WEBHOOK_SECRETS). */
+  eventSecrets?: Readonly<Record<string, string>>;
 };
 
 export type FulfillmentCenters = {
@@ -42,6 +45,10 @@ export type FulfillmentCenters = {
   accepted(): AcceptedOrder[];
   deliveries(): number;
   deliveriesFor(idempotencyKey: string): number;
+  /** Where shipment events go: postpay's base URL. */
+  setAppUrl(url: string): void;
+  /** Signs and sends a shipment event as that center (dev/center-events.ts). */
+  sendEvent(centerId: string, event: EventRequest): Promise<EventDelivery>;
   close(): Promise<void>;
 };
 
@@ -153,7 +160,10 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
     return c.json({ queued: scripts.get(c.req.param("id"))?.length ?? 0 });
   });
 
-  app.route("/", centerControlsPage({ ids: [...centers.keys()], script, clear: (id) => void scripts.delete(id), queued: (id) => scripts.get(id)?.length ?? 0 }));
+  const events = centerEvents({ secrets: options.eventSecrets ?? {} });
+  app.route("/", events.routes);
+  const acceptedAt = (centerId: string) => [...stored.values()].filter((s) => s.accepted.centerId === centerId).map((s) => s.accepted.order.orderId);
+  app.route("/", centerControlsPage({ ids: [...centers.keys()], script, clear: (id) => void scripts.delete(id), queued: (id) => scripts.get(id)?.length ?? 0, events, ordersAt: acceptedAt }));
 
   const server = await serveApp(app, options);
   return {
@@ -163,6 +173,8 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
     accepted: () => [...stored.values()].map((s) => structuredClone(s.accepted)),
     deliveries: () => total,
     deliveriesFor: (key) => counts.get(key) ?? 0,
+    setAppUrl: events.setAppUrl,
+    sendEvent: events.send,
     close: () => {
       closing.abort();
       return server.close();

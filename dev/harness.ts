@@ -3,6 +3,7 @@
 // a fresh database holding a catalog (run-database.ts), and postpay itself, either in this process
 // or as child processes (which a crash test can SIGKILL and the benchmark can measure). close()
 // stops all it started; a start that fails stops what it had started.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -127,7 +128,9 @@ async function assemble(
   const progress = options.progress ?? (() => {});
   const dir = mkdtempSync(path.join(tmpdir(), `postpay-${options.label}-`));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-  const standIns = await startStandIns(options.centers, cleanup);
+  // Each stand-in center signs its shipment events with a secret of its own, as postpay is told.
+  const centerSecrets = Object.fromEntries(options.centers.map((c) => [c.id, `whcenter_${randomBytes(18).toString("base64url")}`]));
+  const standIns = await startStandIns(options.centers, centerSecrets, cleanup);
   progress(options.restateCluster ? "starting a 3-node Restate cluster" : "starting restate-server");
   // restate-server signs every call to the endpoint; the endpoint accepts only its key (every
   // node of a cluster signs with the same one).
@@ -145,9 +148,10 @@ async function assemble(
     cleanup.add,
   );
 
-  const parts: Parts = { ...standIns, restate, database, dir, cleanup, progress, identityKey: identity.publicKey };
+  const parts: Parts = { ...standIns, restate, database, dir, cleanup, progress, identityKey: identity.publicKey, centerSecrets };
   const app = options.app === "in-process" ? await runInProcess(parts, options.settings) : await spawnApp(parts, options);
   standIns.stripe.setWebhookUrl(`${app.url}/webhooks/stripe`);
+  standIns.centers.setAppUrl(app.url);
   standIns.slack.setInteractionsUrl(`${app.url}/slack/interactions`);
   return {
     ...standIns,
@@ -180,17 +184,19 @@ type Parts = {
   progress: (line: string) => void;
   /** The public key of restate-server's request identity. */
   identityKey: string;
+  /** CENTER_WEBHOOK_SECRETS: the secret each stand-in center signs its shipment events with. */
+  centerSecrets: Record<string, string>;
 };
 
 /** The outside world postpay talks to, in this process. */
-async function startStandIns(centers: CenterConfig[], cleanup: Cleanup) {
+async function startStandIns(centers: CenterConfig[], eventSecrets: Record<string, string>, cleanup: Cleanup) {
   const keep = <T extends { close(): Promise<unknown> }>(part: T) => {
     cleanup.add(() => part.close());
     return part;
   };
   return {
     stripe: keep(await startStripeEmulator({})),
-    centers: keep(await startFulfillmentCenters({ centers })),
+    centers: keep(await startFulfillmentCenters({ centers, eventSecrets })),
     smtp: keep(await startSmtpSink()),
     slack: keep(await startSlackSink()),
   };
@@ -268,6 +274,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     restateIngressUrls: restate.ingressUrls,
     restateAdminUrl: restate.adminUrl,
     publicUrl: `http://127.0.0.1:${httpPort}`,
+    centerWebhookSecrets: parts.centerSecrets,
     ...settings,
   };
   let services = await serveServices(config, db, log, { port: 0 });
@@ -334,6 +341,7 @@ function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Re
     SLACK_WEBHOOK_URL: parts.slack.url,
     SLACK_SIGNING_SECRET: parts.slack.signingSecret,
     ...CHILD_SECRETS,
+    CENTER_WEBHOOK_SECRETS: Object.entries(parts.centerSecrets).map(([id, secret]) => `${id}=${secret}`).join(","),
     RESTATE_IDENTITY_KEYS: parts.identityKey,
     HTTP_PORT: String(httpPort),
     SERVICE_PORT: String(servicePort),

@@ -1,5 +1,5 @@
 // The secrets `npm start` makes for itself when the environment gives none: the admin token, the
-// shop's API key and restate-server's request identity key. Kept (owner-only) under the data dir,
+// shop's API key, restate-server's request identity key and the local centers' webhook secrets. Kept (owner-only) under the data dir,
 // so a second start keeps them and `npm run demo` can use the shop key.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,4 +25,14 @@ export function localSecrets(dataDir: string): LocalSecrets {
 export function localShopApiKey(dataDir: string): string | undefined {
   const tokensFile = path.join(dataDir, "secrets", "tokens.json");
   return existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as LocalSecrets).shopApiKey : undefined;
+}
+
+/** A webhook secret per local center (CENTER_WEBHOOK_SECRETS), kept beside the tokens; new centers get one. */
+export function localCenterSecrets(dataDir: string, centerIds: string[]): Record<string, string> {
+  const file = path.join(dataDir, "secrets", "centers.json");
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  const secrets = Object.fromEntries(centerIds.map((id) => [id, kept[id] ?? token()]));
+  if (centerIds.some((id) => !kept[id])) writeFileSync(file, JSON.stringify({ ...kept, ...secrets }), { mode: 0o600 });
+  return secrets;
 }

@@ -19,7 +19,7 @@ import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
 import { serveHttpApp } from "../src/runtime/http-system.ts";
 import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters } from "./fulfillment-centers.ts";
-import { localSecrets } from "./local-secrets.ts";
+import { localCenterSecrets, localSecrets } from "./local-secrets.ts";
 import { startObjectStore } from "./object-store.ts";
 import { LOCAL_CLUSTER_PORTS, startRestateCluster, type RestateCluster } from "./restate-cluster.ts";
 import { startRestateServer, type RestateServer } from "./restate-server.ts";
@@ -97,10 +97,13 @@ try {
   }
 
   const localCenters = (await database.db.select().from(centersTable)).filter((c) => c.orderUrl.startsWith(CENTERS_URL));
+  // The local centers sign their shipment events; a secret the environment gives wins over a generated one.
+  const centerSecrets = { ...localCenterSecrets(DATA_DIR, localCenters.map((c) => c.id)), ...env.CENTER_WEBHOOK_SECRETS };
+  let fcs: Awaited<ReturnType<typeof startFulfillmentCenters>> | undefined;
   if (localCenters.length) {
     progress(`starting ${localCenters.length} local fulfillment centers on :${CENTERS_PORT}`);
-    const fcs = await startFulfillmentCenters({ port: CENTERS_PORT, centers: localCenters });
-    stops.push(() => fcs.close());
+    fcs = await startFulfillmentCenters({ port: CENTERS_PORT, centers: localCenters, eventSecrets: centerSecrets });
+    stops.push(() => fcs!.close());
   }
 
   // Secrets from the environment are used and never printed; generated ones are printed once here.
@@ -110,6 +113,7 @@ try {
     ...env,
     ...(stripe && { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret }),
     ADMIN_TOKEN: env.ADMIN_TOKEN ?? secrets.adminToken,
+    CENTER_WEBHOOK_SECRETS: centerSecrets,
     SHOP_API_KEY: env.SHOP_API_KEY ?? secrets.shopApiKey,
     // Our own restate-server signs with the local key; another one with the keys configured.
     RESTATE_IDENTITY_KEYS: restate || cluster ? [secrets.identityPublicKey] : env.RESTATE_IDENTITY_KEYS,
@@ -127,6 +131,7 @@ try {
   const http = await serveHttpApp(httpConfig(local), database.db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
   stops.push(() => http.close());
   stripe?.setWebhookUrl(`${http.url}/webhooks/stripe`);
+  fcs?.setAppUrl(http.url);
 
   onShutdown(log, async () => {
     for (const stop of stops.reverse()) await stop();
@@ -140,7 +145,7 @@ postpay is running. Ctrl-C stops everything it started.
   Restate UI        ${adminUrl}/ui/
   Restate ingress   ${ingressUrl}
 ${cluster ? clusterLines(cluster) : ""}  Stripe            ${stripe ? `${stripe.url}  (local emulator; webhooks go to ${http.url}/webhooks/stripe)` : "api.stripe.com (STRIPE_SECRET_KEY)"}
-  Centers           ${localCenters.length ? `${CENTERS_URL}  (break a center, then fix it)` : "as configured in the catalog"}
+  Centers           ${localCenters.length ? `${CENTERS_URL}  (break a center, then fix it; report shipped / delivered / exception)` : "as configured in the catalog"}
   Database          ${database.kind === "pglite" ? `PGlite in ${path.join(STATE_DIR, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
   Admin token       ${generated.adminToken ? `${local.ADMIN_TOKEN}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "ADMIN_TOKEN"}
   Shop API key      ${generated.shopApiKey ? `${local.SHOP_API_KEY}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "SHOP_API_KEY"}

@@ -3,7 +3,8 @@
 // them: renaming any of them strands the orders in flight (their replay no longer matches, or waits
 // on a promise nobody completes). Change one only in a new deployment registered beside the old
 // one, which keeps serving the orders it started until they end. The handler names (the keys of the
-// handlers in order-workflow.ts, order-handlers.ts and slack-alerts.ts) are durable in the same way.
+// handlers in order-workflow.ts, order-handlers.ts, slack-alerts.ts, support-desk.ts and
+// shipments.ts) are durable in the same way.
 import * as restate from "@restatedev/restate-sdk";
 import type { Alert } from "../src/domain/alerts.ts";
 import type { RecordedDecision } from "../src/domain/decision.ts";
@@ -11,7 +12,7 @@ import type { OrderView } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 
 /** Service names; SlackAlerts keeps one object, so one backlog and one rate, under ALERTS_KEY. */
-export const SERVICE = { order: "OrderWorkflow", alerts: "SlackAlerts", support: "SupportDesk" } as const;
+export const SERVICE = { order: "OrderWorkflow", alerts: "SlackAlerts", support: "SupportDesk", shipments: "Shipments" } as const;
 export const ALERTS_KEY = "default";
 
 /** Step names (ctx.run): operators read them in journals, incidents and the order's view. */
@@ -34,6 +35,22 @@ export const STEP = {
   recordDecision: "record decision",
   findPaymentEvent: "find payment event",
   postToSlack: "post to slack",
+} as const;
+
+/**
+ * The Shipments object's step names. It keeps no Restate state (shipments live in the database);
+ * its handler names (`event`, `resolve`) are in every queued call and ingress idempotency key.
+ */
+export const SHIPMENT_STEP = {
+  findEvent: "find shipment event",
+  applyEvent: "apply shipment event",
+  emailShipped: (centerId: string) => `email shipped ${centerId}`,
+  emailDelivered: "email delivered",
+  recordIncident: (centerId: string) => `record incident ${centerId}`,
+  findIncident: "find incident",
+  resend: (centerId: string) => `resend to ${centerId}`,
+  settle: (centerId: string) => `settle ${centerId} by hand`,
+  resolveIncident: "resolve incident",
 } as const;
 
 /** Timer names (ctx.sleep). */

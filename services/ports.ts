@@ -8,6 +8,7 @@ import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
 import { PermanentError } from "../src/domain/errors.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
+import type { ShipmentUpdate } from "../src/domain/shipments.ts";
 import type {
   CenterGroup,
   LineItemSnapshot,
@@ -59,3 +60,18 @@ export type AlertPorts = {
 /** Adapters throw PermanentError for rejections; Restate must not retry those. */
 export const asTerminalError = (err: unknown) =>
   err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;
+/** What the Shipments object needs: recorded center events, shipment rows, incidents about one shipment. */
+export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks"> & {
+  /** A center event as the HTTP app recorded it after verifying the center's signature. */
+  findShipmentEvent(centerId: string, eventId: string): Promise<{ orderId: string; status: string; note: string | null } | undefined>;
+  /** Applies a recorded event to its shipment, once per event (a repeat answers as the first did). */
+  applyShipmentEvent(centerId: string, eventId: string): Promise<ShipmentUpdate | undefined>;
+  openShipmentIncident(incident: { id: string; orderId: string; customerId: string; centerId: string; step: string; error: string }): Promise<void>;
+  /** An incident with the decision the HTTP app recorded on it, if any. */
+  findShipmentIncident(incidentId: string): Promise<{ orderId: string; customerId: string; centerId: string | null; step: string; status: "open" | "resolved"; decision?: RecordedDecision } | undefined>;
+  resolveShipmentIncident(incidentId: string): Promise<void>;
+  /** Sends the order to the center again (same Idempotency-Key) and waits for it to ship again. */
+  resendToCenter(orderId: string, centerId: string): Promise<void>;
+  /** An operator said it shipped outside the system: shipped, without tracking. */
+  settleShipmentByHand(orderId: string, centerId: string): Promise<ShipmentUpdate | undefined>;
+};

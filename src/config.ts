@@ -32,6 +32,20 @@ const decodedLength = (base58: string) => {
   }
 };
 
+/** "fc-east=secret1,fc-west=secret2" → { "fc-east": "secret1", … }; each secret at least 24 characters. */
+const centerSecrets = z
+  .string()
+  .transform((v) => v.split(",").map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+    const at = pair.indexOf("=");
+    return at < 0 ? ["", ""] : [pair.slice(0, at), pair.slice(at + 1)];
+  }))
+  .pipe(
+    z
+      .array(z.tuple([z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "each entry must be centerId=secret"), z.string().min(24, "each center secret must be at least 24 characters")]))
+      .refine((pairs) => new Set(pairs.map(([id]) => id)).size === pairs.length, "a center is named twice"),
+  )
+  .transform((pairs): Record<string, string> => Object.fromEntries(pairs));
+
 const EnvSchema = z.object({
   DATABASE_URL: optionalString,
   STRIPE_SECRET_KEY: optionalString,
@@ -104,6 +118,8 @@ const EnvSchema = z.object({
   // Bearer secrets: long enough that guessing is pointless.
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
   SHOP_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
+  // Fulfillment centers' shipment events: `centerId=secret,…`; a center without one has no route.
+  CENTER_WEBHOOK_SECRETS: z.preprocess(blankIsUnset, centerSecrets.default({})),
   // Requests per minute per client on anonymous routes (the order page; refused webhooks).
   PUBLIC_RATE_LIMIT: positiveInt(300),
   PUBLIC_URL: optionalUrl,

@@ -42,6 +42,8 @@ export type HttpConfig = {
   slackSigningSecret?: string;
   /** Slack user ids allowed to decide from Slack; empty: anyone in the channel. */
   slackOperatorIds: string[];
+  /** Per center id, the secret its shipment events are signed with (POST /webhooks/centers/:centerId). */
+  centerWebhookSecrets: Record<string, string>;
 };
 
 const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
@@ -84,5 +86,6 @@ export function httpConfig(env: Env): HttpConfig {
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
     slackSigningSecret: env.SLACK_SIGNING_SECRET,
     slackOperatorIds: env.SLACK_OPERATOR_IDS,
+    centerWebhookSecrets: env.CENTER_WEBHOOK_SECRETS,
   };
 }

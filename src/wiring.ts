@@ -8,7 +8,7 @@ import { findPaymentEvent } from "../db/payment-events.ts";
 import { recordOrderHistory } from "../db/order-history.ts";
 import { beginOrder, setOrderStatus } from "../db/orders.ts";
 import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
-import type { AlertPorts, OrderPorts } from "../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
@@ -17,6 +17,7 @@ import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
 import { journalCommand, journalUrl } from "./domain/order-view.ts";
+import { createShipmentPorts } from "./shipment-wiring.ts";
 
 export type Adapters = {
   db: Db;
@@ -32,7 +33,7 @@ export type Adapters = {
   supportEmail?: string;
 };
 
-export function createPorts(a: Adapters): OrderPorts & AlertPorts {
+export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts {
   const db = a.db;
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
@@ -92,5 +93,6 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts {
       ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
     }),
     postToSlack: (message) => a.slack.post(message),
+    ...createShipmentPorts(a),
   };
 }

@@ -34,7 +34,8 @@ export function createEmailSender({ db, smtpUrl, from, timeoutMs, log }: EmailOp
         to: email.recipient,
         subject: email.subject,
         text: email.body,
-        messageId: `<${orderId}.${content.kind}@postpay>`,
+        // A kind may name a center (`shipped:fc-east`); a Message-ID's left part allows no colon.
+        messageId: `<${orderId}.${content.kind.replace(/[^A-Za-z0-9_.-]/g, ".")}@postpay>`,
       });
       await markEmailSent(db, orderId, content.kind);
       return { delivered: "smtp" };

@@ -1,13 +1,14 @@
 // The HTTP app's way into Restate: submit order workflows, pass on payment events and operator
 // decisions, read the live status. Restate being unreachable is its own error, so the webhook can
 // answer 503 and let Stripe retry.
-// Four POSTs of Restate's documented ingress API (/<service>/<key>/<handler>[/send]) sent with
+// POSTs of Restate's documented ingress API (/<service>/<key>/<handler>[/send]) sent with
 // undici's request() over kept-alive connections, not @restatedev/restate-sdk-clients: its fetch()
 // costs the webhook ~1.0 ms of CPU per submit against ~0.37 ms here (1000 submits each, caller
 // side, the project's Node 22.23). Tests, the benchmark and dev tools still use the clients.
 import { Agent, request } from "undici";
 import type { Resolution } from "../../services/order-handlers.ts";
 import type { OrderWorkflow } from "../../services/order-workflow.ts";
+import type { EventRef, Shipments } from "../../services/shipments.ts";
 import type { Decision } from "../domain/decision.ts";
 import type { OrderStart } from "../domain/order.ts";
 import type { OrderView } from "../domain/order-view.ts";
@@ -15,6 +16,7 @@ import type { PaymentEvent } from "../domain/stripe-events.ts";
 
 /** The service's name in Restate; the type ties it to the workflow's definition. */
 const WORKFLOW: OrderWorkflow["name"] = "OrderWorkflow";
+const SHIPMENTS: Shipments["name"] = "Shipments";
 
 export class RestateUnavailableError extends Error {
   override name = "RestateUnavailableError";
@@ -38,6 +40,14 @@ export type OrderClient = {
   resolve(orderId: string, decision: Decision): Promise<Resolution>;
 };
 
+/** The way to an order's Shipments object (the same connections and fail-over as OrderClient). */
+export type ShipmentClient = {
+  /** Hands a recorded center event to the order's Shipments object; resolves once Restate durably accepted it. */
+  shipmentEvent(orderId: string, ref: EventRef): Promise<void>;
+  /** Passes an operator's recorded decision on a shipment incident to the order's Shipments object. */
+  resolveShipment(orderId: string, decision: Decision): Promise<Resolution>;
+};
+
 /**
  * One or more ingress URLs (the nodes of a Restate cluster). A call goes to the node that answered
  * last; if that node refuses the connection, times out or answers as a gateway in trouble, the
@@ -45,15 +55,15 @@ export type OrderClient = {
  * once per key, a payment event carries its event id as idempotency key, and a decision is
  * recorded once before any call. 503 only when no node takes it.
  */
-export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: string[]; timeoutMs: number }): OrderClient {
+export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: string[]; timeoutMs: number }): OrderClient & ShipmentClient {
   if (ingressUrls.length === 0) throw new Error("at least one Restate ingress URL is needed");
   const nodes = ingressUrls.map((url) => url.replace(/\/+$/, ""));
   const connections = new Agent({ keepAliveTimeout: 30_000 });
   let preferred = 0;
 
   /** One handler call on the first node that takes it (see above). */
-  async function call<T>(orderId: string, handler: string, input: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const path = `/${WORKFLOW}/${encodeURIComponent(orderId)}/${handler}`;
+  async function call<T>(orderId: string, handler: string, input: unknown, headers: Record<string, string> = {}, service: string = WORKFLOW): Promise<T> {
+    const path = `/${service}/${encodeURIComponent(orderId)}/${handler}`;
     const body = input === undefined ? undefined : JSON.stringify(input);
     const failures: string[] = [];
     for (let tried = 0; tried < nodes.length; tried++) {
@@ -105,6 +115,15 @@ export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: str
     paymentEvent: (orderId, event) => call<void>(orderId, "paymentEvent", event, { "idempotency-key": event.eventId }),
     status: (orderId) => call<OrderView | null>(orderId, "status", undefined),
     resolve: (orderId, decision) => call<Resolution>(orderId, "resolve", decision),
+    // One-way, keyed by the event: a redelivery (or the same event from another app replica) is
+    // the same invocation, answered from Restate's memory.
+    shipmentEvent: (orderId, ref) =>
+      call<void>(orderId, "event/send", ref, { "idempotency-key": `center-event:${ref.centerId}:${ref.eventId}` }, SHIPMENTS).catch((err) => {
+        // 404: Shipments is not registered (yet); Restate cannot take the event, the center retries.
+        if (err instanceof RestateCallError && err.status === 404) throw new RestateUnavailableError(`Restate cannot take shipment events: ${err.message}`);
+        throw err;
+      }),
+    resolveShipment: (orderId, decision) => call<Resolution>(orderId, "resolve", decision, {}, SHIPMENTS),
   };
 }
 

@@ -1,9 +1,16 @@
 // The words customers read. Pure: the workflow passes in everything, including the dates.
 import type { Alert } from "./alerts.ts";
 import type { OrderSession } from "./order.ts";
+import type { Shipment } from "./shipments.ts";
 
 /** Outbox keys, one email per (order, kind): support emails are keyed by their incident. */
-export type EmailKind = "confirmation" | "payment_problem" | "abandoned" | `support:${string}`;
+export type EmailKind =
+  | "confirmation"
+  | "payment_problem"
+  | "abandoned"
+  | `support:${string}`
+  | `shipped:${string}`
+  | "delivered";
 export type EmailContent = { kind: EmailKind; subject: string; body: string };
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
@@ -71,5 +78,31 @@ export function abandonedEmail(order: Pick<OrderSession, "id" | "items">, handed
       ...(handed.length ? ["", "Already handed to our fulfillment center:", ...list(handed)] : []),
       ...(notHanded.length ? ["", "Not sent out:", ...list(notHanded)] : []),
     ].join("\n"),
+  };
+}
+
+// After the hand-off: once per shipment when it leaves (`shipped:<centerId>`), once per order when
+// every parcel has arrived (`delivered`).
+export function shippedEmail(orderId: string, shipment: Pick<Shipment, "centerId" | "carrier" | "trackingNumber" | "trackingUrl">): EmailContent {
+  const tracked = shipment.trackingNumber
+    ? [`Carrier: ${shipment.carrier ?? "not given"}`, `Tracking number: ${shipment.trackingNumber}`]
+    : ["The center gave no tracking number for this parcel."];
+  return {
+    kind: `shipped:${shipment.centerId}`,
+    subject: `A parcel of your order ${orderId} has shipped`,
+    body: [
+      `A parcel of your order ${orderId} has shipped from ${shipment.centerId}.`,
+      "",
+      ...tracked,
+      ...(shipment.trackingUrl ? [`Track it: ${shipment.trackingUrl}`] : []),
+    ].join("\n"),
+  };
+}
+
+export function deliveredEmail(orderId: string): EmailContent {
+  return {
+    kind: "delivered",
+    subject: `Your order ${orderId} has been delivered`,
+    body: [`Every parcel of your order ${orderId} has been delivered.`, "", "Thank you for shopping with us."].join("\n"),
   };
 }

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
 import { listOpenIncidents } from "../../db/incidents.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
+import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import { ADMIN_TOKEN_LABEL, DecisionSchema } from "../domain/decision.ts";
 import type { Logger } from "../log.ts";
 import { decide } from "./decisions.ts";
@@ -11,7 +11,7 @@ import { ApiError } from "./errors.ts";
 import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
 import { findAdminOrderView } from "./orders.ts";
 
-export type AdminDeps = { db: Db; orders: OrderClient; adminToken: string; log: Logger };
+export type AdminDeps = { db: Db; orders: OrderClient; shipments?: ShipmentClient; adminToken: string; log: Logger };
 
 export function adminRoutes(deps: AdminDeps) {
   const admin = new Hono();

@@ -4,10 +4,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Db } from "../../db/client.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
+import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import type { Logger } from "../log.ts";
 import { adminRoutes } from "./admin.ts";
+import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
 import type { RateLimit } from "./middleware.ts";
@@ -31,6 +32,10 @@ export type AppDeps = {
   log: Logger;
   /** Decisions from Slack's buttons (POST /slack/interactions); without it that route answers 404. */
   slack?: SlackInteractions;
+  /** The way to the Shipments objects (center events, shipment decisions); without it centers have no event route. */
+  shipments?: ShipmentClient;
+  /** Per center id, the secret its shipment events are signed with (CENTER_WEBHOOK_SECRETS). */
+  centerSecrets?: Readonly<Record<string, string>>;
 };
 
 export function createApp(deps: AppDeps) {
@@ -55,6 +60,7 @@ export function createApp(deps: AppDeps) {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", stripeWebhookRoutes(deps));
+  if (deps.shipments) app.route("/", centerWebhookRoutes({ ...deps, shipments: deps.shipments, centerSecrets: deps.centerSecrets ?? {} }));
   app.route("/", orderRoutes(deps));
   app.route("/admin", adminRoutes(deps));
   app.route("/console", consoleRoutes(deps));

@@ -3,7 +3,8 @@
 // waiting order, which acts only on what was recorded.
 import type { Db } from "../../db/client.ts";
 import { decideIncident, findOpenIncident } from "../../db/incidents.ts";
-import { RestateCallError, type OrderClient } from "../adapters/restate-ingress.ts";
+import { findIncident } from "../../db/shipment-incidents.ts";
+import { RestateCallError, type OrderClient, type ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { Decision, DecisionAuthor, RecordedDecision } from "../domain/decision.ts";
 import { ApiError } from "./errors.ts";
 
@@ -16,9 +17,13 @@ export class DecisionConflict extends ApiError {
   }
 }
 
-export async function decide(deps: { db: Db; orders: OrderClient }, orderId: string, decision: Decision, author: DecisionAuthor) {
+/** An incident about one shipment (center_id set) is taken up by the order's Shipments object, any other by its workflow. */
+export async function decide(deps: { db: Db; orders: OrderClient; shipments?: ShipmentClient }, orderId: string, decision: Decision, author: DecisionAuthor) {
   const incidentId = decision.incidentId ?? (await findOpenIncident(deps.db, orderId))?.id;
   if (!incidentId) throw new DecisionConflict(`order ${orderId} has no open incident`);
+  const aboutShipment = (await findIncident(deps.db, incidentId))?.centerId != null;
+  if (aboutShipment && !deps.shipments) throw new Error("this app has no Shipments client to pass the decision on");
+  const orders = aboutShipment ? { resolve: deps.shipments!.resolveShipment } : deps.orders;
   const recorded = await decideIncident(deps.db, { incidentId, orderId }, decision, author);
   if (!recorded.decided) {
     const prior = recorded.incident;
@@ -29,10 +34,10 @@ export async function decide(deps: { db: Db; orders: OrderClient }, orderId: str
     // The same decision again (a resend, a double click): passing it on again is harmless, and
     // heals a first attempt that was recorded but never reached the order. If it had, the order
     // answers 409.
-    return deps.orders.resolve(orderId, { ...decision, incidentId }).catch((err) => {
+    return orders.resolve(orderId, { ...decision, incidentId }).catch((err) => {
       if (err instanceof RestateCallError && err.status === 409) throw new DecisionConflict(err.message, prior.decision);
       throw err;
     });
   }
-  return deps.orders.resolve(orderId, { ...decision, incidentId });
+  return orders.resolve(orderId, { ...decision, incidentId });
 }

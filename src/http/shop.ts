@@ -5,6 +5,9 @@ import type { Db } from "../../db/client.ts";
 import { HistoryCursorSchema, listCustomerHistory } from "../../db/order-history.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import { CheckoutRequestSchema, isStorableText, MAX_CUSTOMER_ID } from "../domain/checkout-pricing.ts";
+import { shipmentViews } from "../../db/shipments.ts";
+import { withTracking } from "../domain/order-view.ts";
+import { centersOf } from "../domain/shipments.ts";
 import type { Logger } from "../log.ts";
 import { placeCheckout } from "../place-checkout.ts";
 import { cursorCodec } from "./cursor.ts";
@@ -47,7 +50,9 @@ export function shopRoutes(deps: ShopDeps) {
       limit: page.data.limit,
       ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),
     });
-    return c.json({ customerId, orders, nextCursor: next && historyCursor.encode(next) });
+    const tracking = await shipmentViews(deps.db, orders.map((o) => o.orderId));
+    const tracked = orders.map((o) => ({ ...o, ...withTracking(o.shipments, tracking.get(o.orderId) ?? [], centersOf(o.items)) }));
+    return c.json({ customerId, orders: tracked, nextCursor: next && historyCursor.encode(next) });
   });
 
   return shop;

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { findDecision } from "../../db/incidents.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
+import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { SlackResponder } from "../adapters/slack.ts";
 import {
   ButtonValueSchema,
@@ -38,7 +38,7 @@ export type SlackInteractions = {
   respond: SlackResponder;
 };
 
-export type SlackDeps = { db: Db; orders: OrderClient; log: Logger; rateLimit: RateLimit; slack?: SlackInteractions };
+export type SlackDeps = { db: Db; orders: OrderClient; shipments?: ShipmentClient; log: Logger; rateLimit: RateLimit; slack?: SlackInteractions };
 
 // What we read of Slack's block_actions payload; everything else in it is passed over.
 const ClickSchema = z.object({

@@ -12,10 +12,13 @@ import { createStripe } from "./stripe.ts";
 
 /** The Hono HTTP app, served on node:http. */
 export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  const restate = createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs });
   const app = createApp({
     db,
     stripe: createStripe(config),
-    orders: createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs }),
+    orders: restate,
+    shipments: restate,
+    centerSecrets: config.centerWebhookSecrets,
     restateAdminUrl: config.restateAdminUrl,
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,

@@ -15,7 +15,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const PUBLIC_FIELDS = ["estimatedArrival", "orderId", "shipments", "status", "steps"];
+const PUBLIC_FIELDS = ["estimatedArrival", "fulfillment", "orderId", "shipments", "status", "steps"];
+const SHIPMENT_FIELDS = ["carrier", "centerId", "deliveredAt", "estimatedArrival", "shipmentId", "shippedAt", "status", "trackingNumber", "trackingUrl"];
 
 /** The order page's answer, with what it must never carry checked. */
 async function publicPage(id: string) {
@@ -48,8 +49,10 @@ describe("the public order page", () => {
       status: "completed",
       steps: full.steps.map(({ name, status, at }) => ({ name, status, at })),
       shipments: full.shipments,
+      fulfillment: "awaiting_shipment",
       estimatedArrival: full.estimatedArrival,
     });
+    for (const shipment of page.shipments) expect(Object.keys(shipment).sort()).toEqual(SHIPMENT_FIELDS);
     const text = JSON.stringify(page);
     expect(text).not.toContain("cus_public_ok");
     expect(text).not.toContain(full.invocationId!);
@@ -78,7 +81,7 @@ describe("the public order page", () => {
 
   it("shows an order that has not started (awaiting payment) from the database, with the same fields", async () => {
     const { paymentSessionId: id } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_public_waiting");
-    expect(await publicPage(id)).toEqual({ orderId: id, status: "awaiting_payment", steps: [], shipments: [], estimatedArrival: null });
+    expect(await publicPage(id)).toEqual({ orderId: id, status: "awaiting_payment", steps: [], shipments: [], fulfillment: "awaiting_shipment", estimatedArrival: null });
   });
 
   it("answers 404 to an unknown id and leaves nothing in Restate for it", async () => {

@@ -8,7 +8,7 @@ import { listOpenIncidents } from "../../../db/incidents.ts";
 import { listOrders, OrderListCursorSchema } from "../../../db/order-list.ts";
 import { emailsFor } from "../../../db/outbox.ts";
 import { findOrderItems } from "../../../db/sessions.ts";
-import type { OrderClient } from "../../adapters/restate-ingress.ts";
+import type { OrderClient, ShipmentClient } from "../../adapters/restate-ingress.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
 import type { Logger } from "../../log.ts";
 import { cursorCodec } from "../cursor.ts";
@@ -17,6 +17,8 @@ import { findAdminOrderView } from "../orders.ts";
 export type ConsoleDeps = {
   db: Db;
   orders: OrderClient;
+  /** Decisions on shipment incidents go to the order's Shipments object. */
+  shipments?: ShipmentClient;
   adminToken: string;
   /** https: the session cookie is Secure. */
   publicUrl: string;

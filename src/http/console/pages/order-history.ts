@@ -2,18 +2,20 @@
 // stored and sent, and where to read its Restate journal.
 import { html } from "hono/html";
 import { DEFAULT_ADMIN_URL } from "../../../config.ts";
-import type { ShipmentRecord } from "../../../domain/order.ts";
-import { journalCommand, journalUrl, type AdminOrderView, type IncidentView } from "../../../domain/order-view.ts";
+import { journalCommand, journalUrl, type AdminOrderView, type IncidentView, type ShipmentView } from "../../../domain/order-view.ts";
 import type { OrderPageData } from "../data.ts";
 import { time } from "../format.ts";
 
-export function shipmentsTable(shipments: ShipmentRecord[]) {
+export function shipmentsTable(shipments: ShipmentView[]) {
   if (!shipments.length) return html`<p class="muted">None yet.</p>`;
   return html`<table class="cards" id="shipments">
-  <thead><tr><th>Center</th><th>Shipment</th><th>Estimated arrival</th></tr></thead>
+  <thead><tr><th>Center</th><th>Shipment</th><th>Status</th><th>Tracking</th><th>Shipped</th><th>Delivered</th><th>Estimated arrival</th></tr></thead>
   <tbody>${shipments.map(
-    (s) => html`<tr><td data-label="Center">${s.centerId}</td>
+    (s) => html`<tr data-center="${s.centerId}"><td data-label="Center">${s.centerId}</td>
     <td data-label="Shipment" class="id">${s.shipmentId ?? html`<span class="muted">done by hand</span>`}</td>
+    <td data-label="Status" data-shipment-status="${s.status}">${s.status}</td>
+    <td data-label="Tracking">${s.trackingNumber ? html`${s.carrier ?? ""} ${s.trackingUrl ? html`<a href="${s.trackingUrl}" rel="noreferrer noopener">${s.trackingNumber}</a>` : s.trackingNumber}` : "—"}</td>
+    <td data-label="Shipped">${time(s.shippedAt)}</td><td data-label="Delivered">${time(s.deliveredAt)}</td>
     <td data-label="Estimated arrival">${s.estimatedArrival ?? "—"}</td></tr>`,
   )}</tbody>
 </table>`;

@@ -78,6 +78,7 @@ ${options.decided ? html`<p class="notice ok">Your decision (${options.decided})
     <dt>Ship to</dt><dd id="ship-to">${shipToLines(order.shipTo)}</dd>
     <dt>Total</dt><dd>${b ? money(b.amountTotal, b.currency) : "—"}</dd>
     <dt>Estimated arrival</dt><dd>${order.estimatedArrival ?? "—"}</dd>
+    <dt>Fulfillment</dt><dd id="fulfillment">${order.fulfillment.replace("_", " ")}</dd>
   </dl>
 </div>
 ${openIncident(session, data)}
