@@ -7,14 +7,14 @@
 // prints the failover it saw: the longest gap between two consecutive order completions, the
 // slowest webhook delivery to succeed, and how many deliveries needed a retry.
 //
-// PostgreSQL: DATABASE_URL, or the local server CI machines have (postgres://postgres@127.0.0.1:5432);
-// the run gets a scratch database of its own there. FAILOVER_ORDERS changes the size.
+// PostgreSQL: DATABASE_URL, or a server the test starts from npm (test/support/postgres.ts); the
+// run gets a scratch database of its own there. FAILOVER_ORDERS changes the size.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
 import { workerPids } from "../../dev/node-process.ts";
-import { parseEnv } from "../../src/config.ts";
 import { exactlyOnceCheck, formatReport, type PlacedOrder } from "../support/exactly-once.ts";
+import { postgresServer } from "../support/postgres.ts";
 import { QUICK_RECOVERY } from "../support/stack.ts";
 
 const ORDERS = z.coerce.number().int().positive().default(600).parse(process.env.FAILOVER_ORDERS);
@@ -22,7 +22,6 @@ const CONCURRENCY = 16;
 /** At most this many orders paid and not yet complete: a steady stream, so a stall shows. */
 const IN_FLIGHT = 48;
 const STOCK = 1_000_000;
-const POSTGRES = parseEnv().DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 const CENTERS = [
   { id: "fc-east", name: "East", leadTimeDays: 2 },
@@ -57,12 +56,12 @@ async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void
   );
 }
 
-async function harness() {
+async function harness(postgres: string) {
   return startHarness({
     label: "failover",
     centers: CENTERS,
     products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
-    postgres: POSTGRES,
+    postgres,
     restateCluster: true,
     restateEnv: QUICK_RECOVERY,
     app: "two-processes",
@@ -79,12 +78,15 @@ function completionsPer(windowMs: number, times: number[]): number[] {
 }
 
 describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
+  let server: Awaited<ReturnType<typeof postgresServer>>;
   let h: Harness;
   beforeAll(async () => {
-    h = await harness();
+    server = await postgresServer("failover");
+    h = await harness(server.url);
   });
   afterAll(async () => {
     await h?.close();
+    await server?.close();
   });
 
   it("SIGKILL of the busiest leader node and of a service worker loses and doubles nothing", async () => {
