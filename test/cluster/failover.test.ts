@@ -7,22 +7,23 @@
 // prints the failover it saw: the longest gap between two consecutive order completions, the
 // slowest webhook delivery to succeed, and how many deliveries needed a retry.
 //
-// PostgreSQL: DATABASE_URL, or the local server CI machines have (postgres://postgres@127.0.0.1:5432);
-// the run gets a scratch database of its own there. FAILOVER_ORDERS changes the size.
+// PostgreSQL: DATABASE_URL, or a server the test starts from npm (test/support/postgres.ts); the
+// run gets a scratch database of its own there. FAILOVER_ORDERS changes the size.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
 import { workerPids } from "../../dev/node-process.ts";
-import { parseEnv } from "../../src/config.ts";
 import { exactlyOnceCheck, formatReport, type PlacedOrder } from "../support/exactly-once.ts";
+import { pool } from "../support/pool.ts";
+import { postgresServer } from "../support/postgres.ts";
 import { QUICK_RECOVERY } from "../support/stack.ts";
+import { letTimePass, quietFor, until } from "../support/wait.ts";
 
 const ORDERS = z.coerce.number().int().positive().default(600).parse(process.env.FAILOVER_ORDERS);
 const CONCURRENCY = 16;
 /** At most this many orders paid and not yet complete: a steady stream, so a stall shows. */
 const IN_FLIGHT = 48;
 const STOCK = 1_000_000;
-const POSTGRES = parseEnv().DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 const CENTERS = [
   { id: "fc-east", name: "East", leadTimeDays: 2 },
@@ -46,23 +47,12 @@ function cart(i: number) {
   return items;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
-}
-
-async function harness() {
+async function harness(postgres: string) {
   return startHarness({
     label: "failover",
     centers: CENTERS,
     products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
-    postgres: POSTGRES,
+    postgres,
     restateCluster: true,
     restateEnv: QUICK_RECOVERY,
     app: "two-processes",
@@ -79,12 +69,15 @@ function completionsPer(windowMs: number, times: number[]): number[] {
 }
 
 describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
+  let server: Awaited<ReturnType<typeof postgresServer>>;
   let h: Harness;
   beforeAll(async () => {
-    h = await harness();
+    server = await postgresServer("failover");
+    h = await harness(server.url);
   });
   afterAll(async () => {
     await h?.close();
+    await server?.close();
   });
 
   it("SIGKILL of the busiest leader node and of a service worker loses and doubles nothing", async () => {
@@ -128,14 +121,14 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
     let slowestDeliveryMs = 0;
     let paid = 0;
     const paying = pool(orders, CONCURRENCY, async (o) => {
-      while (paid - seen.size >= IN_FLIGHT) await sleep(5);
+      await until(() => paid - seen.size < IN_FLIGHT, { intervalMs: 5 });
       const start = performance.now();
       let delivery = await h.stripe.complete(o.cs);
       deliveries++;
       if (delivery.status !== 200) retriedOrders++;
       while (delivery.status !== 200) {
         if (performance.now() - start > 90_000) throw new Error(`webhook for ${o.id} still ${delivery.status} after 90 s: ${delivery.body}`);
-        await sleep(200);
+        await letTimePass(200); // Stripe's pause before it redelivers
         delivery = await h.stripe.resend(delivery.eventId);
         deliveries++;
       }
@@ -149,7 +142,7 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
     const at = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
     const progress = () => seen.size;
     const chaos = (async () => {
-      while (progress() < ORDERS * 0.25) await sleep(20);
+      await until(() => progress() >= ORDERS * 0.25);
       const before = await cluster.status();
       const victim = await cluster.busiestLeader();
       const led = [...before.leaders].filter(([, n]) => n === victim.id).map(([p]) => p);
@@ -161,13 +154,13 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
       const leaderlessMs = performance.now() - killedAt;
       events.push(`${at()}: every partition led again (${[...taken.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`);
 
-      while (progress() < ORDERS * 0.45) await sleep(20);
+      await until(() => progress() >= ORDERS * 0.45);
       const workers = workerPids(services.pid!);
       expect(workers.length, "service worker processes").toBe(2);
       process.kill(workers[0]!, "SIGKILL");
       events.push(`${at()}: SIGKILL service worker ${workers[0]} (${paid} paid, ${seen.size} completed)`);
 
-      while (progress() < ORDERS * 0.65) await sleep(20);
+      await until(() => progress() >= ORDERS * 0.65);
       await cluster.start(victim.id);
       const after = await cluster.waitReady(90_000);
       events.push(`${at()}: ${victim.name} back, cluster ready again (leaders ${[...after.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`);
@@ -178,8 +171,7 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
     // Wait until every order has settled.
     const final = new Map<string, string>();
     const pending = new Set(orders.map((o) => o.id));
-    const deadline = Date.now() + 150_000;
-    while (pending.size && Date.now() < deadline) {
+    const settled = async () => {
       await pool([...pending], 8, async (id) => {
         const res = await fetch(`${h.url}/orders/${id}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
         const status = res?.ok ? ((await res.json()) as { status: string }).status : undefined;
@@ -188,9 +180,11 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
           pending.delete(id);
         }
       });
-      if (pending.size) await sleep(500);
-    }
-    await sleep(200);
+      return pending.size === 0;
+    };
+    // Orders still pending after the wait are named by the expectation below.
+    await until(settled, { timeoutMs: 150_000, intervalMs: 500 }).catch(() => {});
+    await quietFor(200); // a confirmation sent twice would reach the SMTP sink and the watcher by now
     clearInterval(watcher);
     const elapsedS = (performance.now() - t0) / 1000;
 

@@ -7,6 +7,8 @@ import { parseEnv } from "../../src/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
 import { exactlyOnceCheck, formatReport } from "../support/exactly-once.ts";
+import { pool } from "../support/pool.ts";
+import { letTimePass, until } from "../support/wait.ts";
 import { QUICK_RECOVERY } from "../support/stack.ts";
 
 // CRASH_ORDERS changes the size (a quick local run: CRASH_ORDERS=40).
@@ -57,33 +59,25 @@ async function harness() {
     app,
     async restartRestate() {
       await h.stopRestate(true);
-      await new Promise((r) => setTimeout(r, 200));
+      await letTimePass(200); // down for a moment, as after a crash, while orders keep coming
       await h.startRestate();
     },
     async restartApp() {
       await app.kill();
-      await new Promise((r) => setTimeout(r, 200));
+      await letTimePass(200); // down for a moment, as after a crash, while orders keep coming
       await app.start();
     },
   });
 }
 type Harness = Awaited<ReturnType<typeof harness>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>) {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: size }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  }));
-}
 
 /** What Stripe does: deliver, and redeliver until the webhook answers 2xx. */
 async function payLikeStripe(h: Harness, checkoutSessionId: string): Promise<number> {
   let delivery = await h.stripe.complete(checkoutSessionId);
   let deliveries = 1;
   while (delivery.status !== 200) {
-    await sleep(150);
+    await letTimePass(150); // Stripe's pause before it redelivers
     delivery = await h.stripe.resend(delivery.eventId);
     deliveries++;
   }
@@ -122,7 +116,7 @@ async function runWithKills(h: Harness, victim: "app" | "restate") {
   const killing = (async () => {
     for (let k = 0; k < KILLS; k++) {
       // Kill while orders are in flight: spread over the payment phase.
-      while (paid < ((k + 1) * ORDERS) / (KILLS + 1)) await sleep(20);
+      await until(() => paid >= ((k + 1) * ORDERS) / (KILLS + 1));
       await (victim === "app" ? h.restartApp() : h.restartRestate());
     }
   })();
@@ -130,8 +124,7 @@ async function runWithKills(h: Harness, victim: "app" | "restate") {
 
   const pending = new Set(orders.map((o) => o.id));
   const final = new Map<string, string>();
-  const deadline = Date.now() + 180_000;
-  while (pending.size && Date.now() < deadline) {
+  const settled = async () => {
     await pool([...pending], CONCURRENCY, async (id) => {
       const status = await statusOf(h, id);
       if (status === "completed" || status === "needs_attention") {
@@ -139,8 +132,10 @@ async function runWithKills(h: Harness, victim: "app" | "restate") {
         pending.delete(id);
       }
     });
-    if (pending.size) await sleep(250);
-  }
+    return pending.size === 0;
+  };
+  // Orders still pending after the wait are named by verify().
+  await until(settled, { timeoutMs: 180_000, intervalMs: 250 }).catch(() => {});
   return { orders, final, pending, webhookDeliveries };
 }
 

@@ -1,8 +1,12 @@
-// Async payment methods: checkout.session.completed arrives unpaid, the outcome comes later.
-// Events in either order, or twice, give the same result.
+// Async payment methods through Stripe's webhook: checkout.session.completed arrives unpaid, the
+// outcome comes later as async_payment_succeeded or _failed, and each reaches the waiting order.
+// Events in either order, or twice, give the same result: the webhook records an early outcome
+// before the order's run starts, which only the whole stack shows. What the order does while it
+// waits and after is specified in test/workflow.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { movementsFor } from "../../db/inventory.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { quietFor } from "../support/wait.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -29,31 +33,29 @@ async function completeSilently(cs: string) {
 
 async function expectFulfilledOnce(id: string) {
   expect(await movementsFor(stack.db, id)).toHaveLength(2);
-  expect(stack.centers.accepted().filter((a) => a.order.orderId === id)).toHaveLength(2);
+  expect(stack.acceptedFor(id)).toHaveLength(2);
   expect(stack.smtp.for(id)).toHaveLength(1);
 }
 
 describe("an async payment method", () => {
-  it("waits in awaiting_payment, then completes when async_payment_succeeded arrives", async () => {
+  it("async_payment_succeeded reaches the order waiting in awaiting_payment, which completes", async () => {
     const { id, cs } = await unpaidCheckout("cus_async_ok");
     expect((await stack.stripe.complete(cs, { paymentStatus: "unpaid" })).status).toBe(200);
     // Before the workflow's first report the database also says awaiting_payment: wait for the view.
-    const waiting = await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.length > 0);
-    expect(waiting.steps.map((s: { name: string }) => s.name)).toContain("verify payment");
-    expect(await movementsFor(stack.db, id)).toHaveLength(0);
-
+    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
     expect((await stack.stripe.asyncResult(cs, "succeeded")).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
     await expectFulfilledOnce(id);
   });
 
-  it("ends as payment_failed with the notice when async_payment_failed arrives", async () => {
+  it("async_payment_failed reaches the waiting order, which ends payment_failed with the notice by SMTP", async () => {
     const { id, cs } = await unpaidCheckout("cus_async_fail");
     await stack.stripe.complete(cs, { paymentStatus: "unpaid" });
     await stack.waitForStatus(id, ["awaiting_payment"]);
     await stack.stripe.asyncResult(cs, "failed");
     await stack.waitForStatus(id, ["payment_failed"]);
     expect(stack.smtp.for(id).map((m) => m.subject)).toEqual([expect.stringContaining("could not confirm the payment")]);
+    expect(stack.smtp.for(id)[0]!.text).toContain("could not be confirmed");
     expect(await movementsFor(stack.db, id)).toHaveLength(0);
   });
 
@@ -77,7 +79,7 @@ describe("an async payment method", () => {
     await stack.stripe.resend(failed.eventId);
     await stack.stripe.resend(completed.eventId);
     await stack.waitForStatus(id, ["payment_failed"]);
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300); // a second notice, if the repeated events caused one, would be sent by now
     expect(stack.smtp.for(id)).toHaveLength(1);
     expect(await movementsFor(stack.db, id)).toHaveLength(0);
   });

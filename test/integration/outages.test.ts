@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentsFor } from "../../db/incidents.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { letTimePass } from "../support/wait.ts";
 
 const TIMEOUT_MS = 400;
 let stack: Stack;
@@ -41,7 +42,7 @@ describe("Slack alerts", () => {
   });
 
   it("being down neither blocks nor fails an order; incidents stay recorded and the alert arrives once Slack is back", async () => {
-    await new Promise((r) => setTimeout(r, 1100)); // let the previous test's rate window pass
+    await letTimePass(1100); // the previous test's rate window (1 post/s) must pass
     const before = stack.slack.posts.length;
     const attemptsBefore = stack.slack.attempts();
     stack.slack.failNext(503, 503, 503, 503, 503);
@@ -55,12 +56,12 @@ describe("Slack alerts", () => {
   });
 
   it("that rejects a post (4xx) does not hold back later alerts", async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    await letTimePass(1100); // the previous test's rate window (1 post/s) must pass
     const before = stack.slack.posts.length;
     stack.slack.failNext(400);
     const [rejected] = await failingOrders(1, "cus_slack_rejects");
     await stack.waitForStatus(rejected!, ["needs_attention"]);
-    await new Promise((r) => setTimeout(r, 1500)); // the rejected post, then the rate window
+    await letTimePass(1500); // the rejected post, then the rate window
     const [later] = await failingOrders(1, "cus_after_reject");
     await expect.poll(() => stack.slack.posts.slice(before).some((p) => p.text.includes(later!)), { timeout: 10_000 }).toBe(true);
     expect(stack.slack.posts.slice(before).some((p) => p.text.includes(rejected!))).toBe(false);

@@ -3,6 +3,7 @@
 // decision ends the reminders. The interval is shortened here to a second and a half.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
+import { quietFor } from "../support/wait.ts";
 
 const REMIND_AFTER_MS = 1500;
 
@@ -34,7 +35,7 @@ describe("an undecided incident", () => {
     expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry" })).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
     const afterDecision = postsFor(id).length;
-    await new Promise((r) => setTimeout(r, 3 * REMIND_AFTER_MS));
+    await quietFor(3 * REMIND_AFTER_MS); // three reminder intervals, and no reminder in them
     expect(postsFor(id).length).toBe(afterDecision);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { WEBHOOK_MAX_BYTES } from "../../src/http/stripe-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { letTimePass } from "../support/wait.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -106,22 +107,16 @@ describe("the Stripe webhook", () => {
     expect(stack.smtp.for(id)).toHaveLength(1);
   });
 
-  it("accepts a paid session whose amount differs from the order, and holds it for an operator", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-tee", quantity: 2 }], "cus_mismatch");
-    const delivery = await stack.stripe.complete(stripeCheckoutSessionId, { amountTotal: 100 });
-    expect(delivery.status).toBe(200);
-    const order = await stack.waitForStatus(id, ["needs_attention", "completed"]);
-    expect(order.status).toBe("needs_attention");
-    expect(order.incident).toMatchObject({ step: "verify payment", error: expect.stringContaining("Stripe charged 100 usd, the order is 5000 usd") });
-    expect(stack.centers.accepted().filter((a) => a.order.orderId === id)).toHaveLength(0);
-    await expect.poll(() => stack.slack.posts.some((p) => p.text.includes(id)), { timeout: 10_000 }).toBe(true);
-  });
+  // What an order held at "verify payment" does next is specified in test/workflow.
+  it("accepts a paid session whose amount or currency differs from the order, and the order holds it for an operator", async () => {
+    const amount = await stack.checkout([{ productId: "sku-tee", quantity: 2 }], "cus_mismatch");
+    expect((await stack.stripe.complete(amount.stripeCheckoutSessionId, { amountTotal: 100 })).status).toBe(200);
+    const currency = await stack.checkout([{ productId: "sku-pen", quantity: 1 }]);
+    expect((await stack.stripe.complete(currency.stripeCheckoutSessionId, { currency: "eur" })).status).toBe(200);
 
-  it("holds a paid session in another currency for an operator", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }]);
-    expect((await stack.stripe.complete(stripeCheckoutSessionId, { currency: "eur" })).status).toBe(200);
-    const order = await stack.waitForStatus(id, ["needs_attention", "completed"]);
-    expect(order.incident?.error).toContain("eur");
+    const held = await stack.waitForStatus(amount.paymentSessionId, ["needs_attention", "completed"]);
+    expect(held.incident).toMatchObject({ step: "verify payment", error: expect.stringContaining("Stripe charged 100 usd, the order is 5000 usd") });
+    expect((await stack.waitForStatus(currency.paymentSessionId, ["needs_attention", "completed"])).incident?.error).toContain("eur");
   });
 
   it("answers 503 while Restate is down, and the order is processed when Stripe redelivers", async () => {
@@ -136,7 +131,7 @@ describe("the Stripe webhook", () => {
       let redelivered = await stack.stripe.resend(first.eventId);
       for (let attempt = 1; redelivered.status !== 200 && attempt < 5; attempt++) {
         console.warn(`redelivery ${attempt} answered ${redelivered.status}: ${redelivered.body}`);
-        await new Promise((r) => setTimeout(r, 200));
+        await letTimePass(200); // Stripe's pause before it redelivers
         redelivered = await stack.stripe.resend(first.eventId);
       }
       expect(redelivered, JSON.stringify(redelivered)).toMatchObject({ status: 200 });

@@ -7,7 +7,7 @@ import { findShipmentEvent } from "../../db/shipments.ts";
 import { signCenterEvent } from "../../src/adapters/center-signature.ts";
 import { createOrderClient } from "../../src/adapters/restate-ingress.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { closedPort, serveSecondApp, viaIngress } from "./support.ts";
+import { closedPort, serveSecondApp, viaIngress } from "../support/security.ts";
 
 let stack: Stack;
 let handedOver: string; // an order with a shipment at fc-east (and one at fc-west)

@@ -12,7 +12,7 @@ import { paymentSessions } from "../../db/schema.ts";
 import { MAX_QUANTITY, MAX_TOTAL_CENTS } from "../../src/domain/checkout-pricing.ts";
 import { createStripe } from "../../src/runtime/stripe.ts";
 import { PRODUCTS, startStack, type Stack } from "../support/stack.ts";
-import { closedPort, serveSecondApp } from "./support.ts";
+import { closedPort, serveSecondApp } from "../support/security.ts";
 
 const SCARCE = { id: "sku-lamp", name: "Lamp", priceCents: 4000, fulfillmentCenterId: "fc-east", stock: 7 };
 const PRICEY = { id: "sku-piano", name: "Piano", priceCents: 10_000_000, fulfillmentCenterId: "fc-west", stock: 100 };

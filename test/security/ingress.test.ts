@@ -9,7 +9,8 @@ import { findPaymentEvent } from "../../db/payment-events.ts";
 import { findOrder } from "../../db/orders.ts";
 import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { restateQuery, stockOf, viaIngress } from "./support.ts";
+import { quietFor } from "../support/wait.ts";
+import { restateQuery, viaIngress } from "../support/security.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -19,7 +20,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const shippedFor = (id: string) => stack.centers.accepted().filter((a) => a.order.orderId === id);
 const slackMentions = (id: string) => stack.slack.posts.filter((p) => JSON.stringify(p).includes(id));
 
 /** A checkout the customer completed with a delayed payment method: the order waits for its outcome. */
@@ -32,7 +32,7 @@ async function awaitingAsyncPayment(customerId: string) {
 
 describe("the attack from the issue: run, paymentEvent and resolve through the ingress for a session nobody paid", () => {
   it("takes no stock, sends nothing to a center, emails nobody and completes nothing", async () => {
-    const stockBefore = { mug: await stockOf(stack.db, "sku-mug"), tee: await stockOf(stack.db, "sku-tee") };
+    const stockBefore = { mug: await stack.stockOf("sku-mug"), tee: await stack.stockOf("sku-tee") };
     const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
       [{ productId: "sku-mug", quantity: 3 }, { productId: "sku-tee", quantity: 2 }],
       "cus_victim_of_curl",
@@ -54,12 +54,12 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
     expect(skipped.status).toBe(409);
 
     // Give a moved workflow every chance to act, then look at everything it could have touched.
-    await new Promise((r) => setTimeout(r, 1000));
+    await quietFor(1000);
     const order = await stack.waitForStatus(id, ["awaiting_payment"]);
     expect(order.steps.map((s) => s.name)).not.toContain("update inventory fc-east");
     expect(await movementsFor(stack.db, id)).toEqual([]);
-    expect({ mug: await stockOf(stack.db, "sku-mug"), tee: await stockOf(stack.db, "sku-tee") }).toEqual(stockBefore);
-    expect(shippedFor(id)).toEqual([]);
+    expect({ mug: await stack.stockOf("sku-mug"), tee: await stack.stockOf("sku-tee") }).toEqual(stockBefore);
+    expect(stack.acceptedFor(id)).toEqual([]);
     expect(stack.smtp.for(id)).toEqual([]);
     expect((await findOrder(stack.db, id))?.status).not.toBe("completed");
     expect(stack.stripe.session(cs)?.payment_status).toBe("unpaid");
@@ -73,7 +73,7 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
     // The customer pays by card: Stripe sends checkout.session.completed, paid.
     expect((await stack.pay(cs)).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
-    expect(shippedFor(id)).toHaveLength(1);
+    expect(stack.acceptedFor(id)).toHaveLength(1);
     expect(await movementsFor(stack.db, id)).toHaveLength(1);
     expect(stack.smtp.for(id)).toHaveLength(1);
   });
@@ -116,7 +116,7 @@ describe("a payment event through the ingress", () => {
     expect((await stack.stripe.asyncResult(cs, "succeeded")).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
     expect(stack.smtp.for(id).map((m) => m.subject)).not.toContainEqual(expect.stringContaining("could not confirm"));
-    expect(shippedFor(id)).toHaveLength(1);
+    expect(stack.acceptedFor(id)).toHaveLength(1);
   });
 
   it("naming another order's verified event is refused (403): a record counts only for its own order", async () => {
@@ -162,7 +162,7 @@ describe("a payment event through the ingress", () => {
     const held = await stack.waitForStatus(id, ["needs_attention", "completed"]);
     expect(held.status).toBe("needs_attention");
     expect(held.incident).toMatchObject({ step: "verify payment", error: expect.stringContaining("still unpaid") });
-    expect(shippedFor(id)).toEqual([]);
+    expect(stack.acceptedFor(id)).toEqual([]);
     expect(await movementsFor(stack.db, id)).toEqual([]);
   });
 });
@@ -177,9 +177,9 @@ describe("an operator decision through the ingress", () => {
 
     const forged = await viaIngress(stack, `/OrderWorkflow/${id}/resolve`, { action: "skip", note: "paid, trust me", incidentId: held.incident!.id });
     expect(forged.status).toBe(403);
-    await new Promise((r) => setTimeout(r, 500));
+    await quietFor(500); // time for the forged decision to act, which it must not
     expect((await stack.waitForStatus(id, ["needs_attention"])).incidents[0]!.decision).toBeNull();
-    expect(shippedFor(id)).toEqual([]);
+    expect(stack.acceptedFor(id)).toEqual([]);
     expect(await movementsFor(stack.db, id)).toEqual([]);
   });
 
@@ -223,7 +223,7 @@ describe("SlackAlerts", () => {
       expect(res.text).toContain("not public");
     }
     // Longer than the alert interval: a queued alert would have been posted by now.
-    await new Promise((r) => setTimeout(r, 1500));
+    await quietFor(1500);
     expect(slackMentions("ps_fake_order_from_curl")).toEqual([]);
   });
 });

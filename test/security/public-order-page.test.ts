@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrderClient } from "../../src/adapters/restate-ingress.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { closedPort, restateQuery, serveSecondApp } from "./support.ts";
+import { closedPort, restateQuery, serveSecondApp } from "../support/security.ts";
 
 let stack: Stack;
 beforeAll(async () => {

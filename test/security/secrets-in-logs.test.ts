@@ -14,6 +14,7 @@ import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { ConfigError, parseEnv } from "../../src/config.ts";
 import { TEST_SHIPPING } from "../../dev/stripe-emulator/state.ts";
 import { CENTERS, PRODUCTS } from "../support/stack.ts";
+import { quietFor } from "../support/wait.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -81,15 +82,8 @@ describe("the running system's logs", () => {
   };
   const shop = { authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` };
   const admin = { authorization: `Bearer ${CHILD_SECRETS.ADMIN_TOKEN}` };
-  const waitFor = async (id: string, status: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const res = await call("GET", `/admin/orders/${id}`, undefined, admin);
-      if (res.status === 200 && res.body.status === status) return res.body;
-      if (Date.now() > deadline) throw new Error(`order ${id} did not reach ${status}: ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor = (id: string, status: string) =>
+    expect.poll(async () => (await call("GET", `/admin/orders/${id}`, undefined, admin)).body?.status, { timeout: 60_000, interval: 100 }).toBe(status);
   const checkout = async (customerId: string, productId: string) => {
     const res = await call("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items: [{ productId, quantity: 1 }] }, shop);
     expect(res.status).toBe(201);
@@ -133,7 +127,7 @@ describe("the running system's logs", () => {
     expect((await call("GET", "/customers/cus_logs_paid/orders", undefined, admin)).status).toBe(401);
 
     // Let the processes write what they will, then read every log.
-    await new Promise((r) => setTimeout(r, 1000));
+    await quietFor(1000);
     const files = logFiles(harness.dir);
     const logs = Object.fromEntries(files.map((f) => [path.relative(harness.dir, f), readFileSync(f, "utf8")]));
     const names = Object.keys(logs);

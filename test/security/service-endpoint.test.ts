@@ -11,7 +11,7 @@ import { movementsFor } from "../../db/inventory.ts";
 import { ConfigError, parseEnv } from "../../src/config.ts";
 import { generateIdentityKeyPair, publicKeyV1 } from "../../src/runtime/request-identity.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { h2Request, identityToken, restateQuery, signedHeaders } from "./support.ts";
+import { h2Request, identityToken, restateQuery, signedHeaders } from "../support/security.ts";
 
 let stack: Stack;
 /** restate-server's own private key, as the harness wrote it for restate-server to read. */

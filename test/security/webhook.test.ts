@@ -8,7 +8,8 @@ import { movementsFor } from "../../db/inventory.ts";
 import { findPaymentEvent } from "../../db/payment-events.ts";
 import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { restateQuery, serveSecondApp } from "./support.ts";
+import { quietFor } from "../support/wait.ts";
+import { restateQuery, serveSecondApp } from "../support/security.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ describe("a signed event", () => {
     const payload = event("checkout.session.completed", { id: cs, client_reference_id: id, payment_status: "paid", amount_total: 2500, currency: "usd" });
     expect((await deliver(stack.http.url, payload, signed(payload))).status).toBe(200);
     await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
-    await new Promise((r) => setTimeout(r, 500));
+    await quietFor(500); // time for stock to move, which it must not
     expect(await movementsFor(stack.db, id)).toEqual([]);
 
     // Sent again, it reaches the waiting order as a payment outcome; Stripe still says unpaid,
@@ -61,7 +62,7 @@ describe("a signed event", () => {
     expect(held.status).toBe("needs_attention");
     expect(held.incident).toMatchObject({ step: "verify payment", error: expect.stringContaining("still unpaid") });
     expect(await movementsFor(stack.db, id)).toEqual([]);
-    expect(stack.centers.accepted().filter((a) => a.order.orderId === id)).toEqual([]);
+    expect(stack.acceptedFor(id)).toEqual([]);
     expect(stack.smtp.for(id)).toEqual([]);
   });
 

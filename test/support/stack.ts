@@ -1,6 +1,8 @@
 // The whole system for one test file (dev/harness.ts): a spawned restate-server, real Postgres or
 // PGlite, the service endpoint and HTTP app in this process, the Stripe emulator, fulfillment
 // centers, a Slack sink and an SMTP server. Tests drive it through HTTP, like Stripe and customers do.
+import { eq } from "drizzle-orm";
+import { products } from "../../db/schema.ts";
 import type { StepPolicy } from "../../services/index.ts";
 import { parseEnv } from "../../src/config.ts";
 import { startHarness } from "../../dev/harness.ts";
@@ -68,8 +70,9 @@ export async function startStack(options: StackOptions = {}) {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 
+  const db = await h.database();
   return {
-    db: await h.database(),
+    db,
     /** The harness's temp directory (logs, restate-server's data, its request identity key under keys/). */
     dir: h.dir,
     get restate() {
@@ -88,6 +91,11 @@ export async function startStack(options: StackOptions = {}) {
     /** As the shop's backend: with its API key. */
     shop: (method: string, route: string, body?: unknown) =>
       api(method, route, body, { authorization: `Bearer ${config.shopApiKey}` }),
+    /** A product's stock as the database has it now. */
+    stockOf: async (productId: string) =>
+      (await db.select({ stock: products.stock }).from(products).where(eq(products.id, productId)))[0]!.stock,
+    /** The requests the fulfillment centers accepted for an order (a replay of one counts once). */
+    acceptedFor: (orderId: string) => h.centers.accepted().filter((a) => a.order.orderId === orderId),
     stopRestate: h.stopRestate,
     startRestate: h.startRestate,
     restartServices: h.restartServices,

@@ -125,9 +125,8 @@ describe("fulfillment centers stand-in", () => {
   it("a slow 2xx still takes the order after the caller timed out, so the retry gets the same shipment", async () => {
     centers.script("fc-east", [{ status: 201, delayMs: 300 }]);
     await expect(send(order("ord-slow"), { signal: AbortSignal.timeout(50) })).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect.poll(() => acceptedFor("ord-slow:fc-east").length).toBe(1);
     const taken = acceptedFor("ord-slow:fc-east");
-    expect(taken).toHaveLength(1);
 
     const retry = await send(order("ord-slow"));
     expect(retry.json.shipmentId).toBe(taken[0]!.shipmentId);

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { nextRestartDelay, RESTART_POLICY } from "../../src/main/workers.ts";
+import { letTimePass } from "../support/wait.ts";
 
 type Line = Record<string, unknown> & { msg?: string };
 
@@ -78,7 +79,7 @@ describe("runWorkers (real processes)", () => {
     const { child, died, up } = startPrimary({ WORKER_MODE: "serve", WORKER_POLICY: JSON.stringify(policy) });
     try {
       await expect.poll(() => up().length, poll).toBeGreaterThanOrEqual(2);
-      await new Promise((r) => setTimeout(r, policy.healthyAfterMs + 200));
+      await letTimePass(policy.healthyAfterMs + 200); // serving this long is what makes a worker healthy
       const victim = up()[0]!.worker as number;
       process.kill(victim, "SIGKILL");
       await expect.poll(() => up().length, poll).toBeGreaterThanOrEqual(3);

@@ -5,15 +5,12 @@
 import { createPrivateKey, sign } from "node:crypto";
 import http2 from "node:http2";
 import { Writable } from "node:stream";
-import { eq } from "drizzle-orm";
-import { products } from "../../db/schema.ts";
-import type { Db } from "../../db/client.ts";
 import { serveApp } from "../../dev/http-server.ts";
 import { createOrderClient } from "../../src/adapters/restate-ingress.ts";
 import { createApp, type AppDeps } from "../../src/http/app.ts";
 import { createLogger } from "../../src/log.ts";
 import { createStripe } from "../../src/runtime/stripe.ts";
-import type { Stack } from "../support/stack.ts";
+import type { Stack } from "./stack.ts";
 
 /** POSTs JSON to Restate's ingress, as anyone on its network could. */
 export async function viaIngress(stack: Stack, path: string, body?: unknown) {
@@ -37,9 +34,6 @@ export async function restateQuery<T = Record<string, unknown>>(stack: Stack, qu
   if (!res.ok) throw new Error(`admin query failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { rows: T[] }).rows;
 }
-
-export const stockOf = async (db: Db, id: string) =>
-  (await db.select({ stock: products.stock }).from(products).where(eq(products.id, id)))[0]!.stock;
 
 /** One request over HTTP/2 cleartext (prior knowledge), as restate-server talks to the endpoint. */
 export async function h2Request(
