@@ -12,7 +12,10 @@ export async function processOrderWithoutRestate(ports: OrderPorts, orderId: str
   if (payment.outcome !== "paid") throw new Error(`payment ${payment.outcome}`);
   const groups = groupByCenter(order.items, order.centers);
   const results = await Promise.all(
-    groups.flatMap((g) => [ports.takeStock(order.id, g.items).then(() => null), ports.sendToCenter(order, g, order.shipTo ?? payment.shipTo ?? null)]),
+    groups.flatMap((g) => [
+      ports.takeStock(order.id, g.items).then(() => null),
+      ports.sendToCenter(order, g, order.shipTo ?? payment.shipTo ?? null),
+    ]),
   );
   const shipments = results.filter((r): r is ShipmentRecord => r !== null);
   const arrival = estimatedArrival(shipments, order.centers, Date.now());

@@ -13,10 +13,21 @@ import { Agent, request } from "undici";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
-import { cpuMeter, latencySummary, peakRssMb, postgresPidsFor, privateRssSampler, type ProcessGroup } from "./metrics.ts";
+import {
+  cpuMeter,
+  latencySummary,
+  peakRssMb,
+  postgresPidsFor,
+  privateRssSampler,
+  type ProcessGroup,
+} from "./metrics.ts";
 
 const MAX_CENTERS = 8;
-const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({ id: `fc-${i + 1}`, name: `Center ${i + 1}`, leadTimeDays: i + 1 }));
+const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({
+  id: `fc-${i + 1}`,
+  name: `Center ${i + 1}`,
+  leadTimeDays: i + 1,
+}));
 const PRODUCTS = CENTERS.map((c, i) => ({
   id: `p-${i + 1}`,
   name: `Product ${i + 1}`,
@@ -108,7 +119,8 @@ export async function runBench(options: BenchOptions) {
     const scratchUrl = h.postgresUrl;
     // The scratch database's backends and the server's own processes, not other databases' backends.
     const scratchDb = scratchUrl && decodeURIComponent(new URL(scratchUrl).pathname.slice(1));
-    const postgresGroup: ProcessGroup[] = scratchDb && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => postgresPidsFor(scratchDb) }] : [];
+    const postgresGroup: ProcessGroup[] =
+      scratchDb && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => postgresPidsFor(scratchDb) }] : [];
     const driverGroup: ProcessGroup = { name: DRIVER, pids: () => [process.pid] };
     const withWorkers = (proc: NodeProcess) => () => (proc.pid ? [proc.pid, ...workerPids(proc.pid)] : []);
 
@@ -138,7 +150,10 @@ export async function runBench(options: BenchOptions) {
     // library's fetch(), which costs ~0.6 ms more CPU per call.
     const attachments = new Agent({ keepAliveTimeout: 30_000 });
     const attach = async (orderId: string): Promise<OrderResult> => {
-      const res = await request(`${restate.ingressUrl}/restate/workflow/OrderWorkflow/${encodeURIComponent(orderId)}/attach`, { dispatcher: attachments });
+      const res = await request(
+        `${restate.ingressUrl}/restate/workflow/OrderWorkflow/${encodeURIComponent(orderId)}/attach`,
+        { dispatcher: attachments },
+      );
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`attach ${res.statusCode}: ${text}`);
       return JSON.parse(text) as OrderResult;
@@ -153,7 +168,9 @@ export async function runBench(options: BenchOptions) {
     };
     const restateProcesses = () =>
       h.cluster
-        ? h.cluster.nodes.flatMap((n) => (n.server ? [{ name: `restate-server ${n.name}`, pid: n.server.child.pid! }] : []))
+        ? h.cluster.nodes.flatMap((n) =>
+            n.server ? [{ name: `restate-server ${n.name}`, pid: n.server.child.pid! }] : [],
+          )
         : [{ name: "restate-server", pid: restate.child.pid! }];
     const durable = await measurePath(
       "restate",
@@ -207,9 +224,20 @@ export async function runBench(options: BenchOptions) {
     const { lastOrderIds: _b, ...baselineResult } = baseline;
     return {
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      database: scratchUrl ? (isLocal(scratchUrl) ? "PostgreSQL (local)" : "PostgreSQL") : "PGlite (embedded in the app process)",
-      restateSetup: h.cluster ? "3-node cluster, replication 2 (restate-cluster/cluster.toml)" : "one restate-server (restate.toml)",
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? "unknown",
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      database: scratchUrl
+        ? isLocal(scratchUrl)
+          ? "PostgreSQL (local)"
+          : "PostgreSQL"
+        : "PGlite (embedded in the app process)",
+      restateSetup: h.cluster
+        ? "3-node cluster, replication 2 (restate-cluster/cluster.toml)"
+        : "one restate-server (restate.toml)",
       options: {
         orders: options.orders,
         concurrency: options.concurrency,
@@ -220,7 +248,8 @@ export async function runBench(options: BenchOptions) {
         centersPerOrder: 2,
         warmUp: WARM_UP,
       },
-      latency: "from just before the signed webhook is delivered to the order completed (Restate: webhook 200, then the workflow's output; baseline: the webhook's 200, sent after inline processing)",
+      latency:
+        "from just before the signed webhook is delivered to the order completed (Restate: webhook 200, then the workflow's output; baseline: the webhook's 200, sent after inline processing)",
       throughput: "completed orders / wall time of the whole loop (checkout + pay + done)",
       restate: restateResult,
       baseline: baselineResult,
@@ -263,11 +292,16 @@ async function measurePath(
   const cpu = cpuMeter(groups);
   const main = await drive(label, options.orders, options.concurrency, timed(2), progress);
   const cpuMs = cpu.stop();
-  const cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs.groups).map(([k, v]) => [k, round(v / options.orders, 2)]));
+  const cpuMsPerOrder = Object.fromEntries(
+    Object.entries(cpuMs.groups).map(([k, v]) => [k, round(v / options.orders, 2)]),
+  );
   // What else ran on the machine meanwhile, in cores: above a small fraction the figures are contended.
   const otherLoadCores = round(cpuMs.others / 1000 / main.seconds, 2);
   // Everything here shares the machine's cores, so CPU per order sets a ceiling on orders/s.
-  const totalCpuMsPerOrder = round(Object.values(cpuMsPerOrder).reduce((a, b) => a + b, 0), 2);
+  const totalCpuMsPerOrder = round(
+    Object.values(cpuMsPerOrder).reduce((a, b) => a + b, 0),
+    2,
+  );
   const cpuCeilingOrdersPerSecond = round((os.cpus().length * 1000) / totalCpuMsPerOrder, 1);
 
   progress(`${label}: ${options.oneAtATimeOrders} orders one at a time`);
@@ -282,7 +316,9 @@ async function measurePath(
     progress(`${label}: sweep, ${n} orders at C=${c}`);
     sweep.push({ concurrency: c, ...(await drive(`${label} sweep C=${c}`, n, c, timed(2), progress)) });
   }
-  const peakRss = Object.fromEntries([...rssProcesses(), { name: DRIVER, pid: process.pid }].map(({ name, pid }) => [name, peakRssMb(pid)]));
+  const peakRss = Object.fromEntries(
+    [...rssProcesses(), { name: DRIVER, pid: process.pid }].map(({ name, pid }) => [name, peakRssMb(pid)]),
+  );
   const peakPrivateRssMb = privateRss.stop();
   const failedInAllPhases = [main, oneAtATime, ...fanOut, ...sweep].reduce((s, p) => s + p.failed, 0);
   return {
@@ -302,7 +338,13 @@ async function measurePath(
 }
 
 /** Runs `total` orders, `concurrency` at a time; reports throughput and latency. */
-async function drive(label: string, total: number, concurrency: number, order: () => Promise<number>, progress: (line: string) => void): Promise<PhaseResult> {
+async function drive(
+  label: string,
+  total: number,
+  concurrency: number,
+  order: () => Promise<number>,
+  progress: (line: string) => void,
+): Promise<PhaseResult> {
   const latencies: number[] = [];
   let started = 0;
   let failed = 0;
@@ -331,7 +373,13 @@ async function drive(label: string, total: number, concurrency: number, order: (
   }
   if (failed) progress(`${label}: ${failed} orders failed, first: ${(firstError as Error)?.message}`);
   const seconds = (performance.now() - t0) / 1000;
-  return { orders: total, failed, seconds: round(seconds, 2), ordersPerSecond: round(latencies.length / seconds, 1), latencyMs: latencySummary(latencies) };
+  return {
+    orders: total,
+    failed,
+    seconds: round(seconds, 2),
+    ordersPerSecond: round(latencies.length / seconds, 1),
+    latencyMs: latencySummary(latencies),
+  };
 }
 
 /** The order page (answered from the database by the inline app) says each order is completed. */
@@ -339,7 +387,8 @@ async function expectCompleted(appUrl: string, orderIds: string[]) {
   for (const id of orderIds) {
     const res = await fetch(`${appUrl}/orders/${id}`);
     const body = (await res.json()) as { status?: string };
-    if (res.status !== 200 || body.status !== "completed") throw new Error(`baseline order ${id}: ${res.status} ${JSON.stringify(body)}`);
+    if (res.status !== 200 || body.status !== "completed")
+      throw new Error(`baseline order ${id}: ${res.status} ${JSON.stringify(body)}`);
   }
 }
 

@@ -11,9 +11,17 @@ export const PATH_LABELS = { restate: "Restate (durable)", baseline: "baseline (
 export function sweepPoints(r: BenchReport) {
   return (["restate", "baseline"] as const).flatMap((key) => {
     const path = r[key];
-    const points = path.sweep.map((p) => ({ concurrency: p.concurrency, ordersPerSecond: p.ordersPerSecond, latencyMs: p.latencyMs }));
+    const points = path.sweep.map((p) => ({
+      concurrency: p.concurrency,
+      ordersPerSecond: p.ordersPerSecond,
+      latencyMs: p.latencyMs,
+    }));
     if (!points.some((p) => p.concurrency === r.options.concurrency)) {
-      points.push({ concurrency: r.options.concurrency, ordersPerSecond: path.ordersPerSecond, latencyMs: path.latencyMs });
+      points.push({
+        concurrency: r.options.concurrency,
+        ordersPerSecond: path.ordersPerSecond,
+        latencyMs: path.latencyMs,
+      });
     }
     return points.sort((a, b) => a.concurrency - b.concurrency).map((p) => ({ path: PATH_LABELS[key], ...p }));
   });
@@ -28,13 +36,26 @@ export function chartSpec(r: BenchReport): TopLevelSpec {
     p50: p.latencyMs.p50,
     p95: p.latencyMs.p95,
   }));
-  const x = { field: "ordersPerSecond", type: "quantitative", title: "throughput (orders/s)", scale: { zero: true } } as const;
-  const y = { field: "latencyMs", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } } as const;
+  const x = {
+    field: "ordersPerSecond",
+    type: "quantitative",
+    title: "throughput (orders/s)",
+    scale: { zero: true },
+  } as const;
+  const y = {
+    field: "latencyMs",
+    type: "quantitative",
+    title: "latency (ms, log scale)",
+    scale: { type: "log" },
+  } as const;
   const color = { field: "path", type: "nominal", title: null, legend: { orient: "right", labelLimit: 400 } } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: `postpay: throughput vs latency, ${r.options.centersPerOrder}-center orders, concurrency C = ${values.filter((v) => v.path === PATH_LABELS.restate).map((v) => v.C).join(", ")}`,
+      text: `postpay: throughput vs latency, ${r.options.centersPerOrder}-center orders, concurrency C = ${values
+        .filter((v) => v.path === PATH_LABELS.restate)
+        .map((v) => v.C)
+        .join(", ")}`,
       subtitle: `${r.database}; ${r.machine.cpus} cores shared by every process; latency from webhook delivery to order completed`,
     },
     width: 640,
@@ -49,9 +70,26 @@ export function chartSpec(r: BenchReport): TopLevelSpec {
           x,
           y,
           color,
-          strokeDash: { field: "percentile", type: "nominal", title: "latency", sort: ["p50", "p95"], legend: { orient: "right", symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: "#444" } } } } } },
+          strokeDash: {
+            field: "percentile",
+            type: "nominal",
+            title: "latency",
+            sort: ["p50", "p95"],
+            legend: {
+              orient: "right",
+              symbolType: "stroke",
+              symbolStrokeWidth: 2,
+              symbolSize: 300,
+              encode: { symbols: { update: { stroke: { value: "#444" } } } },
+            },
+          },
           order: { field: "C", type: "quantitative" },
-          tooltip: [{ field: "path" }, { field: "label" }, { field: "percentile" }, { field: "latencyMs", type: "quantitative" }],
+          tooltip: [
+            { field: "path" },
+            { field: "label" },
+            { field: "percentile" },
+            { field: "latencyMs", type: "quantitative" },
+          ],
         },
       },
       {

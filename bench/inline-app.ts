@@ -22,7 +22,8 @@ import { processOrderWithoutRestate } from "./baseline.ts";
 
 /** Typed against the real OrderClient, so a change to its interface breaks this build too. */
 export function inlineOrderClient(process: (orderId: string) => Promise<unknown>): OrderClient {
-  const unsupported = (what: string) => () => Promise.reject(new Error(`${what} is not supported by the inline baseline`));
+  const unsupported = (what: string) => () =>
+    Promise.reject(new Error(`${what} is not supported by the inline baseline`));
   return {
     // The webhook answers 200 only after this returns: the order is done by then.
     start: async (orderId) => {

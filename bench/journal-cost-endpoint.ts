@@ -19,9 +19,14 @@ const probe = restate.workflow({
     run: async (ctx: restate.WorkflowContext, shape: Shape) => {
       for (let i = 0; i < shape.sequential; i++) await ctx.run(`step ${i}`, () => work(i, shape.stepMs, shape.bytes));
       if (shape.parallel > 0) {
-        await restate.RestatePromise.all(Array.from({ length: shape.parallel }, (_, i) => ctx.run(`parallel ${i}`, () => work(i, shape.stepMs, shape.bytes))));
+        await restate.RestatePromise.all(
+          Array.from({ length: shape.parallel }, (_, i) =>
+            ctx.run(`parallel ${i}`, () => work(i, shape.stepMs, shape.bytes)),
+          ),
+        );
       }
-      for (let i = 0; i < shape.sets; i++) ctx.set("view", { step: i, padding: "x".repeat(shape.bytes ? shape.bytes * 2 : 400) });
+      for (let i = 0; i < shape.sets; i++)
+        ctx.set("view", { step: i, padding: "x".repeat(shape.bytes ? shape.bytes * 2 : 400) });
       return "done";
     },
   },

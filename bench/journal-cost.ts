@@ -29,7 +29,14 @@ const SHAPES: (Shape & { label: string })[] = [
   { label: "order-like: 2 + 4 + 2 steps, 3 state writes", sequential: 2, parallel: 4, sets: 3 },
   { label: "the same, each step taking 3 ms", sequential: 2, parallel: 4, sets: 3, stepMs: 3 },
   { label: "8 steps in sequence, each taking 3 ms", sequential: 8, parallel: 0, sets: 0, stepMs: 3 },
-  { label: "order-like, 3 ms steps, 1 KB per step and 2 KB per state write", sequential: 2, parallel: 4, sets: 3, stepMs: 3, bytes: 1024 },
+  {
+    label: "order-like, 3 ms steps, 1 KB per step and 2 KB per state write",
+    sequential: 2,
+    parallel: 4,
+    sets: 3,
+    stepMs: 3,
+    bytes: 1024,
+  },
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), "postpay-journal-cost-"));
@@ -47,7 +54,16 @@ const endpoint = nodeProcess({
   script: "bench/journal-cost-endpoint.ts",
   env: { ENDPOINT_PORT: String(port), ...(process.env.UNSIGNED ? {} : { IDENTITY_KEY: identity.publicKey }) },
   logFile: path.join(dir, "endpoint.log"),
-  ready: () => new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.destroy(); resolve(true); }).on("error", () => resolve(false))),
+  ready: () =>
+    new Promise<boolean>((resolve) =>
+      net
+        .connect(port, "127.0.0.1")
+        .on("connect", function (this: net.Socket) {
+          this.destroy();
+          resolve(true);
+        })
+        .on("error", () => resolve(false)),
+    ),
 });
 try {
   await endpoint.start();
@@ -55,15 +71,20 @@ try {
   const ingress = clients.connect({ url: server.ingressUrl });
   let seq = 0;
   const invoke = async (shape: Shape) => {
-    const wf = ingress.workflowClient<{ run: (ctx: unknown, s: Shape) => Promise<string> }>({ name: "Probe" }, `p${++seq}`);
+    const wf = ingress.workflowClient<{ run: (ctx: unknown, s: Shape) => Promise<string> }>(
+      { name: "Probe" },
+      `p${++seq}`,
+    );
     await wf.workflowSubmit(shape);
     await wf.workflowAttach();
   };
   const drive = async (shape: Shape, n: number) => {
     let started = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (started++ < n) await invoke(shape);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (started++ < n) await invoke(shape);
+      }),
+    );
   };
   await drive(SHAPES[5]!, 200); // warm-up
   const rows: { label: string; entries: number; restate: number; sdk: number; perSecond: number }[] = [];
@@ -80,19 +101,27 @@ try {
       perSecond: invocations / seconds,
     });
   }
-  const fit = (key: "restate" | "sdk") => {
-    const xs = rows.map((r) => r.entries), ys = rows.map((r) => r[key]);
-    const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
+  const fitCost = (key: "restate" | "sdk") => {
+    const xs = rows.map((r) => r.entries),
+      ys = rows.map((r) => r[key]);
+    const mx = xs.reduce((a, b) => a + b) / xs.length,
+      my = ys.reduce((a, b) => a + b) / ys.length;
     const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
     return { perInvocation: my - slope * mx, perEntry: slope };
   };
   const f = (n: number) => n.toFixed(2);
-  console.log(`\n${invocations} invocations per shape at C=${concurrency}, each submitted and attached to; CPU ms per invocation\n`);
+  console.log(
+    `\n${invocations} invocations per shape at C=${concurrency}, each submitted and attached to; CPU ms per invocation\n`,
+  );
   console.log("| shape | journal entries (besides input/output) | restate-server | SDK process | invocations/s |");
   console.log("|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.label} | ${r.entries} | ${f(r.restate)} | ${f(r.sdk)} | ${r.perSecond.toFixed(0)} |`);
-  const rs = fit("restate"), sdk = fit("sdk");
-  console.log(`\nfitted: restate-server ${f(rs.perInvocation)} ms per invocation + ${f(rs.perEntry)} ms per entry; SDK process ${f(sdk.perInvocation)} ms + ${f(sdk.perEntry)} ms per entry`);
+  for (const r of rows)
+    console.log(`| ${r.label} | ${r.entries} | ${f(r.restate)} | ${f(r.sdk)} | ${r.perSecond.toFixed(0)} |`);
+  const rs = fitCost("restate");
+  const sdk = fitCost("sdk");
+  console.log(
+    `\nfitted: restate-server ${f(rs.perInvocation)} ms per invocation + ${f(rs.perEntry)} ms per entry; SDK process ${f(sdk.perInvocation)} ms + ${f(sdk.perEntry)} ms per entry`,
+  );
 } finally {
   await endpoint.stop();
   await server.stop();

@@ -54,9 +54,17 @@ export function markdownReport(r: BenchReport): string {
 
 /** One row per process, either path's; the durable path's extra processes are the cost of durability. */
 function processTable(durable: PathResult, baseline: PathResult): string[] {
-  const names = [...new Set([...Object.keys(durable.cpuMsPerOrder), ...Object.keys(baseline.cpuMsPerOrder), ...Object.keys(durable.peakRssMb), ...Object.keys(baseline.peakRssMb)])];
+  const names = [
+    ...new Set([
+      ...Object.keys(durable.cpuMsPerOrder),
+      ...Object.keys(baseline.cpuMsPerOrder),
+      ...Object.keys(durable.peakRssMb),
+      ...Object.keys(baseline.peakRssMb),
+    ]),
+  ];
   const cell = (v: number | undefined, unit: string) => (v === undefined ? "—" : `${v} ${unit}`);
-  const rss = (r: PathResult, n: string) => (r.peakRssMb[n] === undefined ? "—" : `${r.peakRssMb[n]} MB (${r.peakPrivateRssMb[n] ?? "?"} private)`);
+  const rss = (r: PathResult, n: string) =>
+    r.peakRssMb[n] === undefined ? "—" : `${r.peakRssMb[n]} MB (${r.peakPrivateRssMb[n] ?? "?"} private)`;
   const diff = (n: string) => {
     const d = durable.cpuMsPerOrder[n] ?? 0;
     const b = baseline.cpuMsPerOrder[n] ?? 0;
@@ -77,7 +85,11 @@ function processTable(durable: PathResult, baseline: PathResult): string[] {
 export async function writeReport(r: BenchReport, dir: string): Promise<{ md: string; files: string[] }> {
   mkdirSync(dir, { recursive: true });
   const md = markdownReport(r);
-  const files = { json: path.join(dir, "latest.json"), md: path.join(dir, "latest.md"), svg: path.join(dir, "latest.svg") };
+  const files = {
+    json: path.join(dir, "latest.json"),
+    md: path.join(dir, "latest.md"),
+    svg: path.join(dir, "latest.svg"),
+  };
   writeFileSync(files.json, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(files.md, md);
   writeFileSync(files.svg, await chartSvg(r));

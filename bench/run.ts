@@ -24,7 +24,9 @@ const BenchEnv = z.object({
     .default(DEFAULTS.sweep),
   BENCH_SWEEP_MIN_ORDERS: size(DEFAULTS.sweepMinOrders),
   // Renamed: it was the orders per fan-out width, which a sweep of concurrency would now confuse.
-  BENCH_SWEEP_ORDERS: z.undefined({ error: "BENCH_SWEEP_ORDERS is now BENCH_FANOUT_ORDERS (orders per fan-out width)" }).optional(),
+  BENCH_SWEEP_ORDERS: z
+    .undefined({ error: "BENCH_SWEEP_ORDERS is now BENCH_FANOUT_ORDERS (orders per fan-out width)" })
+    .optional(),
   BENCH_PROFILE: z.string().min(1).optional(),
   BENCH_CLUSTER: z.stringbool().default(false),
 });

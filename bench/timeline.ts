@@ -14,7 +14,14 @@ import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { parseEnv } from "../src/config.ts";
 
 const CENTERS = [1, 2].map((i) => ({ id: `fc-${i}`, name: `Center ${i}`, leadTimeDays: i }));
-const PRODUCTS = CENTERS.map((c, i) => ({ id: `p-${i + 1}`, name: `Product ${i + 1}`, priceCents: 1000, currency: "usd", fulfillmentCenterId: c.id, stock: 1_000_000 }));
+const PRODUCTS = CENTERS.map((c, i) => ({
+  id: `p-${i + 1}`,
+  name: `Product ${i + 1}`,
+  priceCents: 1000,
+  currency: "usd",
+  fulfillmentCenterId: c.id,
+  stock: 1_000_000,
+}));
 
 export type TimelineOptions = {
   orders: number;
@@ -54,17 +61,28 @@ export async function measureTimeline(options: TimelineOptions): Promise<Phase[]
       const res = await fetch(`${h.url}/checkout`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
-        body: JSON.stringify({ customerId: "cus_timeline", email: "timeline@example.com", items: PRODUCTS.map((p) => ({ productId: p.id, quantity: 1 })) }),
+        body: JSON.stringify({
+          customerId: "cus_timeline",
+          email: "timeline@example.com",
+          items: PRODUCTS.map((p) => ({ productId: p.id, quantity: 1 })),
+        }),
       });
       if (res.status !== 201) throw new Error(`checkout ${res.status}: ${await res.text()}`);
-      const { paymentSessionId, stripeCheckoutSessionId } = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+      const { paymentSessionId, stripeCheckoutSessionId } = (await res.json()) as {
+        paymentSessionId: string;
+        stripeCheckoutSessionId: string;
+      };
       const webhookAt = Date.now();
       const delivery = await h.stripe.complete(stripeCheckoutSessionId);
       if (delivery.status !== 200) throw new Error(`webhook ${delivery.status}: ${delivery.body}`);
       const answeredAt = Date.now();
-      const attached = await request(`${h.restate.ingressUrl}/restate/workflow/OrderWorkflow/${encodeURIComponent(paymentSessionId)}/attach`, { dispatcher });
+      const attached = await request(
+        `${h.restate.ingressUrl}/restate/workflow/OrderWorkflow/${encodeURIComponent(paymentSessionId)}/attach`,
+        { dispatcher },
+      );
       const output = await attached.body.text();
-      if (attached.statusCode !== 200 || !output.includes('"completed"')) throw new Error(`attach ${attached.statusCode}: ${output}`);
+      if (attached.statusCode !== 200 || !output.includes('"completed"'))
+        throw new Error(`attach ${attached.statusCode}: ${output}`);
       return { orderId: paymentSessionId, webhookAt, answeredAt, doneAt: Date.now() };
     };
 
@@ -89,9 +107,14 @@ export async function measureTimeline(options: TimelineOptions): Promise<Phase[]
         `SELECT id, created_at, completed_at FROM sys_invocation WHERE target_service_key = '${order.orderId}' AND target_handler_name = 'run'`,
       );
       if (!run) throw new Error(`no run for ${order.orderId}`);
-      const journal = await query<Entry>(`SELECT index, entry_type, name, appended_at FROM sys_journal WHERE id = '${run.id}' ORDER BY index`);
+      const journal = await query<Entry>(
+        `SELECT index, entry_type, name, appended_at FROM sys_journal WHERE id = '${run.id}' ORDER BY index`,
+      );
       const at = (e: Entry | undefined) => {
-        if (!e) throw new Error(`the journal of ${order.orderId} is not a two-center order's: ${journal.map((j) => j.entry_type).join(", ")}`);
+        if (!e)
+          throw new Error(
+            `the journal of ${order.orderId} is not a two-center order's: ${journal.map((j) => j.entry_type).join(", ")}`,
+          );
         return Date.parse(e.appended_at);
       };
       const command = (name: string) => journal.find((e) => e.entry_type === "Command: Run" && e.name === name);
@@ -105,7 +128,10 @@ export async function measureTimeline(options: TimelineOptions): Promise<Phase[]
       const shipped = lastNotificationBefore(pair);
       const told = lastNotificationBefore(output);
       note("webhook delivered → run created (app: signature, session read, submit)", created - order.webhookAt);
-      note("run created → first step started (restate-server → endpoint)", at(command("load payment session")) - created);
+      note(
+        "run created → first step started (restate-server → endpoint)",
+        at(command("load payment session")) - created,
+      );
       note("load ‖ verify (until durable)", at(loaded) - at(command("load payment session")));
       note("wait: acknowledgement → fan-out starts", at(fanOut) - at(loaded));
       note("fan-out: 2 × (stock ‖ center) (until durable)", at(shipped) - at(fanOut));
@@ -136,7 +162,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     postgres: parseEnv().DATABASE_URL,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
-  console.log(`One two-center order at a time, ${orders} orders; ms (journal timestamps are whole ms, so means say more than medians):`);
+  console.log(
+    `One two-center order at a time, ${orders} orders; ms (journal timestamps are whole ms, so means say more than medians):`,
+  );
   console.log(`${"median".padStart(7)}${"mean".padStart(7)}  phase`);
-  for (const p of phases) console.log(`${p.medianMs.toFixed(1).padStart(7)}${p.meanMs.toFixed(1).padStart(7)}  ${p.phase}`);
+  for (const p of phases)
+    console.log(`${p.medianMs.toFixed(1).padStart(7)}${p.meanMs.toFixed(1).padStart(7)}  ${p.phase}`);
 }

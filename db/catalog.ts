@@ -13,16 +13,21 @@ function takeIncoming(table: typeof centers | typeof products) {
 export async function upsertCatalog(db: Db, catalog: Catalog): Promise<void> {
   await db.transaction(async (tx) => {
     if (catalog.centers.length) {
-      await tx.insert(centers).values(catalog.centers).onConflictDoUpdate({ target: centers.id, set: takeIncoming(centers) });
+      await tx
+        .insert(centers)
+        .values(catalog.centers)
+        .onConflictDoUpdate({ target: centers.id, set: takeIncoming(centers) });
     }
     if (catalog.products.length) {
-      await tx.insert(products).values(catalog.products).onConflictDoUpdate({ target: products.id, set: takeIncoming(products) });
+      await tx
+        .insert(products)
+        .values(catalog.products)
+        .onConflictDoUpdate({ target: products.id, set: takeIncoming(products) });
     }
   });
 }
 
-export const findProducts = (db: Db, ids: string[]) =>
-  db.select().from(products).where(inArray(products.id, ids));
+export const findProducts = (db: Db, ids: string[]) => db.select().from(products).where(inArray(products.id, ids));
 
 export const listInventory = (db: Db) =>
   db

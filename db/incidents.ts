@@ -10,7 +10,10 @@ export type NewIncident = Pick<typeof incidents.$inferInsert, "id" | "orderId" |
 /** Opens an incident (once per id) and marks its order needs_attention, in one transaction. */
 export async function openIncident(db: Db, incident: NewIncident): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.insert(incidents).values({ ...incident, status: "open" }).onConflictDoNothing();
+    await tx
+      .insert(incidents)
+      .values({ ...incident, status: "open" })
+      .onConflictDoNothing();
     await tx
       .update(orders)
       .set({ status: "needs_attention", failedStep: incident.step, updatedAt: new Date() })
@@ -42,7 +45,13 @@ export async function decideIncident(
 ): Promise<DecideOutcome> {
   const [row] = await db
     .update(incidents)
-    .set({ resolution: decision.action, note: decision.note ?? null, decidedBy: author.decidedBy, decidedVia: author.via, decidedAt: new Date() })
+    .set({
+      resolution: decision.action,
+      note: decision.note ?? null,
+      decidedBy: author.decidedBy,
+      decidedVia: author.via,
+      decidedAt: new Date(),
+    })
     .where(
       and(
         eq(incidents.id, target.incidentId),
@@ -53,7 +62,10 @@ export async function decideIncident(
     )
     .returning({ id: incidents.id });
   if (row) return { decided: true };
-  const [prior] = await db.select().from(incidents).where(and(eq(incidents.id, target.incidentId), eq(incidents.orderId, target.orderId)));
+  const [prior] = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, target.incidentId), eq(incidents.orderId, target.orderId)));
   return { decided: false, ...(prior && { incident: { status: prior.status, decision: recordedDecision(prior) } }) };
 }
 
@@ -65,7 +77,13 @@ export async function findDecision(db: Db, incidentId: string): Promise<Recorded
 
 function recordedDecision(row: Incident): RecordedDecision | undefined {
   if (!row.resolution || !row.decidedAt || !row.decidedBy || !row.decidedVia) return undefined;
-  return { action: row.resolution, note: row.note, decidedBy: row.decidedBy, via: row.decidedVia, decidedAt: row.decidedAt.toISOString() };
+  return {
+    action: row.resolution,
+    note: row.note,
+    decidedBy: row.decidedBy,
+    via: row.decidedVia,
+    decidedAt: row.decidedAt.toISOString(),
+  };
 }
 
 /** The workflow took the decision up: the incident is resolved and its order moves on, once. */
@@ -79,7 +97,11 @@ export async function resolveIncident(db: Db, id: string, decision: Pick<Decisio
     if (!row) return;
     await tx
       .update(orders)
-      .set({ status: decision.action === "abandon" ? "abandoned" : "processing", failedStep: null, updatedAt: new Date() })
+      .set({
+        status: decision.action === "abandon" ? "abandoned" : "processing",
+        failedStep: null,
+        updatedAt: new Date(),
+      })
       .where(eq(orders.id, row.orderId));
   });
 }

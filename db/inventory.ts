@@ -31,11 +31,22 @@ export async function takeStock(db: Db, orderId: string, moves: StockMove[]): Pr
     const left = await db
       .select({ id: products.id, stock: products.stock })
       .from(products)
-      .where(inArray(products.id, moves.map((m) => m.productId)));
+      .where(
+        inArray(
+          products.id,
+          moves.map((m) => m.productId),
+        ),
+      );
     const short = moves
-      .map((m) => ({ productId: m.productId, requested: m.quantity, available: left.find((p) => p.id === m.productId)?.stock ?? 0 }))
+      .map((m) => ({
+        productId: m.productId,
+        requested: m.quantity,
+        available: left.find((p) => p.id === m.productId)?.stock ?? 0,
+      }))
       .filter((s) => s.available < s.requested);
-    throw new OutOfStockError(short.length ? short : moves.map((m) => ({ productId: m.productId, requested: m.quantity, available: 0 })));
+    throw new OutOfStockError(
+      short.length ? short : moves.map((m) => ({ productId: m.productId, requested: m.quantity, available: 0 })),
+    );
   }
 }
 

@@ -49,6 +49,7 @@ export async function listCustomerHistory(db: Db, customerId: string, page: { li
     .limit(page.limit + 1);
   const orders = rows.slice(0, page.limit);
   const last = orders.at(-1);
-  const next: HistoryCursor | null = rows.length > page.limit && last ? { recordedAt: last.recordedAt.toISOString(), orderId: last.orderId } : null;
+  const next: HistoryCursor | null =
+    rows.length > page.limit && last ? { recordedAt: last.recordedAt.toISOString(), orderId: last.orderId } : null;
   return { orders, next };
 }

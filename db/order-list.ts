@@ -9,7 +9,13 @@ import { orders, paymentSessions } from "./schema.ts";
  * Where the next page of the console's order list starts: after this order (newest first). It
  * travels through the browser (src/http/cursor.ts), so it is checked like any input.
  */
-export const OrderListCursorSchema = z.object({ createdAt: z.string().max(60).regex(/^[\d\-: .+]+$/), id: z.string().max(200) });
+export const OrderListCursorSchema = z.object({
+  createdAt: z
+    .string()
+    .max(60)
+    .regex(/^[\d\-: .+]+$/),
+  id: z.string().max(200),
+});
 export type OrderListCursor = z.infer<typeof OrderListCursorSchema>;
 
 export type OrderListFilter = { status?: OrderStatus; search?: string; limit: number; cursor?: OrderListCursor };

@@ -27,7 +27,11 @@ export async function findSessionForWebhook(db: Db, id: string) {
 /** What was bought: the payment session's snapshot of items and its total. */
 export async function findOrderItems(db: Db, id: string) {
   const [row] = await db
-    .select({ items: paymentSessions.items, amountTotal: paymentSessions.amountTotal, currency: paymentSessions.currency })
+    .select({
+      items: paymentSessions.items,
+      amountTotal: paymentSessions.amountTotal,
+      currency: paymentSessions.currency,
+    })
     .from(paymentSessions)
     .where(eq(paymentSessions.id, id));
   return row;
@@ -43,6 +47,9 @@ export async function recordCollectedShipTo(db: Db, id: string, shipTo: ShipTo):
 
 /** The order's ship-to address as stored (given at checkout, collected, or set by an operator). */
 export async function findShipTo(db: Db, id: string): Promise<ShipTo | null> {
-  const [row] = await db.select({ shipTo: paymentSessions.shipTo }).from(paymentSessions).where(eq(paymentSessions.id, id));
+  const [row] = await db
+    .select({ shipTo: paymentSessions.shipTo })
+    .from(paymentSessions)
+    .where(eq(paymentSessions.id, id));
   return row?.shipTo ?? null;
 }

@@ -6,11 +6,21 @@ import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { incidents } from "./schema.ts";
 
-export type NewShipmentIncident = { id: string; orderId: string; customerId: string; centerId: string; step: string; error: string };
+export type NewShipmentIncident = {
+  id: string;
+  orderId: string;
+  customerId: string;
+  centerId: string;
+  step: string;
+  error: string;
+};
 
 /** Opens the incident once per id (a replayed step opens nothing new). */
 export async function openShipmentIncident(db: Db, incident: NewShipmentIncident): Promise<void> {
-  await db.insert(incidents).values({ ...incident, status: "open" }).onConflictDoNothing();
+  await db
+    .insert(incidents)
+    .values({ ...incident, status: "open" })
+    .onConflictDoNothing();
 }
 
 export async function findIncident(db: Db, id: string) {

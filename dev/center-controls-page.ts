@@ -21,15 +21,23 @@ const REPORTS = ["shipped", "delivered", "exception"] as const;
 
 const reportButtons = (controls: CenterControls, id: string) =>
   controls.events.canSend(id)
-    ? html`<ul>${controls.ordersAt(id).slice(-10).map(
-        (orderId) => html`<li><code>${orderId}</code> ${REPORTS.map(
-          (status) => html`<form method="post" action="/_control/centers/${id}/page"><input type="hidden" name="orderId" value="${orderId}"><button name="mode" value="${status}">${status}</button></form>`,
-        )}</li>`,
-      )}</ul>`
+    ? html`<ul>${controls
+        .ordersAt(id)
+        .slice(-10)
+        .map(
+          (orderId) =>
+            html`<li><code>${orderId}</code> ${REPORTS.map(
+              (status) =>
+                html`<form method="post" action="/_control/centers/${id}/page"><input type="hidden" name="orderId" value="${orderId}"><button name="mode" value="${status}">${status}</button></form>`,
+            )}</li>`,
+        )}</ul>`
     : html`<p>No webhook secret for this center: it sends no shipment events.</p>`;
 
 const BREAKS: Record<string, { label: string; responses: ScriptedResponse[] }> = {
-  reject: { label: "Reject the next order (422)", responses: [{ status: 422, body: { error: { code: "rejected", message: "rejected from the control page" } } }] },
+  reject: {
+    label: "Reject the next order (422)",
+    responses: [{ status: 422, body: { error: { code: "rejected", message: "rejected from the control page" } } }],
+  },
   outage: { label: "Fail the next 5 requests (503)", responses: Array.from({ length: 5 }, () => ({ status: 503 })) },
 };
 
@@ -55,7 +63,11 @@ ${Object.entries(BREAKS).map(([mode, b]) => html`<form method="post" action="/_c
     const form = await c.req.parseBody();
     const mode = form.mode;
     if (REPORTS.includes(mode as (typeof REPORTS)[number]) && typeof form.orderId === "string") {
-      const sent = await controls.events.send(id, { orderId: form.orderId, status: mode as (typeof REPORTS)[number], ...(mode === "exception" && { note: "reported from the control page" }) });
+      const sent = await controls.events.send(id, {
+        orderId: form.orderId,
+        status: mode as (typeof REPORTS)[number],
+        ...(mode === "exception" && { note: "reported from the control page" }),
+      });
       if (sent.status !== 200) return c.text(`postpay answered ${sent.status}: ${JSON.stringify(sent.body)}`, 502);
     } else if (mode === "clear") controls.clear(id);
     else if (typeof mode === "string" && BREAKS[mode]) controls.script(id, BREAKS[mode].responses);

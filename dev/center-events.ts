@@ -67,9 +67,11 @@ export function centerEvents(options: { secrets: Readonly<Record<string, string>
   const routes = new Hono();
   routes.post("/_control/centers/:id/events", async (c) => {
     const centerId = c.req.param("id");
-    if (!options.secrets[centerId]) return c.json({ error: { code: "unknown_center", message: `no center ${centerId} with a webhook secret` } }, 404);
+    if (!options.secrets[centerId])
+      return c.json({ error: { code: "unknown_center", message: `no center ${centerId} with a webhook secret` } }, 404);
     const parsed = EventRequestSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: { code: "invalid_event", message: z.prettifyError(parsed.error) } }, 400);
+    if (!parsed.success)
+      return c.json({ error: { code: "invalid_event", message: z.prettifyError(parsed.error) } }, 400);
     return c.json(await send(centerId, parsed.data));
   });
 
@@ -77,7 +79,9 @@ export function centerEvents(options: { secrets: Readonly<Record<string, string>
     routes,
     send,
     canSend: (centerId: string) => Boolean(options.secrets[centerId]),
-    setAppUrl: (url: string) => void (appUrl = url.replace(/\/+$/, "")),
+    setAppUrl: (url: string) => {
+      appUrl = url.replace(/\/+$/, "");
+    },
   };
 }
 export type CenterEvents = ReturnType<typeof centerEvents>;

@@ -37,15 +37,20 @@ const stepList = (order: PublicOrderView) =>
 const time = (iso: string) => iso.slice(11, 23);
 
 try {
-  const checkout = await call("POST", `${app}/checkout`, {
-    customerId: "cus_demo",
-    email: "demo@example.com",
-    items: [
-      { productId: "sku-mug", quantity: 2 },
-      { productId: "sku-tee", quantity: 1 },
-      { productId: "sku-cap", quantity: 1 },
-    ],
-  }, { authorization: `Bearer ${shopApiKey}` });
+  const checkout = await call(
+    "POST",
+    `${app}/checkout`,
+    {
+      customerId: "cus_demo",
+      email: "demo@example.com",
+      items: [
+        { productId: "sku-mug", quantity: 2 },
+        { productId: "sku-tee", quantity: 1 },
+        { productId: "sku-cap", quantity: 1 },
+      ],
+    },
+    { authorization: `Bearer ${shopApiKey}` },
+  );
   const id: string = checkout.paymentSessionId;
   console.log(`checkout created: order ${id} (Stripe ${checkout.stripeCheckoutSessionId})`);
   if (process.argv.includes("--pay-in-browser")) {
@@ -53,7 +58,11 @@ try {
     console.log(`then follow it here:     ${app}/console/orders/${id}`);
     process.exit(0);
   }
-  const paid = await call("POST", `${emulator}/_emulator/checkout/sessions/${checkout.stripeCheckoutSessionId}/complete`, {});
+  const paid = await call(
+    "POST",
+    `${emulator}/_emulator/checkout/sessions/${checkout.stripeCheckoutSessionId}/complete`,
+    {},
+  );
   console.log(`paid; Stripe event ${paid.eventId} delivered → webhook answered ${paid.status}`);
 
   // Progress, as the page shows it while the order runs (before its run begins it has no steps).
@@ -73,8 +82,12 @@ try {
   }
 
   console.log(`\n${order.status} — GET /orders/${id}:`);
-  for (const [n, s] of order.steps.entries()) console.log(`  ${String(n + 1).padStart(2)}. ${s.name.padEnd(28)} ${s.status.padEnd(8)} ${time(s.at)}`);
-  for (const s of order.shipments) console.log(`  shipment from ${s.centerId}: ${s.shipmentId ?? "fulfilled by hand"}, arriving ${s.estimatedArrival ?? "n/a"}`);
+  for (const [n, s] of order.steps.entries())
+    console.log(`  ${String(n + 1).padStart(2)}. ${s.name.padEnd(28)} ${s.status.padEnd(8)} ${time(s.at)}`);
+  for (const s of order.shipments)
+    console.log(
+      `  shipment from ${s.centerId}: ${s.shipmentId ?? "fulfilled by hand"}, arriving ${s.estimatedArrival ?? "n/a"}`,
+    );
   console.log(`  estimated arrival: ${order.estimatedArrival ?? "n/a"}`);
   if (order.status === "needs_attention") console.log(`\nan operator decides: ${app}/console/orders/${id}`);
   console.log(`\njournal: npx restate invocations list --service OrderWorkflow --key ${id} --all`);

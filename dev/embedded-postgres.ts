@@ -37,7 +37,16 @@ export async function startEmbeddedPostgres(label = "pg"): Promise<EmbeddedPostg
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
     // Loopback only, no Unix socket beside a machine's own server; fsync off: the data is thrown away.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+    ],
     onLog: (line: unknown) => log.push(String(line)),
     onError: (err: unknown) => log.push(String(err)),
   });

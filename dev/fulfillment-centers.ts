@@ -123,7 +123,11 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
       if (closing.signal.aborted) return error(503, "shutting_down", "fulfillment center stand-in closed");
     }
     const handleNormally = !scripted || (scripted.status < 300 && scripted.body === undefined);
-    if (!handleNormally) return json(scripted.status, scripted.body ?? { error: { code: "scripted", message: `scripted ${scripted.status}` } });
+    if (!handleNormally)
+      return json(
+        scripted.status,
+        scripted.body ?? { error: { code: "scripted", message: `scripted ${scripted.status}` } },
+      );
 
     if (!key) return error(400, "missing_idempotency_key", "Idempotency-Key header is required");
     let parsed: ReturnType<typeof FulfillmentOrderSchema.safeParse>;
@@ -134,11 +138,16 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
     }
     if (!parsed.success) return error(400, "invalid_order", z.prettifyError(parsed.error));
     const order = parsed.data;
-    if (order.centerId !== center.id) return error(400, "wrong_center", `order is for ${order.centerId}, this is ${center.id}`);
+    if (order.centerId !== center.id)
+      return error(400, "wrong_center", `order is for ${order.centerId}, this is ${center.id}`);
     // The contract fixes the key's shape; a different one means the caller derives it wrongly
     // (spelled out here rather than taken from the adapter, so the adapter's key is checked).
     if (key !== `${order.orderId}:${order.centerId}`) {
-      return error(400, "invalid_idempotency_key", `Idempotency-Key must be "${order.orderId}:${order.centerId}", got "${key}"`);
+      return error(
+        400,
+        "invalid_idempotency_key",
+        `Idempotency-Key must be "${order.orderId}:${order.centerId}", got "${key}"`,
+      );
     }
 
     const request = canonical(order);
@@ -146,7 +155,8 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
     if (prior && prior.request !== request) {
       return error(422, "idempotency_key_reused", `Idempotency-Key ${key} was first used with a different order`);
     }
-    if (prior) return json(prior.status, prior.body, { "content-type": "application/json", "idempotent-replayed": "true" });
+    if (prior)
+      return json(prior.status, prior.body, { "content-type": "application/json", "idempotent-replayed": "true" });
     return accept(key, request, order, center);
   });
 
@@ -155,15 +165,27 @@ export async function startFulfillmentCenters(options: FulfillmentCentersOptions
   app.post("/_control/centers/:id/script", async (c) => {
     const body = z.object({ responses: ScriptSchema }).safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) return error(400, "invalid_script", z.prettifyError(body.error));
-    if (!centers.has(c.req.param("id"))) return error(404, "unknown_center", `no fulfillment center ${c.req.param("id")}`);
+    if (!centers.has(c.req.param("id")))
+      return error(404, "unknown_center", `no fulfillment center ${c.req.param("id")}`);
     script(c.req.param("id"), body.data.responses);
     return c.json({ queued: scripts.get(c.req.param("id"))?.length ?? 0 });
   });
 
   const events = centerEvents({ secrets: options.eventSecrets ?? {} });
   app.route("/", events.routes);
-  const acceptedAt = (centerId: string) => [...stored.values()].filter((s) => s.accepted.centerId === centerId).map((s) => s.accepted.order.orderId);
-  app.route("/", centerControlsPage({ ids: [...centers.keys()], script, clear: (id) => void scripts.delete(id), queued: (id) => scripts.get(id)?.length ?? 0, events, ordersAt: acceptedAt }));
+  const acceptedAt = (centerId: string) =>
+    [...stored.values()].filter((s) => s.accepted.centerId === centerId).map((s) => s.accepted.order.orderId);
+  app.route(
+    "/",
+    centerControlsPage({
+      ids: [...centers.keys()],
+      script,
+      clear: (id) => void scripts.delete(id),
+      queued: (id) => scripts.get(id)?.length ?? 0,
+      events,
+      ordersAt: acceptedAt,
+    }),
+  );
 
   const server = await serveApp(app, options);
   return {

@@ -54,11 +54,22 @@ export type AppConfig = ServicesConfig & HttpConfig;
 /** The parts of the configuration that the stand-ins and restate-server do not decide. */
 export type AppSettings = Pick<
   AppConfig,
-  "emailFrom" | "adminToken" | "shopApiKey" | "httpTimeoutMs" | "steps" | "escalation" | "alerts" | "rateLimit" | "supportEmail"
+  | "emailFrom"
+  | "adminToken"
+  | "shopApiKey"
+  | "httpTimeoutMs"
+  | "steps"
+  | "escalation"
+  | "alerts"
+  | "rateLimit"
+  | "supportEmail"
 >;
 
 /** Secrets for app child processes: long enough for the start-up checks, and never printed. */
-export const CHILD_SECRETS = { ADMIN_TOKEN: "harness-admin-token-0123456789", SHOP_API_KEY: "harness-shop-api-key-0123456789" };
+export const CHILD_SECRETS = {
+  ADMIN_TOKEN: "harness-admin-token-0123456789",
+  SHOP_API_KEY: "harness-shop-api-key-0123456789",
+};
 
 /** Service endpoint and HTTP app in this process. */
 export type InProcessOptions = { app: "in-process"; settings: AppSettings };
@@ -129,7 +140,9 @@ async function assemble(
   const dir = mkdtempSync(path.join(tmpdir(), `postpay-${options.label}-`));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   // Each stand-in center signs its shipment events with a secret of its own, as postpay is told.
-  const centerSecrets = Object.fromEntries(options.centers.map((c) => [c.id, `whcenter_${randomBytes(18).toString("base64url")}`]));
+  const centerSecrets = Object.fromEntries(
+    options.centers.map((c) => [c.id, `whcenter_${randomBytes(18).toString("base64url")}`]),
+  );
   const standIns = await startStandIns(options.centers, centerSecrets, cleanup);
   progress(options.restateCluster ? "starting a 3-node Restate cluster" : "starting restate-server");
   // restate-server signs every call to the endpoint; the endpoint accepts only its key (every
@@ -137,7 +150,9 @@ async function assemble(
   const identity = generateIdentityKeyPair();
   const identityEnv = { [PRIVATE_KEY_ENV]: writePrivateKey(path.join(dir, "keys"), identity) };
   const restateEnv = { ...identityEnv, ...options.restateEnv };
-  const restate = options.restateCluster ? await startCluster(dir, restateEnv, cleanup) : await startRestate(dir, restateEnv, cleanup);
+  const restate = options.restateCluster
+    ? await startCluster(dir, restateEnv, cleanup)
+    : await startRestate(dir, restateEnv, cleanup);
   const catalog: Catalog = {
     centers: options.centers.map((c) => ({ ...c, orderUrl: standIns.centers.orderUrl(c.id) })),
     products: options.products,
@@ -148,8 +163,18 @@ async function assemble(
     cleanup.add,
   );
 
-  const parts: Parts = { ...standIns, restate, database, dir, cleanup, progress, identityKey: identity.publicKey, centerSecrets };
-  const app = options.app === "in-process" ? await runInProcess(parts, options.settings) : await spawnApp(parts, options);
+  const parts: Parts = {
+    ...standIns,
+    restate,
+    database,
+    dir,
+    cleanup,
+    progress,
+    identityKey: identity.publicKey,
+    centerSecrets,
+  };
+  const app =
+    options.app === "in-process" ? await runInProcess(parts, options.settings) : await spawnApp(parts, options);
   standIns.stripe.setWebhookUrl(`${app.url}/webhooks/stripe`);
   standIns.centers.setAppUrl(app.url);
   standIns.slack.setInteractionsUrl(`${app.url}/slack/interactions`);
@@ -341,7 +366,9 @@ function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Re
     SLACK_WEBHOOK_URL: parts.slack.url,
     SLACK_SIGNING_SECRET: parts.slack.signingSecret,
     ...CHILD_SECRETS,
-    CENTER_WEBHOOK_SECRETS: Object.entries(parts.centerSecrets).map(([id, secret]) => `${id}=${secret}`).join(","),
+    CENTER_WEBHOOK_SECRETS: Object.entries(parts.centerSecrets)
+      .map(([id, secret]) => `${id}=${secret}`)
+      .join(","),
     RESTATE_IDENTITY_KEYS: parts.identityKey,
     HTTP_PORT: String(httpPort),
     SERVICE_PORT: String(servicePort),

@@ -6,7 +6,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateIdentityKeyPair, publicKeyV1, writePrivateKey } from "../src/runtime/request-identity.ts";
 
-export type LocalSecrets = { adminToken: string; shopApiKey: string; identityKeyFile: string; identityPublicKey: string };
+export type LocalSecrets = {
+  adminToken: string;
+  shopApiKey: string;
+  identityKeyFile: string;
+  identityPublicKey: string;
+};
 
 const token = () => randomBytes(24).toString("base64url"); // 32 characters
 
@@ -15,7 +20,8 @@ export function localSecrets(dataDir: string): LocalSecrets {
   const tokensFile = path.join(dir, "tokens.json");
   const keyFile = path.join(dir, "request-identity.pem");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!existsSync(tokensFile)) writeFileSync(tokensFile, JSON.stringify({ adminToken: token(), shopApiKey: token() }), { mode: 0o600 });
+  if (!existsSync(tokensFile))
+    writeFileSync(tokensFile, JSON.stringify({ adminToken: token(), shopApiKey: token() }), { mode: 0o600 });
   if (!existsSync(keyFile)) writePrivateKey(dir, generateIdentityKeyPair());
   const tokens = JSON.parse(readFileSync(tokensFile, "utf8")) as Pick<LocalSecrets, "adminToken" | "shopApiKey">;
   return { ...tokens, identityKeyFile: keyFile, identityPublicKey: publicKeyV1(readFileSync(keyFile, "utf8")) };

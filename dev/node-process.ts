@@ -41,7 +41,9 @@ export function nodeProcess(options: {
   let starts = 0;
   const log = createWriteStream(options.logFile, { flags: "a" });
   const exited = (c: ChildProcess) =>
-    c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => c.once("exit", () => r()));
 
   return {
     name: options.name,
@@ -62,7 +64,9 @@ export function nodeProcess(options: {
       child.stderr!.pipe(log, { end: false });
       // Its last words, for the error if it dies before it serves (a test's log file is deleted with it).
       let lastWords = "";
-      const keep = (chunk: Buffer) => void (lastWords = (lastWords + chunk.toString()).slice(-4096));
+      const keep = (chunk: Buffer) => {
+        lastWords = (lastWords + chunk.toString()).slice(-4096);
+      };
       child.stdout!.on("data", keep);
       child.stderr!.on("data", keep);
       starts++;
@@ -70,7 +74,9 @@ export function nodeProcess(options: {
       while (!(await options.ready().catch(() => false))) {
         if (child.exitCode !== null) {
           await Promise.race([new Promise((r) => child!.once("close", r)), new Promise((r) => setTimeout(r, 1000))]);
-          throw new Error(`${options.script} exited with ${child.exitCode} before it served; the end of its output:\n${lastWords.trimEnd()}`);
+          throw new Error(
+            `${options.script} exited with ${child.exitCode} before it served; the end of its output:\n${lastWords.trimEnd()}`,
+          );
         }
         if (Date.now() > deadline) throw new Error(`${options.script} not ready after 60 s; see ${options.logFile}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -90,7 +96,6 @@ export function nodeProcess(options: {
 }
 
 export const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
-
 
 /**
  * The processes `pid` forked of its own executable, e.g. the workers a SERVICE_WORKERS primary

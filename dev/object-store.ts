@@ -40,19 +40,28 @@ async function handle(dir: string, uploads: string, req: http.IncomingMessage, r
   const url = new URL(req.url ?? "/", "http://local");
   const [bucket, ...rest] = url.pathname.slice(1).split("/").map(decodeURIComponent);
   const key = rest.join("/");
-  if (!bucket || bucket.startsWith(".") || key.split("/").includes("..")) return reply(res, 400, error("InvalidRequest", "bad path"));
+  if (!bucket || bucket.startsWith(".") || key.split("/").includes(".."))
+    return reply(res, 400, error("InvalidRequest", "bad path"));
   const file = path.join(dir, bucket, key);
   const q = url.searchParams;
 
   if (!key) {
-    if (req.method === "GET") return reply(res, 200, await list(path.join(dir, bucket), q.get("prefix") ?? "", q.get("delimiter")));
+    if (req.method === "GET")
+      return reply(res, 200, await list(path.join(dir, bucket), q.get("prefix") ?? "", q.get("delimiter")));
     if (req.method === "PUT" || req.method === "HEAD") return reply(res, 200, "");
     return reply(res, 405, error("MethodNotAllowed", req.method ?? ""));
   }
   if (req.method === "POST" && q.has("uploads")) {
     const id = randomUUID();
     await mkdir(path.join(uploads, id), { recursive: true });
-    return reply(res, 200, xml("InitiateMultipartUploadResult", `<Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId>`));
+    return reply(
+      res,
+      200,
+      xml(
+        "InitiateMultipartUploadResult",
+        `<Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId>`,
+      ),
+    );
   }
   const uploadId = q.get("uploadId");
   if (uploadId !== null && !/^[0-9a-f-]{36}$/.test(uploadId)) return reply(res, 404, error("NoSuchUpload", uploadId));
@@ -63,11 +72,20 @@ async function handle(dir: string, uploads: string, req: http.IncomingMessage, r
     return reply(res, 200, "");
   }
   if (req.method === "POST" && uploadId) {
-    const parts = [...(await readBody(req)).toString("utf8").matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+    const parts = [...(await readBody(req)).toString("utf8").matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) =>
+      Number(m[1]),
+    );
     const body = Buffer.concat(await Promise.all(parts.map((n) => readFile(path.join(uploads, uploadId, String(n))))));
     const tag = await store(file, body);
     await rm(path.join(uploads, uploadId), { recursive: true, force: true });
-    return reply(res, 200, xml("CompleteMultipartUploadResult", `<Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(tag)}</ETag>`));
+    return reply(
+      res,
+      200,
+      xml(
+        "CompleteMultipartUploadResult",
+        `<Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(tag)}</ETag>`,
+      ),
+    );
   }
   if (req.method === "DELETE" && uploadId) {
     await rm(path.join(uploads, uploadId), { recursive: true, force: true });
@@ -79,7 +97,11 @@ async function handle(dir: string, uploads: string, req: http.IncomingMessage, r
     const ifNoneMatch = req.headers["if-none-match"];
     const ifMatch = req.headers["if-match"];
     if ((ifNoneMatch === "*" && current) || (ifMatch !== undefined && (!current || etag(current) !== ifMatch))) {
-      return reply(res, 412, error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold"));
+      return reply(
+        res,
+        412,
+        error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold"),
+      );
     }
     res.setHeader("ETag", await store(file, body));
     return reply(res, 200, "");
@@ -155,7 +177,8 @@ const etag = (body: Buffer) => `"${createHash("md5").update(body).digest("hex")}
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const xml = (root: string, inner: string) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`;
-const error = (code: string, message: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`;
+const error = (code: string, message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc(message)}</Message></Error>`;
 
 function reply(res: http.ServerResponse, status: number, body: string | Buffer) {
   if (res.headersSent) return void res.end();

@@ -94,7 +94,11 @@ export function restatectlBinary(): string {
 
 /** Starts every node, provisions the cluster if it is new, and waits until it takes calls. */
 export async function startRestateCluster(options: RestateClusterOptions): Promise<RestateCluster> {
-  const ports = options.ports ?? (await Promise.all([1, 2, 3].map(async () => ({ ingress: await freePort(), admin: await freePort(), fabric: await freePort() }))));
+  const ports =
+    options.ports ??
+    (await Promise.all(
+      [1, 2, 3].map(async () => ({ ingress: await freePort(), admin: await freePort(), fabric: await freePort() })),
+    ));
   const fabricUrls = ports.map((p) => `http://127.0.0.1:${p.fabric}/`);
   const nodes = ports.map((p, i) => {
     const id = i + 1;
@@ -165,7 +169,8 @@ export async function startRestateCluster(options: RestateClusterOptions): Promi
       for (;;) {
         last = await cluster.status();
         if (last.ready) return last;
-        if (Date.now() > deadline) throw new Error(`Restate cluster not ready after ${timeoutMs} ms: ${last.problems.join("; ")}`);
+        if (Date.now() > deadline)
+          throw new Error(`Restate cluster not ready after ${timeoutMs} ms: ${last.problems.join("; ")}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     },
@@ -219,7 +224,12 @@ async function provisionOnce(restatectl: (args: string[]) => Promise<string>) {
 
 const NodeRows = z.array(z.object({ plain_node_id: z.string(), state: z.string() }));
 const LeaderRows = z.array(
-  z.object({ partition_id: z.number(), plain_node_id: z.string(), leader_epoch: z.number().nullable(), replay_status: z.string().nullable() }),
+  z.object({
+    partition_id: z.number(),
+    plain_node_id: z.string(),
+    leader_epoch: z.number().nullable(),
+    replay_status: z.string().nullable(),
+  }),
 );
 const CountRows = z.array(z.object({ n: z.number() }));
 const nodeNumber = (plain: string) => Number(plain.replace(/^N/, ""));
@@ -238,10 +248,15 @@ async function clusterStatus(
   try {
     const [nodeRows, leaderRows, countRows] = await Promise.all([
       sql("SELECT plain_node_id, state FROM nodes"),
-      sql("SELECT partition_id, plain_node_id, leader_epoch, replay_status FROM partition_state WHERE effective_mode = 'Leader'"),
+      sql(
+        "SELECT partition_id, plain_node_id, leader_epoch, replay_status FROM partition_state WHERE effective_mode = 'Leader'",
+      ),
       sql("SELECT count(*) AS n FROM partitions"),
     ]);
-    alive = NodeRows.parse(nodeRows).filter((r) => r.state === "alive").map((r) => nodeNumber(r.plain_node_id)).sort();
+    alive = NodeRows.parse(nodeRows)
+      .filter((r) => r.state === "alive")
+      .map((r) => nodeNumber(r.plain_node_id))
+      .sort();
     partitions = CountRows.parse(countRows)[0]?.n ?? 0;
     // While leadership moves, an old and a new leader may both say so: the higher epoch is the leader.
     const epochs = new Map<number, number>();

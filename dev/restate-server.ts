@@ -63,7 +63,15 @@ export async function startRestateServer(options: RestateServerOptions): Promise
     RESTATE_DISABLE_TELEMETRY: "true",
     ...options.env,
   };
-  const args = ["--base-dir", options.baseDir, "--no-logo", "--log-format", "compact", "--log-disable-ansi-codes", "true"];
+  const args = [
+    "--base-dir",
+    options.baseDir,
+    "--no-logo",
+    "--log-format",
+    "compact",
+    "--log-disable-ansi-codes",
+    "true",
+  ];
   if (options.configFile) args.push("--config-file", options.configFile);
 
   const logFile = options.logFile ?? path.join(options.baseDir, "restate-server.log");
@@ -92,7 +100,9 @@ export async function startRestateServer(options: RestateServerOptions): Promise
   const ready = options.ready ?? isReady;
   while (!(await ready(adminUrl))) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`restate-server exited (${child.exitCode ?? child.signalCode}) before it was ready; see ${logFile}`);
+      throw new Error(
+        `restate-server exited (${child.exitCode ?? child.signalCode}) before it was ready; see ${logFile}`,
+      );
     }
     if (Date.now() > deadline) {
       await server.stop();

@@ -11,7 +11,12 @@ import type { AddressInfo } from "node:net";
 import type { BlockAction, ButtonAction } from "@slack/bolt";
 import type { ActionsBlock, AnyBlock, Button } from "@slack/types";
 
-export type SlackPost = { text: string; blocks?: AnyBlock[]; receivedAt: number; /** Slack's message id. */ ts: string };
+export type SlackPost = {
+  text: string;
+  blocks?: AnyBlock[];
+  receivedAt: number /** Slack's message id. */;
+  ts: string;
+};
 
 /** What the app posted to a click's response_url. */
 export type SlackReplyReceived = {
@@ -60,11 +65,17 @@ export async function startSlackSink() {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      const answer = (status: number, text: string) => res.writeHead(status, { "content-type": "text/plain" }).end(text);
+      const answer = (status: number, text: string) =>
+        res.writeHead(status, { "content-type": "text/plain" }).end(text);
       if (req.method !== "POST") return answer(405, "method_not_allowed");
       const clicked = responseUrls.get(req.url ?? "");
       if (clicked) {
-        replies.push({ post: clicked, responseUrl: `${base}${req.url}`, body: JSON.parse(body) as SlackReplyReceived["body"], receivedAt: Date.now() });
+        replies.push({
+          post: clicked,
+          responseUrl: `${base}${req.url}`,
+          body: JSON.parse(body) as SlackReplyReceived["body"],
+          receivedAt: Date.now(),
+        });
         return answer(200, "ok");
       }
       if (req.url !== WEBHOOK_PATH) return answer(404, "no_service");
@@ -74,7 +85,9 @@ export async function startSlackSink() {
       const message = JSON.parse(body) as { text: string; blocks?: AnyBlock[] };
       posts.push({
         ...message,
-        ...(message.blocks && { blocks: message.blocks.map((b) => ({ ...b, block_id: b.block_id ?? randomBytes(3).toString("base64url") })) }),
+        ...(message.blocks && {
+          blocks: message.blocks.map((b) => ({ ...b, block_id: b.block_id ?? randomBytes(3).toString("base64url") })),
+        }),
         receivedAt: Date.now(),
         ts: `${Math.floor(Date.now() / 1000)}.${String(++messages).padStart(6, "0")}`,
       });
@@ -146,7 +159,10 @@ export async function startSlackSink() {
   /** The block_actions payload of a click on `action`'s button in `post`, signed like Slack signs it. */
   function clickDelivery(post: SlackPost, action: string, user: SlackUser, options: ClickOptions = {}): SlackDelivery {
     const found = findButton(post, action, options.incidentId);
-    if (!found) throw new Error(`no ${action} button${options.incidentId ? ` for ${options.incidentId}` : ""} in the post "${post.text.slice(0, 80)}"`);
+    if (!found)
+      throw new Error(
+        `no ${action} button${options.incidentId ? ` for ${options.incidentId}` : ""} in the post "${post.text.slice(0, 80)}"`,
+      );
     const responsePath = `/actions/T000/${responseUrls.size + 1}/${randomBytes(12).toString("hex")}`;
     responseUrls.set(responsePath, post);
     const at = options.at ?? Date.now();
@@ -177,7 +193,11 @@ export async function startSlackSink() {
 }
 export type SlackSink = Awaited<ReturnType<typeof startSlackSink>>;
 
-function findButton(post: SlackPost, action: string, incidentId?: string): { block: ActionsBlock; button: Button } | undefined {
+function findButton(
+  post: SlackPost,
+  action: string,
+  incidentId?: string,
+): { block: ActionsBlock; button: Button } | undefined {
   for (const block of post.blocks ?? []) {
     if (block.type !== "actions") continue;
     for (const element of (block as ActionsBlock).elements) {

@@ -49,7 +49,12 @@ function parseMail(raw: string): ReceivedMail {
       .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
     body = Buffer.from(body, "latin1").toString("utf8");
   }
-  return { to: header("To"), subject: decodeWords(header("Subject")), text: body.replace(/\r\n/g, "\n"), messageId: header("Message-ID") };
+  return {
+    to: header("To"),
+    subject: decodeWords(header("Subject")),
+    text: body.replace(/\r\n/g, "\n"),
+    messageId: header("Message-ID"),
+  };
 }
 
 /** RFC 2047 encoded words (`=?UTF-8?Q?...?=`), which nodemailer writes for long or quoted subjects. */
@@ -60,7 +65,9 @@ function decodeWords(text: string): string {
       encoding.toUpperCase() === "B"
         ? Buffer.from(data, "base64").toString("utf8")
         : Buffer.from(
-            data.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_h, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            data
+              .replace(/_/g, " ")
+              .replace(/=([0-9A-F]{2})/gi, (_h, hex: string) => String.fromCharCode(parseInt(hex, 16))),
             "latin1",
           ).toString("utf8"),
     );

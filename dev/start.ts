@@ -51,11 +51,16 @@ try {
   let restate: RestateServer | undefined;
   let cluster: RestateCluster | undefined;
   if (CLUSTER) {
-    if (given.RESTATE_ADMIN_URL) throw new ConfigError("npm run start:cluster runs its own Restate cluster: unset RESTATE_ADMIN_URL");
-    progress(`starting the snapshot store (S3 API) on :${SNAPSHOT_STORE_PORT} (data in ${path.join(STATE_DIR, "snapshots")})`);
+    if (given.RESTATE_ADMIN_URL)
+      throw new ConfigError("npm run start:cluster runs its own Restate cluster: unset RESTATE_ADMIN_URL");
+    progress(
+      `starting the snapshot store (S3 API) on :${SNAPSHOT_STORE_PORT} (data in ${path.join(STATE_DIR, "snapshots")})`,
+    );
     const snapshots = await startObjectStore({ dir: path.join(STATE_DIR, "snapshots"), port: SNAPSHOT_STORE_PORT });
     stops.push(() => snapshots.close());
-    progress(`starting a 3-node Restate cluster (data in ${path.join(STATE_DIR, "restate")}); it is ready when every partition has a leader`);
+    progress(
+      `starting a 3-node Restate cluster (data in ${path.join(STATE_DIR, "restate")}); it is ready when every partition has a leader`,
+    );
     cluster = await startRestateCluster({
       baseDir: path.join(STATE_DIR, "restate"),
       configFile: path.join(root, "restate-cluster", "cluster.toml"),
@@ -81,7 +86,11 @@ try {
   const adminUrl = cluster?.adminUrl ?? env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
   const ingressUrl = env.RESTATE_INGRESS_URL.join(", ");
 
-  progress(env.DATABASE_URL ? "connecting to PostgreSQL (DATABASE_URL) and migrating" : "opening embedded PGlite and migrating");
+  progress(
+    env.DATABASE_URL
+      ? "connecting to PostgreSQL (DATABASE_URL) and migrating"
+      : "opening embedded PGlite and migrating",
+  );
   const database = await openConfiguredDatabase(env, log);
   stops.push(() => database.close());
   if ((await countProducts(database.db)) === 0) {
@@ -96,9 +105,17 @@ try {
     stops.push(() => stripe!.close());
   }
 
-  const localCenters = (await database.db.select().from(centersTable)).filter((c) => c.orderUrl.startsWith(CENTERS_URL));
+  const localCenters = (await database.db.select().from(centersTable)).filter((c) =>
+    c.orderUrl.startsWith(CENTERS_URL),
+  );
   // The local centers sign their shipment events; a secret the environment gives wins over a generated one.
-  const centerSecrets = { ...localCenterSecrets(DATA_DIR, localCenters.map((c) => c.id)), ...env.CENTER_WEBHOOK_SECRETS };
+  const centerSecrets = {
+    ...localCenterSecrets(
+      DATA_DIR,
+      localCenters.map((c) => c.id),
+    ),
+    ...env.CENTER_WEBHOOK_SECRETS,
+  };
   let fcs: Awaited<ReturnType<typeof startFulfillmentCenters>> | undefined;
   if (localCenters.length) {
     progress(`starting ${localCenters.length} local fulfillment centers on :${CENTERS_PORT}`);
@@ -111,17 +128,29 @@ try {
   // What npm start provides for itself stands in for the environment's missing values.
   const local = {
     ...env,
-    ...(stripe && { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret }),
+    ...(stripe && {
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+    }),
     ADMIN_TOKEN: env.ADMIN_TOKEN ?? secrets.adminToken,
     CENTER_WEBHOOK_SECRETS: centerSecrets,
     SHOP_API_KEY: env.SHOP_API_KEY ?? secrets.shopApiKey,
     // Our own restate-server signs with the local key; another one with the keys configured.
     RESTATE_IDENTITY_KEYS: restate || cluster ? [secrets.identityPublicKey] : env.RESTATE_IDENTITY_KEYS,
   };
-  if (!stripe) required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set, so webhooks come from Stripe");
+  if (!stripe)
+    required(
+      env.STRIPE_WEBHOOK_SECRET,
+      "STRIPE_WEBHOOK_SECRET",
+      "STRIPE_SECRET_KEY is set, so webhooks come from Stripe",
+    );
 
   progress(`starting the Restate service endpoint on :${env.SERVICE_PORT} (HTTP/2)`);
-  const endpoint = await serveServices(servicesConfig(local), database.db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
+  const endpoint = await serveServices(servicesConfig(local), database.db, log, {
+    port: env.SERVICE_PORT,
+    host: env.SERVICE_HOST,
+  });
   stops.push(() => endpoint.close());
   // Once, on one node: the cluster shares its metadata, and every node reaches the endpoint.
   progress("registering the deployment with Restate");

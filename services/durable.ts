@@ -12,7 +12,12 @@ import type { OrderView } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
 
 /** Service names; SlackAlerts keeps one object, so one backlog and one rate, under ALERTS_KEY. */
-export const SERVICE = { order: "OrderWorkflow", alerts: "SlackAlerts", support: "SupportDesk", shipments: "Shipments" } as const;
+export const SERVICE = {
+  order: "OrderWorkflow",
+  alerts: "SlackAlerts",
+  support: "SupportDesk",
+  shipments: "Shipments",
+} as const;
 export const ALERTS_KEY = "default";
 
 /** Step names (ctx.run): operators read them in journals, incidents and the order's view. */

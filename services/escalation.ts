@@ -15,11 +15,17 @@ import { recordStep, type AskOperator } from "./step-runner.ts";
 /** An undecided incident is posted to Slack again after this long, then at the same interval. */
 export type EscalationPolicy = { remindAfterMs: number };
 
-export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, ports: OrderPorts, policy: EscalationPolicy): AskOperator {
+export function createEscalation(
+  ctx: restate.WorkflowContext,
+  view: LiveView,
+  ports: OrderPorts,
+  policy: EscalationPolicy,
+): AskOperator {
   let incidents = 0; // deterministic: incidents open one at a time, in the same order on replay
   const record = <T>(name: string, action: () => Promise<T>) => recordStep(ctx, view, name, action);
   // One-way: a slow or dead Slack never holds the order.
-  const postToSlack = (alert: Alert) => ctx.objectSendClient<SlackAlerts>({ name: SERVICE.alerts }, ALERTS_KEY).notify(alert);
+  const postToSlack = (alert: Alert) =>
+    ctx.objectSendClient<SlackAlerts>({ name: SERVICE.alerts }, ALERTS_KEY).notify(alert);
 
   // The decision as recorded in the database. The `resolve` handler's nudge is the fast path; this
   // read catches a decision recorded while the incident was not yet shown, or whose nudge was lost.
@@ -33,7 +39,9 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
     for (let count = 1; ; count++) {
       // A durable timer beside the durable promise: both survive restarts; a decision ends the wait.
       const next = await restate.RestatePromise.race([
-        decisionPromise(ctx, incident.id).get().map((decision) => ({ decision })),
+        decisionPromise(ctx, incident.id)
+          .get()
+          .map((decision) => ({ decision })),
         ctx.sleep(policy.remindAfterMs, TIMER.remind).map(() => ({ decision: undefined })),
       ]);
       const decision = next.decision ?? (await recorded(incident));
@@ -41,7 +49,11 @@ export function createEscalation(ctx: restate.WorkflowContext, view: LiveView, p
       const now = await ctx.date.now();
       postToSlack({
         ...alert,
-        reminder: { count, incidentWaitingMs: now - Date.parse(alert.openedAt!), orderWaitingMs: now - (view.orderedAt ?? now) },
+        reminder: {
+          count,
+          incidentWaitingMs: now - Date.parse(alert.openedAt!),
+          orderWaitingMs: now - (view.orderedAt ?? now),
+        },
       });
     }
   }

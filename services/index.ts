@@ -13,7 +13,8 @@ export type { AlertOptions, EscalationPolicy, StepPolicy };
 
 /** Shipments is served when its ports are given (the real wiring always gives them; workflow tests' fakes need not). */
 export function createServices(ports: OrderPorts & AlertPorts & Partial<ShipmentPorts>, options: ServiceOptions) {
-  const withShipments = (p: typeof ports): p is OrderPorts & AlertPorts & ShipmentPorts => typeof p.applyShipmentEvent === "function";
+  const withShipments = (p: typeof ports): p is OrderPorts & AlertPorts & ShipmentPorts =>
+    typeof p.applyShipmentEvent === "function";
   return [
     createOrderWorkflow(ports, options),
     createSlackAlerts(ports, options.alerts),

@@ -30,7 +30,10 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
     paymentEvent: restate.handlers.workflow.shared(
       { input: restate.serde.schema(PaymentEventSchema) },
       async (ctx: restate.WorkflowSharedContext, event: PaymentEvent) => {
-        const recorded = await ctx.run(STEP.findPaymentEvent, async () => (await ports.findPaymentEvent(event.eventId)) ?? null);
+        const recorded = await ctx.run(
+          STEP.findPaymentEvent,
+          async () => (await ports.findPaymentEvent(event.eventId)) ?? null,
+        );
         if (!recorded || recorded.orderId !== ctx.key) {
           throw refuse(`no verified Stripe event ${event.eventId} for order ${ctx.key}`, 403);
         }
@@ -53,8 +56,12 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
         if (decision.incidentId && decision.incidentId !== incident.id) {
           throw refuse(`incident ${decision.incidentId} is not the open one (${incident.id})`, 409);
         }
-        const recorded = await ctx.run(STEP.findDecision, async (): Promise<RecordedDecision | null> => (await ports.findDecision(incident.id)) ?? null);
-        if (!recorded) throw refuse(`incident ${incident.id} has no recorded decision; decide through postpay's HTTP app`, 403);
+        const recorded = await ctx.run(
+          STEP.findDecision,
+          async (): Promise<RecordedDecision | null> => (await ports.findDecision(incident.id)) ?? null,
+        );
+        if (!recorded)
+          throw refuse(`incident ${incident.id} has no recorded decision; decide through postpay's HTTP app`, 403);
         if (recorded.action !== decision.action) {
           throw refuse(`incident ${incident.id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
         }

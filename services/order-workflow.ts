@@ -10,7 +10,14 @@
 // and the order waits (needs_attention) for an operator to retry, skip or abandon it.
 import * as restate from "@restatedev/restate-sdk";
 import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts";
-import { estimatedArrival, groupByCenter, headStartVerdict, isFinal, OrderStartSchema, type OrderStart } from "../src/domain/order.ts";
+import {
+  estimatedArrival,
+  groupByCenter,
+  headStartVerdict,
+  isFinal,
+  OrderStartSchema,
+  type OrderStart,
+} from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import { SERVICE, STEP } from "./durable.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
@@ -25,7 +32,13 @@ export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy }
 export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
   async function run(ctx: restate.WorkflowContext, start: OrderStart): Promise<OrderResult> {
     const view = createLiveView(ctx);
-    const steps = createStepRunner(ctx, view, policy.steps, createEscalation(ctx, view, ports, policy.escalation), ports);
+    const steps = createStepRunner(
+      ctx,
+      view,
+      policy.steps,
+      createEscalation(ctx, view, ports, policy.escalation),
+      ports,
+    );
     const hint = start.payment;
 
     // The webhook names the checkout it verified, so Stripe is asked while the order loads.
@@ -41,41 +54,66 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     // may remember an Idempotency-Key for less time than that.
     if (order.storedStatus && isFinal(order.storedStatus)) return view.finish(order.storedStatus);
 
-    return steps.toFinalStatus(async () => {
-      const payment = await verifyPayment({ ctx, ports, view, steps }, order, headStartVerdict(order, hint, headStart));
-      view.publish(); // payment settled: the order shows its progress from here
-      if (payment.outcome === "failed") {
-        await steps.run(step(STEP.emailPaymentProblem, () => ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason))));
-        return "payment_failed";
-      }
+    return steps.toFinalStatus(
+      async () => {
+        const payment = await verifyPayment(
+          { ctx, ports, view, steps },
+          order,
+          headStartVerdict(order, hint, headStart),
+        );
+        view.publish(); // payment settled: the order shows its progress from here
+        if (payment.outcome === "failed") {
+          await steps.run(
+            step(STEP.emailPaymentProblem, () =>
+              ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason)),
+            ),
+          );
+          return "payment_failed";
+        }
 
-      // Given at checkout, else collected by Stripe's Checkout; none at all is for a person to settle
-      // (done by hand: they arranged it with the centers, which then get no address from us).
-      const collected = payment.outcome === "paid" ? payment.shipTo : undefined;
-      const shipTo = order.shipTo ?? collected ?? (await steps.run(step(STEP.findShipTo, () => ports.findShipTo(order), async () => null)));
+        // Given at checkout, else collected by Stripe's Checkout; none at all is for a person to settle
+        // (done by hand: they arranged it with the centers, which then get no address from us).
+        const collected = payment.outcome === "paid" ? payment.shipTo : undefined;
+        const shipTo =
+          order.shipTo ??
+          collected ??
+          (await steps.run(
+            step(
+              STEP.findShipTo,
+              () => ports.findShipTo(order),
+              async () => null,
+            ),
+          ));
 
-      // Per center, all at once: take stock ‖ send the order to the center.
-      const centers = await steps.all(
-        groupByCenter(order.items, order.centers).map((group) => ({
-          stock: step(STEP.updateInventory(group.center.id), () => ports.takeStock(order.id, group.items)),
-          shipment: step(
-            STEP.sendTo(group.center.id),
-            () => ports.sendToCenter(order, group, shipTo),
-            () => steps.record(STEP.recordManualFulfillment(group.center.id), () => ports.recordManualFulfillment(order.id, group.center.id)),
+        // Per center, all at once: take stock ‖ send the order to the center.
+        const centers = await steps.all(
+          groupByCenter(order.items, order.centers).map((group) => ({
+            stock: step(STEP.updateInventory(group.center.id), () => ports.takeStock(order.id, group.items)),
+            shipment: step(
+              STEP.sendTo(group.center.id),
+              () => ports.sendToCenter(order, group, shipTo),
+              () =>
+                steps.record(STEP.recordManualFulfillment(group.center.id), () =>
+                  ports.recordManualFulfillment(order.id, group.center.id),
+                ),
+            ),
+          })),
+        );
+        const shipments = centers.map((center) => center.shipment);
+        const arrival = estimatedArrival(shipments, order.centers, order.orderedAt);
+        view.show({ shipments, estimatedArrival: arrival });
+
+        // Tell the customer ‖ record the order in their history.
+        await steps.together({
+          confirmation: step(STEP.emailConfirmation, () =>
+            ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival)),
           ),
-        })),
-      );
-      const shipments = centers.map((center) => center.shipment);
-      const arrival = estimatedArrival(shipments, order.centers, order.orderedAt);
-      view.show({ shipments, estimatedArrival: arrival });
-
-      // Tell the customer ‖ record the order in their history.
-      await steps.together({
-        confirmation: step(STEP.emailConfirmation, () => ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival))),
-        history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
-      });
-      return "completed";
-    }, () => ports.emailAbandonNotice(order));
+          history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
+        });
+        return "completed";
+      },
+      () => ports.emailAbandonNotice(order),
+    );
   }
 
   return restate.workflow({

@@ -41,14 +41,23 @@ export type OrderPorts = {
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
-  openIncident(incident: { id: string; orderId: string; customerId: string; step: string; error: string }): Promise<void>;
+  openIncident(incident: {
+    id: string;
+    orderId: string;
+    customerId: string;
+    step: string;
+    error: string;
+  }): Promise<void>;
   resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void>;
   /** The decision the HTTP app recorded on an incident for an operator it authenticated. */
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
   /** A Stripe event's outcome as the HTTP app recorded it after verifying the signature. */
   findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: "succeeded" | "failed" } | undefined>;
   /** Builds the operator-facing links for an alert (the Restate UI's only when its URL is known). */
-  alertLinks(orderId: string, invocationId: string): Required<Pick<Alert, "orderUrl" | "consoleUrl" | "journalCommand">> & Pick<Alert, "journalUrl">;
+  alertLinks(
+    orderId: string,
+    invocationId: string,
+  ): Required<Pick<Alert, "orderUrl" | "consoleUrl" | "journalCommand">> & Pick<Alert, "journalUrl">;
 };
 
 export type AlertPorts = {
@@ -63,12 +72,32 @@ export const asTerminalError = (err: unknown) =>
 /** What the Shipments object needs: recorded center events, shipment rows, incidents about one shipment. */
 export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks"> & {
   /** A center event as the HTTP app recorded it after verifying the center's signature. */
-  findShipmentEvent(centerId: string, eventId: string): Promise<{ orderId: string; status: string; note: string | null } | undefined>;
+  findShipmentEvent(
+    centerId: string,
+    eventId: string,
+  ): Promise<{ orderId: string; status: string; note: string | null } | undefined>;
   /** Applies a recorded event to its shipment, once per event (a repeat answers as the first did). */
   applyShipmentEvent(centerId: string, eventId: string): Promise<ShipmentUpdate | undefined>;
-  openShipmentIncident(incident: { id: string; orderId: string; customerId: string; centerId: string; step: string; error: string }): Promise<void>;
+  openShipmentIncident(incident: {
+    id: string;
+    orderId: string;
+    customerId: string;
+    centerId: string;
+    step: string;
+    error: string;
+  }): Promise<void>;
   /** An incident with the decision the HTTP app recorded on it, if any. */
-  findShipmentIncident(incidentId: string): Promise<{ orderId: string; customerId: string; centerId: string | null; step: string; status: "open" | "resolved"; decision?: RecordedDecision } | undefined>;
+  findShipmentIncident(incidentId: string): Promise<
+    | {
+        orderId: string;
+        customerId: string;
+        centerId: string | null;
+        step: string;
+        status: "open" | "resolved";
+        decision?: RecordedDecision;
+      }
+    | undefined
+  >;
   resolveShipmentIncident(incidentId: string): Promise<void>;
   /** Sends the order to the center again (same Idempotency-Key) and waits for it to ship again. */
   resendToCenter(orderId: string, centerId: string): Promise<void>;

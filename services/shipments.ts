@@ -40,7 +40,9 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
   /** The customer hears once per shipment that it left, and once per order that all arrived. */
   async function tellCustomer(ctx: restate.ObjectContext, { shipment, fulfillment, customer }: ShipmentUpdate) {
     if (hasShipped(shipment.status)) {
-      await ctx.run(STEP.emailShipped(shipment.centerId), () => ports.sendEmail(ctx.key, customer.email, shippedEmail(ctx.key, shipment)));
+      await ctx.run(STEP.emailShipped(shipment.centerId), () =>
+        ports.sendEmail(ctx.key, customer.email, shippedEmail(ctx.key, shipment)),
+      );
     }
     if (fulfillment === "delivered") {
       await ctx.run(STEP.emailDelivered, () => ports.sendEmail(ctx.key, customer.email, deliveredEmail(ctx.key)));
@@ -48,12 +50,24 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
   }
 
   /** An incident row and a Slack alert; the decision comes back through `resolve`. */
-  async function openIncident(ctx: restate.ObjectContext, centerId: string, customerId: string, incident: { id: string; step: string; error: string }) {
+  async function openIncident(
+    ctx: restate.ObjectContext,
+    centerId: string,
+    customerId: string,
+    incident: { id: string; step: string; error: string },
+  ) {
     const invocationId = ctx.request().id;
     // Built inside the step, as the order workflow's alerts are: a replay sends exactly what the first run did.
     const alert = await ctx.run(STEP.recordIncident(centerId), async (): Promise<Alert> => {
       await ports.openShipmentIncident({ ...incident, orderId: ctx.key, customerId, centerId });
-      return { incidentId: incident.id, orderId: ctx.key, customerId, ...incident, openedAt: new Date().toISOString(), ...ports.alertLinks(ctx.key, invocationId) };
+      return {
+        incidentId: incident.id,
+        orderId: ctx.key,
+        customerId,
+        ...incident,
+        openedAt: new Date().toISOString(),
+        ...ports.alertLinks(ctx.key, invocationId),
+      };
     });
     // One-way: a slow or dead Slack or mail server never holds a shipment.
     ctx.objectSendClient<SlackAlerts>({ name: SERVICE.alerts }, ALERTS_KEY).notify(alert);
@@ -64,52 +78,79 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
     name: SERVICE.shipments,
     description: "An order's shipments after the hand-off: center events, tracking emails, shipment incidents.",
     handlers: {
-      event: restate.handlers.object.exclusive({ input: restate.serde.schema(EventRefSchema) }, async (ctx: restate.ObjectContext, ref: EventRef) => {
-        const recorded = await ctx.run(STEP.findEvent, async () => (await ports.findShipmentEvent(ref.centerId, ref.eventId)) ?? null);
-        if (!recorded || recorded.orderId !== ctx.key) {
-          throw refuse(`no verified event ${ref.eventId} from ${ref.centerId} for order ${ctx.key}`, 403);
-        }
-        const update = await ctx.run(STEP.applyEvent, async () => (await ports.applyShipmentEvent(ref.centerId, ref.eventId)) ?? null);
-        if (!update) throw refuse(`order ${ctx.key} has no shipment at ${ref.centerId}`, 404);
-        await tellCustomer(ctx, update);
-        if (update.changed && update.shipment.status === "exception") {
-          await openIncident(ctx, ref.centerId, update.customer.id, shipmentIncident(ctx.key, ref.centerId, ref.eventId, recorded.note));
-        }
-        return { status: update.shipment.status, changed: update.changed, fulfillment: update.fulfillment };
-      }),
+      event: restate.handlers.object.exclusive(
+        { input: restate.serde.schema(EventRefSchema) },
+        async (ctx: restate.ObjectContext, ref: EventRef) => {
+          const recorded = await ctx.run(
+            STEP.findEvent,
+            async () => (await ports.findShipmentEvent(ref.centerId, ref.eventId)) ?? null,
+          );
+          if (!recorded || recorded.orderId !== ctx.key) {
+            throw refuse(`no verified event ${ref.eventId} from ${ref.centerId} for order ${ctx.key}`, 403);
+          }
+          const update = await ctx.run(
+            STEP.applyEvent,
+            async () => (await ports.applyShipmentEvent(ref.centerId, ref.eventId)) ?? null,
+          );
+          if (!update) throw refuse(`order ${ctx.key} has no shipment at ${ref.centerId}`, 404);
+          await tellCustomer(ctx, update);
+          if (update.changed && update.shipment.status === "exception") {
+            await openIncident(
+              ctx,
+              ref.centerId,
+              update.customer.id,
+              shipmentIncident(ctx.key, ref.centerId, ref.eventId, recorded.note),
+            );
+          }
+          return { status: update.shipment.status, changed: update.changed, fulfillment: update.fulfillment };
+        },
+      ),
 
       /** Carries out the decision recorded on a shipment incident: retry, skip (shipped by hand) or abandon. */
-      resolve: restate.handlers.object.exclusive({ input: restate.serde.schema(DecisionSchema) }, async (ctx: restate.ObjectContext, decision: Decision): Promise<Resolution> => {
-        const id = decision.incidentId;
-        if (!id) throw refuse("name the incident (incidentId)", 400);
-        const incident = await ctx.run(STEP.findIncident, async () => (await ports.findShipmentIncident(id)) ?? null);
-        if (!incident || incident.orderId !== ctx.key || !incident.centerId) throw refuse(`order ${ctx.key} has no shipment incident ${id}`, 404);
-        if (incident.status !== "open") throw refuse(`incident ${id} was already decided`, 409);
-        const recorded = incident.decision;
-        if (!recorded) throw refuse(`incident ${id} has no recorded decision; decide through postpay's HTTP app`, 403);
-        if (recorded.action !== decision.action) throw refuse(`incident ${id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
-        const centerId = incident.centerId;
+      resolve: restate.handlers.object.exclusive(
+        { input: restate.serde.schema(DecisionSchema) },
+        async (ctx: restate.ObjectContext, decision: Decision): Promise<Resolution> => {
+          const id = decision.incidentId;
+          if (!id) throw refuse("name the incident (incidentId)", 400);
+          const incident = await ctx.run(STEP.findIncident, async () => (await ports.findShipmentIncident(id)) ?? null);
+          if (!incident || incident.orderId !== ctx.key || !incident.centerId)
+            throw refuse(`order ${ctx.key} has no shipment incident ${id}`, 404);
+          if (incident.status !== "open") throw refuse(`incident ${id} was already decided`, 409);
+          const recorded = incident.decision;
+          if (!recorded)
+            throw refuse(`incident ${id} has no recorded decision; decide through postpay's HTTP app`, 403);
+          if (recorded.action !== decision.action)
+            throw refuse(`incident ${id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
+          const centerId = incident.centerId;
 
-        if (recorded.action === "retry") {
-          try {
-            await ctx.run(STEP.resend(centerId), () => ports.resendToCenter(ctx.key, centerId), {
-              maxRetryAttempts: steps.maxAttempts,
-              initialRetryInterval: steps.initialRetryMs,
-              maxRetryInterval: steps.maxRetryMs,
-            });
-          } catch (err) {
-            if (!(err instanceof restate.TerminalError)) throw err;
-            // The center still refuses: this decision is spent, so a person gets a new incident to decide.
-            await openIncident(ctx, centerId, incident.customerId, { id: `${id}+retry`, step: incident.step, error: `retry failed: ${err.message}` });
+          if (recorded.action === "retry") {
+            try {
+              await ctx.run(STEP.resend(centerId), () => ports.resendToCenter(ctx.key, centerId), {
+                maxRetryAttempts: steps.maxAttempts,
+                initialRetryInterval: steps.initialRetryMs,
+                maxRetryInterval: steps.maxRetryMs,
+              });
+            } catch (err) {
+              if (!(err instanceof restate.TerminalError)) throw err;
+              // The center still refuses: this decision is spent, so a person gets a new incident to decide.
+              await openIncident(ctx, centerId, incident.customerId, {
+                id: `${id}+retry`,
+                step: incident.step,
+                error: `retry failed: ${err.message}`,
+              });
+            }
+          } else if (recorded.action === "skip") {
+            const update = await ctx.run(
+              STEP.settle(centerId),
+              async () => (await ports.settleShipmentByHand(ctx.key, centerId)) ?? null,
+            );
+            if (update) await tellCustomer(ctx, update);
           }
-        } else if (recorded.action === "skip") {
-          const update = await ctx.run(STEP.settle(centerId), async () => (await ports.settleShipmentByHand(ctx.key, centerId)) ?? null);
-          if (update) await tellCustomer(ctx, update);
-        }
-        // abandon: the shipment stays as the center last reported it.
-        await ctx.run(STEP.resolveIncident, () => ports.resolveShipmentIncident(id));
-        return { incidentId: id, step: incident.step, action: recorded.action };
-      }),
+          // abandon: the shipment stays as the center last reported it.
+          await ctx.run(STEP.resolveIncident, () => ports.resolveShipmentIncident(id));
+          return { incidentId: id, step: incident.step, action: recorded.action };
+        },
+      ),
     },
     options: { asTerminalError },
   });

@@ -66,7 +66,9 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
           // Keep every alert and try again later with backoff; the incidents are in the database.
           const failures = ((await ctx.get("failures")) ?? 0) + 1;
           const delay = Math.min(options.maxBackoffMs, options.minIntervalMs * 2 ** failures);
-          ctx.console.error(`Slack post failed (${failures}x), ${pending.length} alerts kept: ${(err as Error).message}`);
+          ctx.console.error(
+            `Slack post failed (${failures}x), ${pending.length} alerts kept: ${(err as Error).message}`,
+          );
           ctx.set("failures", failures);
           ctx.set("flushAt", (await ctx.date.now()) + delay);
           ctx.objectSendClient(self, ctx.key).flush(restate.rpc.sendOpts({ delay }));

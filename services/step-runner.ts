@@ -44,7 +44,11 @@ export type StepRunner = {
    * A bookkeeping step and, beside it, one attempt at a step whose value is only a head start
    * (undefined if that attempt failed: the caller then runs the step proper).
    */
-  recordWithHeadStart<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]>;
+  recordWithHeadStart<T, U>(
+    name: string,
+    action: () => Promise<T>,
+    headStart: Step<U> | undefined,
+  ): Promise<[T, U | undefined]>;
   /**
    * Runs the order's process and writes the status it ends in: the one `body` returns, or
    * abandoned when an operator abandons one of its steps, after `tellAbandoned` (a bookkeeping
@@ -73,7 +77,8 @@ async function timed<T>(action: () => Promise<T>): Promise<Timed<T>> {
  * A named ctx.run that journals its start and finish times with its result (the start of the
  * attempt that succeeded). Journals written before startedAt existed replay without it.
  */
-const timedRun = <T>(ctx: restate.Context, name: string, action: () => Promise<T>) => ctx.run(name, () => timed(action));
+const timedRun = <T>(ctx: restate.Context, name: string, action: () => Promise<T>) =>
+  ctx.run(name, () => timed(action));
 
 /**
  * A step's attempts, all inside its one ctx.run. A failed ctx.run would end the invocation's
@@ -93,14 +98,21 @@ async function withRetries<T>(ctx: restate.Context, s: Step<T>, policy: StepPoli
       const message = err instanceof Error ? err.message : String(err);
       if (attempt >= policy.maxAttempts) throw new restate.TerminalError(message);
       const delayMs = Math.min(policy.initialRetryMs * 2 ** (attempt - 1), policy.maxRetryMs);
-      ctx.console.warn(`step "${s.name}" failed (attempt ${attempt} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
+      ctx.console.warn(
+        `step "${s.name}" failed (attempt ${attempt} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }
 
 /** A bookkeeping step, noted in the live view. */
-export async function recordStep<T>(ctx: restate.Context, view: LiveView, name: string, action: () => Promise<T>): Promise<T> {
+export async function recordStep<T>(
+  ctx: restate.Context,
+  view: LiveView,
+  name: string,
+  action: () => Promise<T>,
+): Promise<T> {
   const { value, at, startedAt } = await timedRun(ctx, name, action);
   view.noteStep(name, "done", at, undefined, startedAt);
   return value;
@@ -115,7 +127,9 @@ export function createStepRunner(
 ): StepRunner {
   // When its retries run out, the step fails with a TerminalError: a value here, not a throw.
   const attempt = <T>(s: Step<T>) =>
-    ctx.run(s.name, () => withRetries(ctx, s, policy)).map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
+    ctx
+      .run(s.name, () => withRetries(ctx, s, policy))
+      .map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
 
   /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */
   async function settle<T>(s: Step<T>, first: Attempt<T>): Promise<T> {
@@ -143,7 +157,11 @@ export function createStepRunner(
     return results as Results<S>[];
   }
 
-  async function recordWithHeadStart<T, U>(name: string, action: () => Promise<T>, headStart: Step<U> | undefined): Promise<[T, U | undefined]> {
+  async function recordWithHeadStart<T, U>(
+    name: string,
+    action: () => Promise<T>,
+    headStart: Step<U> | undefined,
+  ): Promise<[T, U | undefined]> {
     if (!headStart) return [await recordStep(ctx, view, name, action), undefined];
     const record = timedRun(ctx, name, action);
     // A failed head start is journaled as null, not retried: the step proper has the retries.
@@ -154,7 +172,10 @@ export function createStepRunner(
     return [loaded.value, told?.value];
   }
 
-  async function toFinalStatus(body: () => Promise<OrderStatus>, tellAbandoned: () => Promise<void>): Promise<OrderResult> {
+  async function toFinalStatus(
+    body: () => Promise<OrderStatus>,
+    tellAbandoned: () => Promise<void>,
+  ): Promise<OrderResult> {
     const status = await body().catch(async (err: unknown) => {
       if (!(err instanceof Abandoned)) throw err;
       await recordStep(ctx, view, STEP.emailAbandonNotice, tellAbandoned);

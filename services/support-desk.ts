@@ -12,7 +12,8 @@ export function createSupportDesk(ports: Pick<AlertPorts, "emailSupport">) {
     name: SERVICE.support,
     description: "Emails every incident to the support team.",
     handlers: {
-      incident: async (ctx: restate.Context, alert: Alert) => ctx.run(STEP.emailSupport, () => ports.emailSupport(alert)),
+      incident: async (ctx: restate.Context, alert: Alert) =>
+        ctx.run(STEP.emailSupport, () => ports.emailSupport(alert)),
     },
     // Only postpay's own services send to it: nobody on the ingress can make it mail anyone.
     options: { asTerminalError, ingressPrivate: true },

@@ -35,13 +35,24 @@ const decodedLength = (base58: string) => {
 /** "fc-east=secret1,fc-west=secret2" → { "fc-east": "secret1", … }; each secret at least 24 characters. */
 const centerSecrets = z
   .string()
-  .transform((v) => v.split(",").map((pair) => pair.trim()).filter(Boolean).map((pair) => {
-    const at = pair.indexOf("=");
-    return at < 0 ? ["", ""] : [pair.slice(0, at), pair.slice(at + 1)];
-  }))
+  .transform((v) =>
+    v
+      .split(",")
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf("=");
+        return at < 0 ? ["", ""] : [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+  )
   .pipe(
     z
-      .array(z.tuple([z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "each entry must be centerId=secret"), z.string().min(24, "each center secret must be at least 24 characters")]))
+      .array(
+        z.tuple([
+          z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "each entry must be centerId=secret"),
+          z.string().min(24, "each center secret must be at least 24 characters"),
+        ]),
+      )
       .refine((pairs) => new Set(pairs.map(([id]) => id)).size === pairs.length, "a center is named twice"),
   )
   .transform((pairs): Record<string, string> => Object.fromEntries(pairs));
@@ -59,7 +70,12 @@ const EnvSchema = z.object({
     z
       .string()
       .default(DEFAULT_SHIP_TO_COUNTRIES.join(","))
-      .transform((v) => v.split(",").map((c) => c.trim().toUpperCase()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((c) => c.trim().toUpperCase())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().refine(isCountryCode, "each must be an ISO 3166-1 alpha-2 code, e.g. US")).min(1)),
   ),
   SLACK_WEBHOOK_URL: optionalUrl,
@@ -70,7 +86,12 @@ const EnvSchema = z.object({
     z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((id) => id.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "each id must be a Slack user id like U0123ABCD"))),
   ),
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
@@ -85,7 +106,12 @@ const EnvSchema = z.object({
     z
       .string()
       .default(DEFAULT_INGRESS_URL)
-      .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.url()).min(1)),
   ),
   RESTATE_ADMIN_URL: optionalUrl,
@@ -103,21 +129,33 @@ const EnvSchema = z.object({
     z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((k) => k.trim())
+          .filter(Boolean),
+      )
       .pipe(
         z.array(
           z
             .string()
             .regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>")
-            .refine((k) => decodedLength(k.slice("publickeyv1_".length)) === 32, "each key must be a 32-byte Ed25519 public key"),
+            .refine(
+              (k) => decodedLength(k.slice("publickeyv1_".length)) === 32,
+              "each key must be a 32-byte Ed25519 public key",
+            ),
         ),
       ),
   ),
   // The service endpoint's URL as restate-server reaches it (`npm run register`).
   SERVICE_URL: optionalUrl,
   // Bearer secrets: long enough that guessing is pointless.
-  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
-  SHOP_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, { message: "must be at least 24 characters" }),
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: "must be at least 24 characters",
+  }),
+  SHOP_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: "must be at least 24 characters",
+  }),
   // Fulfillment centers' shipment events: `centerId=secret,…`; a center without one has no route.
   CENTER_WEBHOOK_SECRETS: z.preprocess(blankIsUnset, centerSecrets.default({})),
   // Requests per minute per client on anonymous routes (the order page; refused webhooks).

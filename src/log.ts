@@ -26,7 +26,11 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
-export type LoggerOptions = { level?: LogLevel; bindings?: Record<string, unknown>; destination?: pino.DestinationStream };
+export type LoggerOptions = {
+  level?: LogLevel;
+  bindings?: Record<string, unknown>;
+  destination?: pino.DestinationStream;
+};
 
 export function createLogger({ level = "info", bindings = {}, destination }: LoggerOptions = {}): Logger {
   const options: pino.LoggerOptions = {

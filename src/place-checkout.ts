@@ -17,7 +17,12 @@ export class PaymentRejectedError extends Error {
   override name = "PaymentRejectedError";
 }
 
-export type PlacedCheckout = { paymentSessionId: string; stripeCheckoutSessionId: string; url: string | null; amountTotal: number };
+export type PlacedCheckout = {
+  paymentSessionId: string;
+  stripeCheckoutSessionId: string;
+  url: string | null;
+  amountTotal: number;
+};
 
 export async function placeCheckout(
   deps: { db: Db; stripe: StripeGateway; publicUrl: string },
@@ -41,7 +46,8 @@ export async function placeCheckout(
     })
     .catch((err: Error) => {
       // The upstream's words stay in `cause` (logged), never in what the client reads.
-      if (err instanceof PermanentError) throw new PaymentRejectedError("the payment provider did not accept this checkout", { cause: err });
+      if (err instanceof PermanentError)
+        throw new PaymentRejectedError("the payment provider did not accept this checkout", { cause: err });
       throw new StripeUnavailableError("the payment provider is not answering; try again shortly", { cause: err });
     });
   await insertPaymentSession(deps.db, {
@@ -53,5 +59,10 @@ export async function placeCheckout(
     checkoutUrl: checkout.url,
     shipTo: request.shipTo ?? null,
   });
-  return { paymentSessionId: id, stripeCheckoutSessionId: checkout.id, url: checkout.url, amountTotal: priced.amountTotal };
+  return {
+    paymentSessionId: id,
+    stripeCheckoutSessionId: checkout.id,
+    url: checkout.url,
+    amountTotal: priced.amountTotal,
+  };
 }

@@ -67,7 +67,11 @@ export function servicesConfig(env: Env): ServicesConfig {
     publicUrl: publicUrlOf(env),
     restateAdminUrl: env.RESTATE_ADMIN_URL,
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
-    steps: { maxAttempts: env.STEP_MAX_ATTEMPTS, initialRetryMs: env.STEP_RETRY_INITIAL_MS, maxRetryMs: env.STEP_RETRY_MAX_MS },
+    steps: {
+      maxAttempts: env.STEP_MAX_ATTEMPTS,
+      initialRetryMs: env.STEP_RETRY_INITIAL_MS,
+      maxRetryMs: env.STEP_RETRY_MAX_MS,
+    },
     escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
     alerts: SLACK_ALERT_PACE,
   };

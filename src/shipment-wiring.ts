@@ -10,7 +10,9 @@ import { PermanentError } from "./domain/errors.ts";
 import { groupByCenter } from "./domain/order.ts";
 import type { Adapters } from "./wiring.ts";
 
-export function createShipmentPorts(a: Pick<Adapters, "db" | "centers">): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
+export function createShipmentPorts(
+  a: Pick<Adapters, "db" | "centers">,
+): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
   const db = a.db;
   return {
     findShipmentEvent: (centerId, eventId) => findShipmentEvent(db, centerId, eventId),
@@ -27,7 +29,13 @@ export function createShipmentPorts(a: Pick<Adapters, "db" | "centers">): Omit<S
         step: row.step,
         status: row.status,
         ...(decided && {
-          decision: { action: row.resolution!, note: row.note, decidedBy: row.decidedBy!, via: row.decidedVia!, decidedAt: row.decidedAt!.toISOString() },
+          decision: {
+            action: row.resolution!,
+            note: row.note,
+            decidedBy: row.decidedBy!,
+            via: row.decidedVia!,
+            decidedAt: row.decidedAt!.toISOString(),
+          },
         }),
       };
     },

@@ -46,7 +46,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
     async findShipTo(order) {
       const stored = await findShipTo(db, order.id);
       const collected = stored ?? (await a.stripe.retrieveCheckoutSession(order.stripeCheckoutSessionId)).shipTo;
-      if (!collected) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      if (!collected)
+        throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
       if (!stored) await recordCollectedShipTo(db, order.id, collected);
       return collected;
     },

@@ -115,7 +115,10 @@ function authenticate(secretKey: string): MiddlewareHandler {
       return stripeError(c, { status: 401, error: invalid(message) });
     }
     if (key !== secretKey) {
-      return stripeError(c, { status: 401, error: invalid(`Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`) });
+      return stripeError(c, {
+        status: 401,
+        error: invalid(`Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`),
+      });
     }
     c.header("request-id", randomId("req_", 14));
     c.header("stripe-version", c.req.header("stripe-version") ?? Stripe.API_VERSION);
@@ -131,12 +134,18 @@ function sessionRequest(raw: string): (SessionRequest & { lineItems: PageLineIte
     const param = bracketParam(issue.path);
     const missing = issue.code === "invalid_type" && issue.input === undefined;
     const message = missing ? `Missing required param: ${param}.` : `${issue.message}: ${param}`;
-    return { status: 400, error: invalid(message, { code: missing ? "parameter_missing" : "parameter_invalid", param }) };
+    return {
+      status: 400,
+      error: invalid(message, { code: missing ? "parameter_missing" : "parameter_invalid", param }),
+    };
   }
   const input = parsed.data;
   const currencies = new Set(input.line_items.map((li) => li.price_data.currency.toLowerCase()));
   if (currencies.size > 1) {
-    const error = invalid("All line items must use the same currency.", { code: "parameter_invalid", param: "line_items" });
+    const error = invalid("All line items must use the same currency.", {
+      code: "parameter_invalid",
+      param: "line_items",
+    });
     return { status: 400, error };
   }
   return {

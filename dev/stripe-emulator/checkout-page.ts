@@ -39,7 +39,8 @@ function checkoutPage(session: EmulatedSession, items: PageLineItem[]) {
 <h1>Pay ${money(session.amount_total ?? 0, currency)}</h1>
 ${session.customer_email ? html`<p class="muted">${session.customer_email}</p>` : ""}
 <table id="items">${items.map(
-      (i) => html`<tr><td>${i.name} × ${i.quantity}</td><td class="n">${money(i.unitAmount * i.quantity, currency)}</td></tr>`,
+      (i) =>
+        html`<tr><td>${i.name} × ${i.quantity}</td><td class="n">${money(i.unitAmount * i.quantity, currency)}</td></tr>`,
     )}<tr class="total"><td>Total</td><td class="n" id="total">${money(session.amount_total ?? 0, currency)}</td></tr></table>
 <form method="post" action="/pay/${session.id}">
   ${session.shipping_address_collection ? addressFields(session.shipping_address_collection.allowed_countries) : ""}
@@ -92,7 +93,8 @@ export function checkoutPageRoutes(state: EmulatorState): Hono {
   app.get("/pay/:id", (c) => {
     const session = state.session(c.req.param("id"));
     if (!session) return c.text(`Stripe emulator: no such checkout session ${c.req.param("id")}`, 404);
-    if (session.status !== "open") return c.html(shell("Checkout", html`<h1>This checkout is ${session.status}.</h1>`), 409);
+    if (session.status !== "open")
+      return c.html(shell("Checkout", html`<h1>This checkout is ${session.status}.</h1>`), 409);
     return c.html(checkoutPage(session, state.lineItems(session.id)));
   });
   app.post("/pay/:id", async (c) => {
@@ -101,7 +103,8 @@ export function checkoutPageRoutes(state: EmulatorState): Hono {
     const choice = form.choice;
     const shipping = state.session(id)?.shipping_address_collection ? { shippingDetails: shippingFrom(form) } : {};
     try {
-      if (choice === "pay") return c.html(resultPage(state.session(id)!, "Payment succeeded", [await state.complete(id, shipping)]));
+      if (choice === "pay")
+        return c.html(resultPage(state.session(id)!, "Payment succeeded", [await state.complete(id, shipping)]));
       if (choice !== "decline") return c.text("choice must be pay or decline", 400);
       const completed = await state.complete(id, { paymentStatus: "unpaid", ...shipping });
       const failed = await state.asyncResult(id, "failed");

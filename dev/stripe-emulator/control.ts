@@ -8,7 +8,10 @@ import { EmulatorError, type Delivery, type EmulatorState } from "./state.ts";
 const CompleteBody = z.object({
   paymentStatus: z.enum(["paid", "unpaid"]).optional(),
   amountTotal: z.number().int().nonnegative().optional(),
-  currency: z.string().regex(/^[a-zA-Z]{3}$/).optional(),
+  currency: z
+    .string()
+    .regex(/^[a-zA-Z]{3}$/)
+    .optional(),
   // Stripe's shape; null: the customer gave none (what a session that collects none looks like).
   shippingDetails: z
     .object({

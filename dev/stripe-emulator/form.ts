@@ -45,4 +45,7 @@ export const bracketParam = (path: PropertyKey[]) =>
 
 /** Parameter order does not matter to Stripe when it compares a reused Idempotency-Key's request. */
 export const formFingerprint = (body: string) =>
-  [...new URLSearchParams(body)].map((p) => p.join("=")).sort().join("&");
+  [...new URLSearchParams(body)]
+    .map((p) => p.join("="))
+    .sort()
+    .join("&");

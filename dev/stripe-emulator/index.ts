@@ -7,10 +7,24 @@ import { serveApp } from "../http-server.ts";
 import { stripeApi } from "./api.ts";
 import { checkoutPageRoutes } from "./checkout-page.ts";
 import { emulatorControls } from "./control.ts";
-import { createEmulatorState, type AsyncOutcome, type CompleteOptions, type Delivery, type EmulatedEvent, type EmulatedSession } from "./state.ts";
+import {
+  createEmulatorState,
+  type AsyncOutcome,
+  type CompleteOptions,
+  type Delivery,
+  type EmulatedEvent,
+  type EmulatedSession,
+} from "./state.ts";
 
 export { parseStripeForm } from "./form.ts";
-export { EmulatorError, type AsyncOutcome, type CompleteOptions, type Delivery, type EmulatedEvent, type EmulatedSession } from "./state.ts";
+export {
+  EmulatorError,
+  type AsyncOutcome,
+  type CompleteOptions,
+  type Delivery,
+  type EmulatedEvent,
+  type EmulatedSession,
+} from "./state.ts";
 
 export type StripeEmulatorOptions = {
   port?: number;
@@ -40,8 +54,15 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`;
   // Sessions link to the hosted page on this server, whose port is known once it listens.
   let baseUrl = "";
-  const state = createEmulatorState({ webhookSecret, webhookUrl: options.webhookUrl, payPageUrl: (id) => `${baseUrl}/pay/${id}` });
-  const app = new Hono().route("/", stripeApi(state, secretKey)).route("/", emulatorControls(state)).route("/", checkoutPageRoutes(state));
+  const state = createEmulatorState({
+    webhookSecret,
+    webhookUrl: options.webhookUrl,
+    payPageUrl: (id) => `${baseUrl}/pay/${id}`,
+  });
+  const app = new Hono()
+    .route("/", stripeApi(state, secretKey))
+    .route("/", emulatorControls(state))
+    .route("/", checkoutPageRoutes(state));
   const server = await serveApp(app, options);
   baseUrl = server.url;
 

@@ -8,9 +8,26 @@ import { signWebhook } from "./sign-webhook.ts";
 /** The Checkout Session fields the emulator keeps, typed by stripe-node so they match Stripe's. */
 export type EmulatedSession = Pick<
   Stripe.Checkout.Session,
-  "id" | "object" | "mode" | "status" | "payment_status" | "amount_subtotal" | "amount_total" | "currency" | "client_reference_id"
-  | "customer_email" | "metadata" | "success_url" | "cancel_url" | "url" | "payment_intent" | "created" | "expires_at" | "livemode"
-  | "shipping_address_collection" | "collected_information"
+  | "id"
+  | "object"
+  | "mode"
+  | "status"
+  | "payment_status"
+  | "amount_subtotal"
+  | "amount_total"
+  | "currency"
+  | "client_reference_id"
+  | "customer_email"
+  | "metadata"
+  | "success_url"
+  | "cancel_url"
+  | "url"
+  | "payment_intent"
+  | "created"
+  | "expires_at"
+  | "livemode"
+  | "shipping_address_collection"
+  | "collected_information"
 >;
 
 /** What Checkout collects when the session asks for a ship-to address (Stripe's shape). */
@@ -19,7 +36,14 @@ export type ShippingDetails = NonNullable<NonNullable<EmulatedSession["collected
 /** A customer's address as a developer types it on the emulator's page (or the control API's default). */
 export const TEST_SHIPPING: ShippingDetails = {
   name: "Jenny Rosen",
-  address: { line1: "354 Oyster Point Blvd", line2: null, city: "South San Francisco", state: "CA", postal_code: "94080", country: "US" },
+  address: {
+    line1: "354 Oyster Point Blvd",
+    line2: null,
+    city: "South San Francisco",
+    state: "CA",
+    postal_code: "94080",
+    country: "US",
+  },
 };
 
 /** The events postpay listens to. */
@@ -29,7 +53,10 @@ type CheckoutSessionEvent =
   | Stripe.CheckoutSessionAsyncPaymentFailedEvent;
 
 /** Stripe's event envelope around an emulated session. */
-export type EmulatedEvent = Pick<Stripe.EventBase, "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"> & {
+export type EmulatedEvent = Pick<
+  Stripe.EventBase,
+  "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"
+> & {
   type: CheckoutSessionEvent["type"];
   data: { object: EmulatedSession };
 };
@@ -48,7 +75,14 @@ export type AsyncOutcome = "succeeded" | "failed";
 /** The fields of a new session that come from the create request. */
 export type SessionRequest = Pick<
   EmulatedSession,
-  "mode" | "amount_total" | "currency" | "client_reference_id" | "customer_email" | "metadata" | "success_url" | "cancel_url"
+  | "mode"
+  | "amount_total"
+  | "currency"
+  | "client_reference_id"
+  | "customer_email"
+  | "metadata"
+  | "success_url"
+  | "cancel_url"
   | "shipping_address_collection"
 >;
 
@@ -71,7 +105,11 @@ export const randomId = (prefix: string, length = 24) =>
   prefix + Array.from(randomBytes(length), (b) => ALNUM[b % ALNUM.length]).join("");
 const nowSecs = () => Math.floor(Date.now() / 1000);
 
-export function createEmulatorState(options: { webhookSecret: string; webhookUrl?: string; payPageUrl: (id: string) => string }) {
+export function createEmulatorState(options: {
+  webhookSecret: string;
+  webhookUrl?: string;
+  payPageUrl: (id: string) => string;
+}) {
   const sessions = new Map<string, EmulatedSession>();
   const events = new Map<string, EmulatedEvent>();
   const lineItems = new Map<string, PageLineItem[]>();
@@ -159,7 +197,8 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
     /** The customer finishes checkout: paid, or unpaid while a delayed payment method settles. */
     complete(id: string, opts: CompleteOptions = {}) {
       const session = mustGet(id);
-      if (session.status !== "open") throw new EmulatorError(409, `checkout.session ${id} is ${session.status}, not open`);
+      if (session.status !== "open")
+        throw new EmulatorError(409, `checkout.session ${id} is ${session.status}, not open`);
       const allowed = session.shipping_address_collection?.allowed_countries;
       const shipping = opts.shippingDetails === undefined ? TEST_SHIPPING : opts.shippingDetails;
       if (allowed && shipping && !allowed.includes(shipping.address.country as (typeof allowed)[number])) {
@@ -170,7 +209,8 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
       session.url = null; // Stripe drops the hosted page URL once the session is over.
       session.payment_intent = randomId("pi_");
       // Checkout asks for an address only when the session collects one.
-      if (allowed) session.collected_information = { business_name: null, individual_name: null, shipping_details: shipping };
+      if (allowed)
+        session.collected_information = { business_name: null, individual_name: null, shipping_details: shipping };
       if (opts.amountTotal !== undefined) session.amount_total = opts.amountTotal;
       if (opts.currency !== undefined) session.currency = opts.currency.toLowerCase();
       return emit("checkout.session.completed", session);
@@ -180,7 +220,10 @@ export function createEmulatorState(options: { webhookSecret: string; webhookUrl
     asyncResult(id: string, outcome: AsyncOutcome) {
       const session = mustGet(id);
       if (session.status !== "complete" || session.payment_status !== "unpaid") {
-        throw new EmulatorError(409, `checkout.session ${id} has no pending async payment (status ${session.status}, payment_status ${session.payment_status})`);
+        throw new EmulatorError(
+          409,
+          `checkout.session ${id} has no pending async payment (status ${session.status}, payment_status ${session.payment_status})`,
+        );
       }
       if (outcome === "succeeded") session.payment_status = "paid";
       return emit(`checkout.session.async_payment_${outcome}`, session);

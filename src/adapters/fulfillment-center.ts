@@ -20,7 +20,9 @@ export type Shipment = z.infer<typeof ShipmentSchema>;
 export const FulfillmentOrderSchema = z.object({
   orderId: z.string().min(1),
   centerId: z.string().min(1),
-  items: z.array(z.object({ productId: z.string().min(1), name: z.string(), quantity: z.number().int().positive() })).min(1),
+  items: z
+    .array(z.object({ productId: z.string().min(1), name: z.string(), quantity: z.number().int().positive() }))
+    .min(1),
   customer: z.object({ id: z.string().min(1), email: z.string() }),
   // null only when an operator settled the missing address with the center by hand.
   shipTo: ShipToSchema.nullable(),
@@ -55,7 +57,10 @@ export function createFulfillmentClient({ timeoutMs }: { timeoutMs: number }): F
         // One deadline for the whole exchange, answer included.
         const res = await request(center.orderUrl, {
           method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": idempotencyKeyFor(order.orderId, center.id) },
+          headers: {
+            "content-type": "application/json",
+            "idempotency-key": idempotencyKeyFor(order.orderId, center.id),
+          },
           body: JSON.stringify(order),
           dispatcher: connections,
           signal: AbortSignal.timeout(timeoutMs),
@@ -63,12 +68,16 @@ export function createFulfillmentClient({ timeoutMs }: { timeoutMs: number }): F
         status = res.statusCode;
         body = await res.body.text();
       } catch (err) {
-        const reason = (err as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+        const reason =
+          (err as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (err as Error).message;
         throw new Error(`center ${center.id} unreachable: ${reason}`);
       }
       if (status >= 200 && status < 300) {
         const parsed = ShipmentSchema.safeParse(safeJson(body));
-        if (!parsed.success) throw new PermanentError(`center ${center.id} answered ${status} with an invalid shipment: ${body.slice(0, 200)}`);
+        if (!parsed.success)
+          throw new PermanentError(
+            `center ${center.id} answered ${status} with an invalid shipment: ${body.slice(0, 200)}`,
+          );
         return parsed.data;
       }
       throw upstreamError(status, `center ${center.id} answered ${status}: ${body.slice(0, 200)}`);

@@ -34,7 +34,10 @@ export class RestateCallError extends Error {
 
 export type OrderClient = {
   /** Starts the order's run once; `start` names the checkout the webhook verified (a hint, see OrderStart). */
-  start(orderId: string, start?: OrderStart): Promise<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>;
+  start(
+    orderId: string,
+    start?: OrderStart,
+  ): Promise<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>;
   paymentEvent(orderId: string, event: PaymentEvent): Promise<void>;
   status(orderId: string): Promise<OrderView | null>;
   resolve(orderId: string, decision: Decision): Promise<Resolution>;
@@ -55,14 +58,26 @@ export type ShipmentClient = {
  * once per key, a payment event carries its event id as idempotency key, and a decision is
  * recorded once before any call. 503 only when no node takes it.
  */
-export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: string[]; timeoutMs: number }): OrderClient & ShipmentClient {
+export function createOrderClient({
+  ingressUrls,
+  timeoutMs,
+}: {
+  ingressUrls: string[];
+  timeoutMs: number;
+}): OrderClient & ShipmentClient {
   if (ingressUrls.length === 0) throw new Error("at least one Restate ingress URL is needed");
   const nodes = ingressUrls.map((url) => url.replace(/\/+$/, ""));
   const connections = new Agent({ keepAliveTimeout: 30_000 });
   let preferred = 0;
 
   /** One handler call on the first node that takes it (see above). */
-  async function call<T>(orderId: string, handler: string, input: unknown, headers: Record<string, string> = {}, service: string = WORKFLOW): Promise<T> {
+  async function call<T>(
+    orderId: string,
+    handler: string,
+    input: unknown,
+    headers: Record<string, string> = {},
+    service: string = WORKFLOW,
+  ): Promise<T> {
     const path = `/${service}/${encodeURIComponent(orderId)}/${handler}`;
     const body = input === undefined ? undefined : JSON.stringify(input);
     const failures: string[] = [];
@@ -99,18 +114,22 @@ export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: str
     }
     if (status < 300) return (text ? JSON.parse(text) : undefined) as T;
     // A gateway-style status means Restate itself is in trouble: the caller should retry later.
-    if ([502, 503, 504].includes(status)) throw new RestateUnavailableError(`Restate answered ${status}: ${restateMessage(text)}`);
+    if ([502, 503, 504].includes(status))
+      throw new RestateUnavailableError(`Restate answered ${status}: ${restateMessage(text)}`);
     throw new RestateCallError(status, restateMessage(text));
   }
 
   return {
     start: (orderId, start = {}) =>
       // Started once per key: a repeat answers PreviouslyAccepted with the same invocation.
-      call<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>(orderId, "run/send", start).catch((err) => {
-        // 404 here means OrderWorkflow is not registered (yet): Restate cannot take the order.
-        if (err instanceof RestateCallError && err.status === 404) throw new RestateUnavailableError(`Restate cannot start OrderWorkflow: ${err.message}`);
-        throw err;
-      }),
+      call<{ invocationId: string; status: "Accepted" | "PreviouslyAccepted" }>(orderId, "run/send", start).catch(
+        (err) => {
+          // 404 here means OrderWorkflow is not registered (yet): Restate cannot take the order.
+          if (err instanceof RestateCallError && err.status === 404)
+            throw new RestateUnavailableError(`Restate cannot start OrderWorkflow: ${err.message}`);
+          throw err;
+        },
+      ),
     // The event id as idempotency key: a redelivered event is answered from Restate's memory.
     paymentEvent: (orderId, event) => call<void>(orderId, "paymentEvent", event, { "idempotency-key": event.eventId }),
     status: (orderId) => call<OrderView | null>(orderId, "status", undefined),
@@ -118,9 +137,16 @@ export function createOrderClient({ ingressUrls, timeoutMs }: { ingressUrls: str
     // One-way, keyed by the event: a redelivery (or the same event from another app replica) is
     // the same invocation, answered from Restate's memory.
     shipmentEvent: (orderId, ref) =>
-      call<void>(orderId, "event/send", ref, { "idempotency-key": `center-event:${ref.centerId}:${ref.eventId}` }, SHIPMENTS).catch((err) => {
+      call<void>(
+        orderId,
+        "event/send",
+        ref,
+        { "idempotency-key": `center-event:${ref.centerId}:${ref.eventId}` },
+        SHIPMENTS,
+      ).catch((err) => {
         // 404: Shipments is not registered (yet); Restate cannot take the event, the center retries.
-        if (err instanceof RestateCallError && err.status === 404) throw new RestateUnavailableError(`Restate cannot take shipment events: ${err.message}`);
+        if (err instanceof RestateCallError && err.status === 404)
+          throw new RestateUnavailableError(`Restate cannot take shipment events: ${err.message}`);
         throw err;
       }),
     resolveShipment: (orderId, decision) => call<Resolution>(orderId, "resolve", decision, {}, SHIPMENTS),

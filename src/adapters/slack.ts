@@ -9,7 +9,15 @@ import type { Logger } from "../log.ts";
 
 export type SlackPoster = { post(message: SlackMessage): Promise<"posted" | "logged"> };
 
-export function createSlackPoster({ url, timeoutMs, log }: { url?: string; timeoutMs: number; log: Logger }): SlackPoster {
+export function createSlackPoster({
+  url,
+  timeoutMs,
+  log,
+}: {
+  url?: string;
+  timeoutMs: number;
+  log: Logger;
+}): SlackPoster {
   if (!url) {
     return {
       async post(message) {
@@ -57,7 +65,10 @@ export function createSlackResponder({ timeoutMs, log }: { timeoutMs: number; lo
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (res.ok) return true;
-      log.warn({ status: res.status, answer: (await res.text()).slice(0, 200) }, "Slack refused a reply to an interaction");
+      log.warn(
+        { status: res.status, answer: (await res.text()).slice(0, 200) },
+        "Slack refused a reply to an interaction",
+      );
     } catch (err) {
       log.warn({ err }, "Slack's response_url unreachable");
     }

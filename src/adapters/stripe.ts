@@ -63,13 +63,16 @@ export function createStripeGateway(stripe: Stripe, { shipToCountries }: Gateway
         cancel_url: input.cancelUrl,
         ...(!input.shipTo && {
           shipping_address_collection: {
-            allowed_countries: shipToCountries as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
+            allowed_countries:
+              shipToCountries as Stripe.Checkout.SessionCreateParams.ShippingAddressCollection.AllowedCountry[],
           },
         }),
       };
       try {
         // Our key, derived from the payment session, so a retried checkout never creates two.
-        const session = await stripe.checkout.sessions.create(params, { idempotencyKey: `checkout:${input.paymentSessionId}` });
+        const session = await stripe.checkout.sessions.create(params, {
+          idempotencyKey: `checkout:${input.paymentSessionId}`,
+        });
         return { id: session.id, url: session.url };
       } catch (err) {
         throw classifyStripeError(err);

@@ -58,11 +58,16 @@ function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: bool
   return [
     {
       type: "section",
-      text: { type: "mrkdwn", text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed` },
+      text: {
+        type: "mrkdwn",
+        text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed`,
+      },
       fields: [
         { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
         { type: "mrkdwn", text: `*Incident*\n${esc(a.incidentId)}` },
-        ...(waitedFor ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }] : []),
+        ...(waitedFor
+          ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
+          : []),
       ],
     },
     { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${escapeCodeBlock(clip(a.error, 2500))}\`\`\`` } },

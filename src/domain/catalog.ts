@@ -14,7 +14,10 @@ export const ProductSchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   priceCents: z.number().int().positive(),
-  currency: z.string().length(3).transform((c) => c.toLowerCase()),
+  currency: z
+    .string()
+    .length(3)
+    .transform((c) => c.toLowerCase()),
   fulfillmentCenterId: z.string().min(1),
   stock: z.number().int().min(0),
 });
@@ -26,7 +29,11 @@ export const CatalogSchema = z
     const centerIds = new Set(catalog.centers.map((c) => c.id));
     for (const [i, p] of catalog.products.entries()) {
       if (!centerIds.has(p.fulfillmentCenterId)) {
-        ctx.addIssue({ code: "custom", path: ["products", i, "fulfillmentCenterId"], message: `unknown center ${p.fulfillmentCenterId}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["products", i, "fulfillmentCenterId"],
+          message: `unknown center ${p.fulfillmentCenterId}`,
+        });
       }
     }
   });

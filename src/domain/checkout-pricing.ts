@@ -21,7 +21,12 @@ export const CheckoutRequestSchema = z.object({
   customerId: storable(z.string().trim().min(1).max(MAX_CUSTOMER_ID)),
   email: z.email().max(254), // RFC 5321's limit for a whole address
   items: z
-    .array(z.object({ productId: storable(z.string().min(1).max(100)), quantity: z.number().int().positive().max(MAX_QUANTITY) }))
+    .array(
+      z.object({
+        productId: storable(z.string().min(1).max(100)),
+        quantity: z.number().int().positive().max(MAX_QUANTITY),
+      }),
+    )
     .min(1)
     .max(100),
   // For shops that already know it; without it, Stripe's Checkout page collects the address.
@@ -31,7 +36,12 @@ export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
 export type { CatalogProduct };
 
-type CheckoutErrorCode = "unknown_product" | "mixed_currency" | "out_of_stock" | "quantity_too_large" | "total_too_large";
+type CheckoutErrorCode =
+  | "unknown_product"
+  | "mixed_currency"
+  | "out_of_stock"
+  | "quantity_too_large"
+  | "total_too_large";
 
 export class CheckoutError extends Error {
   readonly code: CheckoutErrorCode;
@@ -53,9 +63,11 @@ export function priceCheckout(request: CheckoutRequest, catalog: CatalogProduct[
   for (const [productId, quantity] of quantities) {
     const product = catalog.find((p) => p.id === productId);
     if (!product) throw new CheckoutError("unknown_product", `unknown product ${productId}`);
-    if (quantity > MAX_QUANTITY) throw new CheckoutError("quantity_too_large", `${productId}: at most ${MAX_QUANTITY} per order`);
+    if (quantity > MAX_QUANTITY)
+      throw new CheckoutError("quantity_too_large", `${productId}: at most ${MAX_QUANTITY} per order`);
     // Which product is short, never how many are left: stock levels are the shop's business.
-    if (product.stock < quantity) throw new CheckoutError("out_of_stock", `${productId} is not available in that quantity`);
+    if (product.stock < quantity)
+      throw new CheckoutError("out_of_stock", `${productId} is not available in that quantity`);
     items.push({
       productId,
       name: product.name,
@@ -65,8 +77,10 @@ export function priceCheckout(request: CheckoutRequest, catalog: CatalogProduct[
     });
   }
   const currencies = new Set(items.map((i) => catalog.find((p) => p.id === i.productId)!.currency));
-  if (currencies.size > 1) throw new CheckoutError("mixed_currency", `one checkout, one currency: got ${[...currencies].join(", ")}`);
+  if (currencies.size > 1)
+    throw new CheckoutError("mixed_currency", `one checkout, one currency: got ${[...currencies].join(", ")}`);
   const amountTotal = orderTotal(items);
-  if (amountTotal > MAX_TOTAL_CENTS) throw new CheckoutError("total_too_large", `the order total is over what one payment can take`);
+  if (amountTotal > MAX_TOTAL_CENTS)
+    throw new CheckoutError("total_too_large", `the order total is over what one payment can take`);
   return { items, amountTotal, currency: [...currencies][0]! };
 }

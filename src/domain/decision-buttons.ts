@@ -6,9 +6,13 @@ import { z } from "zod";
 import { DECISION_ACTIONS, DECISION_LABELS, type DecisionAction, type RecordedDecision } from "./decision.ts";
 import { clip, escapeInlineCode, escapeMrkdwn as esc, plain, slackTime } from "./mrkdwn.ts";
 
-export const ButtonValueSchema = z.object({ orderId: z.string().min(1).max(300), incidentId: z.string().min(1).max(300) });
+export const ButtonValueSchema = z.object({
+  orderId: z.string().min(1).max(300),
+  incidentId: z.string().min(1).max(300),
+});
 export type ButtonValue = z.infer<typeof ButtonValueSchema>;
-export const isDecisionAction = (actionId: string): actionId is DecisionAction => (DECISION_ACTIONS as readonly string[]).includes(actionId);
+export const isDecisionAction = (actionId: string): actionId is DecisionAction =>
+  (DECISION_ACTIONS as readonly string[]).includes(actionId);
 
 /** One button per decision; abandon asks first, as it cannot be undone. */
 export function decisionButtons(target: ButtonValue): ActionsBlock {
@@ -51,7 +55,8 @@ export type ClickOutcome =
 
 /** The line that takes the place of an alert's buttons once its incident is decided. */
 export function decisionNotice(outcome: ClickOutcome): string {
-  if (outcome.kind === "closed") return `:information_source: This incident is no longer open; your ${outcome.attempted} changed nothing.`;
+  if (outcome.kind === "closed")
+    return `:information_source: This incident is no longer open; your ${outcome.attempted} changed nothing.`;
   const d = outcome.decision;
   if (outcome.kind === "already-decided") {
     return `:information_source: Already decided by ${esc(d.decidedBy)} (${d.action}) at ${slackTime(d.decidedAt)}; this ${outcome.attempted} changed nothing.`;
@@ -64,7 +69,8 @@ export function decisionNotice(outcome: ClickOutcome): string {
 export function incidentOfBlock(block: AnyBlock): ButtonValue | undefined {
   if (block.type !== "actions") return undefined;
   for (const element of (block as ActionsBlock).elements ?? []) {
-    if (element.type !== "button" || !element.action_id || !isDecisionAction(element.action_id) || !element.value) continue;
+    if (element.type !== "button" || !element.action_id || !isDecisionAction(element.action_id) || !element.value)
+      continue;
     try {
       const parsed = ButtonValueSchema.safeParse(JSON.parse(element.value));
       if (parsed.success) return parsed.data;

@@ -38,4 +38,6 @@ export const ADMIN_TOKEN_LABEL = "admin";
 export type DecisionAuthor = { decidedBy: string; via: DecisionChannel };
 
 /** A decision as the database records it and the workflow acts on it. */
-export type RecordedDecision = Pick<Decision, "action"> & { note: string | null } & DecisionAuthor & { decidedAt: string };
+export type RecordedDecision = Pick<Decision, "action"> & { note: string | null } & DecisionAuthor & {
+    decidedAt: string;
+  };

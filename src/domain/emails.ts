@@ -83,7 +83,10 @@ export function abandonedEmail(order: Pick<OrderSession, "id" | "items">, handed
 
 // After the hand-off: once per shipment when it leaves (`shipped:<centerId>`), once per order when
 // every parcel has arrived (`delivered`).
-export function shippedEmail(orderId: string, shipment: Pick<Shipment, "centerId" | "carrier" | "trackingNumber" | "trackingUrl">): EmailContent {
+export function shippedEmail(
+  orderId: string,
+  shipment: Pick<Shipment, "centerId" | "carrier" | "trackingNumber" | "trackingUrl">,
+): EmailContent {
   const tracked = shipment.trackingNumber
     ? [`Carrier: ${shipment.carrier ?? "not given"}`, `Tracking number: ${shipment.trackingNumber}`]
     : ["The center gave no tracking number for this parcel."];
@@ -103,6 +106,8 @@ export function deliveredEmail(orderId: string): EmailContent {
   return {
     kind: "delivered",
     subject: `Your order ${orderId} has been delivered`,
-    body: [`Every parcel of your order ${orderId} has been delivered.`, "", "Thank you for shopping with us."].join("\n"),
+    body: [`Every parcel of your order ${orderId} has been delivered.`, "", "Thank you for shopping with us."].join(
+      "\n",
+    ),
   };
 }

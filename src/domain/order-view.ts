@@ -9,7 +9,13 @@ import { fulfillmentOf, type Fulfillment, type Shipment } from "./shipments.ts";
  * One step as the order shows it: `at` is when it finished (or failed, or was skipped); `startedAt`
  * when its successful attempt began (done steps only; absent on journals from before it was kept).
  */
-export type StepView = { name: string; status: "done" | "failed" | "skipped"; at: string; startedAt?: string; error?: string };
+export type StepView = {
+  name: string;
+  status: "done" | "failed" | "skipped";
+  at: string;
+  startedAt?: string;
+  error?: string;
+};
 
 /** The failed step an operator is asked to decide on. */
 export type OpenIncident = { id: string; step: string; error: string };
@@ -40,7 +46,10 @@ export type OrderResult = Pick<OrderView, "orderId" | "status" | "estimatedArriv
  * What a customer's order page needs, and no more: GET /orders/:id is open to anyone who holds the
  * unguessable id, so it carries no customer id, no internal error text and no invocation id.
  */
-export type PublicOrderView = Pick<TrackedOrderView, "orderId" | "status" | "shipments" | "fulfillment" | "estimatedArrival"> & {
+export type PublicOrderView = Pick<
+  TrackedOrderView,
+  "orderId" | "status" | "shipments" | "fulfillment" | "estimatedArrival"
+> & {
   steps: Pick<StepView, "name" | "status" | "at">[];
 };
 
@@ -54,18 +63,30 @@ export const publicView = (view: TrackedOrderView): PublicOrderView => ({
 });
 
 /** A shipment as every view shows it: what its center said at hand-off, and where it is now (no address). */
-export type ShipmentView = ShipmentRecord & Pick<Shipment, "status" | "carrier" | "trackingNumber" | "trackingUrl" | "shippedAt" | "deliveredAt">;
+export type ShipmentView = ShipmentRecord &
+  Pick<Shipment, "status" | "carrier" | "trackingNumber" | "trackingUrl" | "shippedAt" | "deliveredAt">;
 
 /** An order's view with each shipment's tracking (from the database: events arrive after the workflow ended). */
 export type TrackedOrderView = Omit<OrderView, "shipments"> & { shipments: ShipmentView[]; fulfillment: Fulfillment };
 
-const UNTRACKED = { status: "accepted", carrier: null, trackingNumber: null, trackingUrl: null, shippedAt: null, deliveredAt: null } as const;
+const UNTRACKED = {
+  status: "accepted",
+  carrier: null,
+  trackingNumber: null,
+  trackingUrl: null,
+  shippedAt: null,
+  deliveredAt: null,
+} as const;
 
 /**
  * Adds tracking to the shipments a view lists (`records`), from the shipment rows; a row the view
  * does not list yet is added. `centerIds`: every center the order ships from.
  */
-export function withTracking(records: ShipmentRecord[], rows: ShipmentView[], centerIds: string[]): Pick<TrackedOrderView, "shipments" | "fulfillment"> {
+export function withTracking(
+  records: ShipmentRecord[],
+  rows: ShipmentView[],
+  centerIds: string[],
+): Pick<TrackedOrderView, "shipments" | "fulfillment"> {
   const byCenter = new Map(rows.map((r) => [r.centerId, r]));
   const shipments: ShipmentView[] = [
     ...records.map((r) => ({ ...UNTRACKED, ...r, ...byCenter.get(r.centerId) })),

@@ -86,11 +86,7 @@ export function addDays(fromEpochMs: number, days: number): string {
  * The arrival date promised to the customer: the latest date any center gave. A center whose step
  * an operator settled by hand gave none; its lead time stands in for it.
  */
-export function estimatedArrival(
-  shipments: ShipmentRecord[],
-  centers: Center[],
-  orderedAtMs: number,
-): string {
+export function estimatedArrival(shipments: ShipmentRecord[], centers: Center[], orderedAtMs: number): string {
   const dates = shipments.map((s) => {
     if (s.estimatedArrival) return s.estimatedArrival;
     const center = centers.find((c) => c.id === s.centerId);
@@ -111,7 +107,13 @@ export type PaymentToCheck = Pick<OrderSession, "id" | "stripeCheckoutSessionId"
  */
 export const OrderStartSchema = z
   .object({
-    payment: z.object({ stripeCheckoutSessionId: z.string().min(1), amountTotal: z.number().int(), currency: z.string().min(1) }).optional(),
+    payment: z
+      .object({
+        stripeCheckoutSessionId: z.string().min(1),
+        amountTotal: z.number().int(),
+        currency: z.string().min(1),
+      })
+      .optional(),
   })
   .catch({});
 export type OrderStart = z.infer<typeof OrderStartSchema>;

@@ -12,8 +12,7 @@ const text = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
-
+    .refine((s) => ![...s].some((c) => c < " " || c === "\u007f"), "must not contain control characters");
 
 export const CountryCodeSchema = z
   .string()

@@ -24,7 +24,10 @@ export const CenterEventSchema = z.object({
     .url({ protocol: /^https$/, error: "must be an https URL" })
     .max(2000)
     .optional(),
-  occurredAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time with an offset, e.g. 2026-12-04T10:00:00Z" }),
+  occurredAt: z.iso.datetime({
+    offset: true,
+    error: "must be an ISO 8601 time with an offset, e.g. 2026-12-04T10:00:00Z",
+  }),
   note: optionalText(1000),
 });
 export type CenterEvent = z.infer<typeof CenterEventSchema>;
@@ -41,7 +44,10 @@ export type Shipment = {
   deliveredAt: string | null;
 };
 
-export type ShipmentPatch = Pick<Shipment, "status" | "carrier" | "trackingNumber" | "trackingUrl" | "shippedAt" | "deliveredAt">;
+export type ShipmentPatch = Pick<
+  Shipment,
+  "status" | "carrier" | "trackingNumber" | "trackingUrl" | "shippedAt" | "deliveredAt"
+>;
 
 /** What the rule reads from an event (as parsed, or as recorded: absent fields are null there). */
 export type EventFacts = {
@@ -72,7 +78,12 @@ const RANK: Record<ShipmentStatus, number> = { accepted: 0, exception: 1, shippe
  */
 export function applyEvent(current: ShipmentPatch, event: EventFacts): ShipmentPatch | undefined {
   const to = event.status;
-  if (to === "exception" ? current.status !== "accepted" && current.status !== "shipped" : RANK[to] <= RANK[current.status]) return undefined;
+  if (
+    to === "exception"
+      ? current.status !== "accepted" && current.status !== "shipped"
+      : RANK[to] <= RANK[current.status]
+  )
+    return undefined;
   const next: ShipmentPatch = {
     status: to,
     shippedAt: current.shippedAt,
@@ -93,13 +104,17 @@ export const FULFILLMENT_STATES = ["awaiting_shipment", "partially_shipped", "sh
 export type Fulfillment = (typeof FULFILLMENT_STATES)[number];
 
 /** Every center an order ships from, from its items. */
-export const centersOf = (items: readonly { fulfillmentCenterId: string }[]) => [...new Set(items.map((i) => i.fulfillmentCenterId))].sort();
+export const centersOf = (items: readonly { fulfillmentCenterId: string }[]) =>
+  [...new Set(items.map((i) => i.fulfillmentCenterId))].sort();
 
 /**
  * An order's fulfillment from its shipments. `centerIds` are every center the order ships from, so
  * a center not handed the order yet counts as not shipped.
  */
-export function fulfillmentOf(centerIds: readonly string[], shipments: readonly Pick<Shipment, "centerId" | "status">[]): Fulfillment {
+export function fulfillmentOf(
+  centerIds: readonly string[],
+  shipments: readonly Pick<Shipment, "centerId" | "status">[],
+): Fulfillment {
   const status = (id: string) => shipments.find((s) => s.centerId === id)?.status ?? "accepted";
   const all = [...new Set([...centerIds, ...shipments.map((s) => s.centerId)])].map(status);
   if (all.length > 0 && all.every((s) => s === "delivered")) return "delivered";
@@ -109,7 +124,12 @@ export function fulfillmentOf(centerIds: readonly string[], shipments: readonly 
 }
 
 /** The incident an `exception` opens: named by the event, so a replay opens the same one. */
-export const shipmentIncident = (orderId: string, centerId: string, eventId: string, note: string | undefined | null) => ({
+export const shipmentIncident = (
+  orderId: string,
+  centerId: string,
+  eventId: string,
+  note: string | undefined | null,
+) => ({
   id: `${orderId}#${centerId}#${eventId}`,
   step: `shipment ${centerId}`,
   error: `${centerId} reported an exception: ${note ?? "no note given"}`,

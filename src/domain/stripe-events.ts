@@ -15,7 +15,12 @@ export type WebhookIntent =
       paidOnCompletion?: true;
     };
 
-type CheckoutSessionLike = { id?: unknown; client_reference_id?: unknown; metadata?: unknown; payment_status?: unknown };
+type CheckoutSessionLike = {
+  id?: unknown;
+  client_reference_id?: unknown;
+  metadata?: unknown;
+  payment_status?: unknown;
+};
 
 const OUTCOMES: Record<string, "succeeded" | "failed" | undefined> = {
   "checkout.session.completed": undefined,
@@ -37,7 +42,8 @@ export function intentOf(event: { type: string; data: { object: unknown } }): We
     paymentSessionId,
     checkoutSessionId: session.id,
     ...(asyncOutcome && { asyncOutcome }),
-    ...(event.type === "checkout.session.completed" && session.payment_status === "paid" && { paidOnCompletion: true as const }),
+    ...(event.type === "checkout.session.completed" &&
+      session.payment_status === "paid" && { paidOnCompletion: true as const }),
   };
 }
 

@@ -47,8 +47,10 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HTTPException && err.res) return err.getResponse();
     const apiError = toApiError(err);
     const status = ERROR_STATUS[apiError.code];
-    if (status >= 500) log.error({ method: c.req.method, path: c.req.path, err, cause: (err as Error).cause }, "request failed");
-    else if (apiError.code === "payment_rejected") log.warn({ path: c.req.path, cause: (err as Error).cause }, "Stripe rejected a checkout");
+    if (status >= 500)
+      log.error({ method: c.req.method, path: c.req.path, err, cause: (err as Error).cause }, "request failed");
+    else if (apiError.code === "payment_rejected")
+      log.warn({ path: c.req.path, cause: (err as Error).cause }, "Stripe rejected a checkout");
     // Refused before its body was read: the rest of it is still on the socket, so the socket must
     // not carry another request (a client reusing it would see "other side closed").
     if (apiError.code === "payload_too_large") c.header("Connection", "close");
@@ -60,7 +62,11 @@ export function createApp(deps: AppDeps) {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", stripeWebhookRoutes(deps));
-  if (deps.shipments) app.route("/", centerWebhookRoutes({ ...deps, shipments: deps.shipments, centerSecrets: deps.centerSecrets ?? {} }));
+  if (deps.shipments)
+    app.route(
+      "/",
+      centerWebhookRoutes({ ...deps, shipments: deps.shipments, centerSecrets: deps.centerSecrets ?? {} }),
+    );
   app.route("/", orderRoutes(deps));
   app.route("/admin", adminRoutes(deps));
   app.route("/console", consoleRoutes(deps));

@@ -18,7 +18,12 @@ export class DecisionConflict extends ApiError {
 }
 
 /** An incident about one shipment (center_id set) is taken up by the order's Shipments object, any other by its workflow. */
-export async function decide(deps: { db: Db; orders: OrderClient; shipments?: ShipmentClient }, orderId: string, decision: Decision, author: DecisionAuthor) {
+export async function decide(
+  deps: { db: Db; orders: OrderClient; shipments?: ShipmentClient },
+  orderId: string,
+  decision: Decision,
+  author: DecisionAuthor,
+) {
   const incidentId = decision.incidentId ?? (await findOpenIncident(deps.db, orderId))?.id;
   if (!incidentId) throw new DecisionConflict(`order ${orderId} has no open incident`);
   const aboutShipment = (await findIncident(deps.db, incidentId))?.centerId != null;
@@ -27,15 +32,20 @@ export async function decide(deps: { db: Db; orders: OrderClient; shipments?: Sh
   const recorded = await decideIncident(deps.db, { incidentId, orderId }, decision, author);
   if (!recorded.decided) {
     const prior = recorded.incident;
-    if (!prior || prior.status !== "open") throw new DecisionConflict(`incident ${incidentId} is not the open one`, prior?.decision);
+    if (prior?.status !== "open")
+      throw new DecisionConflict(`incident ${incidentId} is not the open one`, prior?.decision);
     if (prior.decision && prior.decision.action !== decision.action) {
-      throw new DecisionConflict(`incident ${incidentId} was already decided: ${prior.decision.action} by ${prior.decision.decidedBy}`, prior.decision);
+      throw new DecisionConflict(
+        `incident ${incidentId} was already decided: ${prior.decision.action} by ${prior.decision.decidedBy}`,
+        prior.decision,
+      );
     }
     // The same decision again (a resend, a double click): passing it on again is harmless, and
     // heals a first attempt that was recorded but never reached the order. If it had, the order
     // answers 409.
     return orders.resolve(orderId, { ...decision, incidentId }).catch((err) => {
-      if (err instanceof RestateCallError && err.status === 409) throw new DecisionConflict(err.message, prior.decision);
+      if (err instanceof RestateCallError && err.status === 409)
+        throw new DecisionConflict(err.message, prior.decision);
       throw err;
     });
   }

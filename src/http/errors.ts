@@ -41,16 +41,23 @@ export class ApiError extends Error {
   }
 }
 
-const RESTATE_CODES: Record<number, ErrorCode> = { 400: "invalid_request", 403: "forbidden", 404: "not_found", 409: "conflict" };
+const RESTATE_CODES: Record<number, ErrorCode> = {
+  400: "invalid_request",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+};
 
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof CheckoutError) return new ApiError(err.code, err.message);
   if (err instanceof PaymentRejectedError) return new ApiError("payment_rejected", err.message);
   if (err instanceof StripeUnavailableError) return new ApiError("stripe_unavailable", err.message);
-  if (err instanceof RestateUnavailableError) return new ApiError("restate_unavailable", "order processing is briefly unavailable; try again shortly");
+  if (err instanceof RestateUnavailableError)
+    return new ApiError("restate_unavailable", "order processing is briefly unavailable; try again shortly");
   if (err instanceof RestateCallError) return new ApiError(RESTATE_CODES[err.status] ?? "internal", err.message);
-  if (isDatabaseUnavailable(err)) return new ApiError("database_unavailable", "the database is briefly unavailable; try again shortly");
+  if (isDatabaseUnavailable(err))
+    return new ApiError("database_unavailable", "the database is briefly unavailable; try again shortly");
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ApiError("payload_too_large", err.message);
     if (err.status === 401) return new ApiError("unauthorized", "missing or wrong bearer token");

@@ -12,7 +12,8 @@ export const JSON_MAX_BYTES = 64 * 1024;
 
 /** Only callers holding `token` as a bearer token get past; anyone else gets 401. */
 export function requireBearer(token: string, what: string): MiddlewareHandler {
-  const refuse = (message: string) => () => Response.json({ error: { code: "unauthorized", message } }, { status: 401 });
+  const refuse = (message: string) => () =>
+    Response.json({ error: { code: "unauthorized", message } }, { status: 401 });
   return bearerAuth({
     token,
     noAuthenticationHeaderMessage: refuse(`${what} required (Authorization: Bearer …)`),

@@ -9,7 +9,13 @@ import { openShipmentIncidents } from "../../db/shipment-incidents.ts";
 import { trackingOf } from "../../db/shipments.ts";
 import type { OrderClient } from "../adapters/restate-ingress.ts";
 import { isStorableText } from "../domain/checkout-pricing.ts";
-import { publicView, withTracking, type AdminOrderView, type OrderView, type TrackedOrderView } from "../domain/order-view.ts";
+import {
+  publicView,
+  withTracking,
+  type AdminOrderView,
+  type OrderView,
+  type TrackedOrderView,
+} from "../domain/order-view.ts";
 import { ApiError } from "./errors.ts";
 import { rateLimit, type RateLimit } from "./middleware.ts";
 
@@ -28,17 +34,32 @@ export async function findOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: str
   });
   const view = live ?? stored.view;
   const { rows, centerIds } = await trackingOf(deps.db, id);
-  return { view: { ...view, ...withTracking(view.shipments, rows, centerIds) } satisfies TrackedOrderView, email: stored.email, shipTo: stored.shipTo };
+  return {
+    view: { ...view, ...withTracking(view.shipments, rows, centerIds) } satisfies TrackedOrderView,
+    email: stored.email,
+    shipTo: stored.shipTo,
+  };
 }
 
 /** The whole story of an order, for operators (admin API and console); undefined if unknown. */
-export async function findAdminOrderView(deps: Omit<OrdersDeps, "rateLimit">, id: string): Promise<AdminOrderView | undefined> {
+export async function findAdminOrderView(
+  deps: Omit<OrdersDeps, "rateLimit">,
+  id: string,
+): Promise<AdminOrderView | undefined> {
   const found = await findOrderView(deps, id);
   if (!found) return undefined;
   // A finished order's workflow shows no incident; one about a shipment is the one to decide then.
   const shipmentIncident = found.view.incident ? undefined : (await openShipmentIncidents(deps.db, id))[0];
-  const incident = found.view.incident ?? (shipmentIncident ? { id: shipmentIncident.id, step: shipmentIncident.step, error: shipmentIncident.error } : null);
-  return { ...found.view, incident, customer: { id: found.view.customerId, email: found.email }, shipTo: found.shipTo, incidents: await incidentViews(deps.db, id) };
+  const incident =
+    found.view.incident ??
+    (shipmentIncident ? { id: shipmentIncident.id, step: shipmentIncident.step, error: shipmentIncident.error } : null);
+  return {
+    ...found.view,
+    incident,
+    customer: { id: found.view.customerId, email: found.email },
+    shipTo: found.shipTo,
+    incidents: await incidentViews(deps.db, id),
+  };
 }
 
 export function orderRoutes(deps: OrdersDeps) {

@@ -36,7 +36,10 @@ export function shopRoutes(deps: ShopDeps) {
 
   shop.post("/checkout", limitBody(JSON_MAX_BYTES), async (c) => {
     const placed = await placeCheckout(deps, await jsonBody(c, CheckoutRequestSchema));
-    deps.log.info({ paymentSessionId: placed.paymentSessionId, stripeCheckoutSessionId: placed.stripeCheckoutSessionId }, "checkout created");
+    deps.log.info(
+      { paymentSessionId: placed.paymentSessionId, stripeCheckoutSessionId: placed.stripeCheckoutSessionId },
+      "checkout created",
+    );
     const { amountTotal: _, ...body } = placed;
     return c.json(body, 201);
   });
@@ -45,13 +48,20 @@ export function shopRoutes(deps: ShopDeps) {
     const page = PageSchema.safeParse(c.req.query());
     if (!page.success) throw new ApiError("invalid_request", z.prettifyError(page.error));
     const customerId = c.req.param("customerId");
-    if (customerId.length > MAX_CUSTOMER_ID || !isStorableText(customerId)) throw new ApiError("invalid_request", "not a customer id");
+    if (customerId.length > MAX_CUSTOMER_ID || !isStorableText(customerId))
+      throw new ApiError("invalid_request", "not a customer id");
     const { orders, next } = await listCustomerHistory(deps.db, customerId, {
       limit: page.data.limit,
       ...(page.data.cursor && { after: decodeCursor(page.data.cursor) }),
     });
-    const tracking = await shipmentViews(deps.db, orders.map((o) => o.orderId));
-    const tracked = orders.map((o) => ({ ...o, ...withTracking(o.shipments, tracking.get(o.orderId) ?? [], centersOf(o.items)) }));
+    const tracking = await shipmentViews(
+      deps.db,
+      orders.map((o) => o.orderId),
+    );
+    const tracked = orders.map((o) => ({
+      ...o,
+      ...withTracking(o.shipments, tracking.get(o.orderId) ?? [], centersOf(o.items)),
+    }));
     return c.json({ customerId, orders: tracked, nextCursor: next && historyCursor.encode(next) });
   });
 

@@ -38,15 +38,30 @@ export type SlackInteractions = {
   respond: SlackResponder;
 };
 
-export type SlackDeps = { db: Db; orders: OrderClient; shipments?: ShipmentClient; log: Logger; rateLimit: RateLimit; slack?: SlackInteractions };
+export type SlackDeps = {
+  db: Db;
+  orders: OrderClient;
+  shipments?: ShipmentClient;
+  log: Logger;
+  rateLimit: RateLimit;
+  slack?: SlackInteractions;
+};
 
 // What we read of Slack's block_actions payload; everything else in it is passed over.
 const ClickSchema = z.object({
   type: z.literal("block_actions"),
-  user: z.object({ id: z.string().min(1).max(64), username: z.string().max(200).optional(), name: z.string().max(200).optional() }),
+  user: z.object({
+    id: z.string().min(1).max(64),
+    username: z.string().max(200).optional(),
+    name: z.string().max(200).optional(),
+  }),
   response_url: z.url(),
-  actions: z.array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional() })).min(1),
-  message: z.object({ text: z.string().optional(), blocks: z.array(z.looseObject({ type: z.string() })).optional() }).optional(),
+  actions: z
+    .array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional() }))
+    .min(1),
+  message: z
+    .object({ text: z.string().optional(), blocks: z.array(z.looseObject({ type: z.string() })).optional() })
+    .optional(),
 });
 type Click = z.infer<typeof ClickSchema>;
 
@@ -68,49 +83,68 @@ export function slackRoutes(deps: SlackDeps) {
   verifier.catch(() => {}); // a load failure surfaces in the first request, as a 500
 
   // Like Stripe's webhook: only refused requests count against the limit, so a forger runs out.
-  routes.post("/slack/interactions", rateLimit({ ...deps.rateLimit, onlyFailures: true }), limitBody(SLACK_MAX_BYTES), async (c) => {
-    const body = await c.req.text();
-    const timestamp = c.req.header("x-slack-request-timestamp");
-    if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw new ApiError("invalid_request", "missing or malformed X-Slack-Request-Timestamp");
-    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_S) {
-      throw new ApiError("invalid_request", "X-Slack-Request-Timestamp is more than 5 minutes away: a stale or replayed request");
-    }
-    const verifySlackRequest = await verifier;
-    try {
-      verifySlackRequest({
-        signingSecret,
-        body,
-        headers: { "x-slack-signature": c.req.header("x-slack-signature") ?? "", "x-slack-request-timestamp": Number(timestamp) },
-      });
-    } catch {
-      throw new ApiError("unauthorized", "bad or missing X-Slack-Signature");
-    }
+  routes.post(
+    "/slack/interactions",
+    rateLimit({ ...deps.rateLimit, onlyFailures: true }),
+    limitBody(SLACK_MAX_BYTES),
+    async (c) => {
+      const body = await c.req.text();
+      const timestamp = c.req.header("x-slack-request-timestamp");
+      if (!timestamp || !/^\d{1,12}$/.test(timestamp))
+        throw new ApiError("invalid_request", "missing or malformed X-Slack-Request-Timestamp");
+      if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_S) {
+        throw new ApiError(
+          "invalid_request",
+          "X-Slack-Request-Timestamp is more than 5 minutes away: a stale or replayed request",
+        );
+      }
+      const verifySlackRequest = await verifier;
+      try {
+        verifySlackRequest({
+          signingSecret,
+          body,
+          headers: {
+            "x-slack-signature": c.req.header("x-slack-signature") ?? "",
+            "x-slack-request-timestamp": Number(timestamp),
+          },
+        });
+      } catch {
+        throw new ApiError("unauthorized", "bad or missing X-Slack-Signature");
+      }
 
-    const click = parseClick(body);
-    const action = click.actions[0]!;
-    if (!isDecisionAction(action.action_id)) {
-      log.info({ actionId: action.action_id }, "Slack interaction that decides nothing acknowledged");
+      const click = parseClick(body);
+      const action = click.actions[0]!;
+      if (!isDecisionAction(action.action_id)) {
+        log.info({ actionId: action.action_id }, "Slack interaction that decides nothing acknowledged");
+        return c.body(null, 200);
+      }
+      const target = parseValue(action.value);
+      const user = { id: click.user.id, name: click.user.username ?? click.user.name ?? click.user.id };
+      const context = {
+        orderId: target.orderId,
+        incidentId: target.incidentId,
+        action: action.action_id,
+        slackUserId: user.id,
+      };
+
+      if (operatorIds.length > 0 && !operatorIds.includes(user.id)) {
+        log.warn(context, "Slack user not in SLACK_OPERATOR_IDS tried to decide; nothing decided");
+        void respond(click.response_url, {
+          response_type: "ephemeral",
+          replace_original: false,
+          text: ":no_entry_sign: You are not one of the operators allowed to decide orders from Slack, so nothing was changed. Ask one of them, or use the console.",
+        });
+        return c.body(null, 200);
+      }
+
+      // Acknowledged now; decided in the background (Slack gives up after 3 seconds).
+      const author: DecisionAuthor = { decidedBy: `${user.name} (${user.id})`, via: "slack" };
+      void applyClick(click, target, action.action_id, author).catch((err) =>
+        log.error({ ...context, err }, "Slack click failed"),
+      );
       return c.body(null, 200);
-    }
-    const target = parseValue(action.value);
-    const user = { id: click.user.id, name: click.user.username ?? click.user.name ?? click.user.id };
-    const context = { orderId: target.orderId, incidentId: target.incidentId, action: action.action_id, slackUserId: user.id };
-
-    if (operatorIds.length > 0 && !operatorIds.includes(user.id)) {
-      log.warn(context, "Slack user not in SLACK_OPERATOR_IDS tried to decide; nothing decided");
-      void respond(click.response_url, {
-        response_type: "ephemeral",
-        replace_original: false,
-        text: ":no_entry_sign: You are not one of the operators allowed to decide orders from Slack, so nothing was changed. Ask one of them, or use the console.",
-      });
-      return c.body(null, 200);
-    }
-
-    // Acknowledged now; decided in the background (Slack gives up after 3 seconds).
-    const author: DecisionAuthor = { decidedBy: `${user.name} (${user.id})`, via: "slack" };
-    void applyClick(click, target, action.action_id, author).catch((err) => log.error({ ...context, err }, "Slack click failed"));
-    return c.body(null, 200);
-  });
+    },
+  );
 
   async function applyClick(click: Click, target: ButtonValue, action: DecisionAction, author: DecisionAuthor) {
     const context = { orderId: target.orderId, incidentId: target.incidentId, action, decidedBy: author.decidedBy };
@@ -126,8 +160,13 @@ export function slackRoutes(deps: SlackDeps) {
     } catch (err) {
       if (err instanceof DecisionConflict) {
         const prior = err.prior ?? (await findDecision(deps.db, target.incidentId).catch(() => undefined));
-        outcome = prior ? { kind: "already-decided", decision: prior, attempted: action } : { kind: "closed", attempted: action };
-        log.info({ ...context, outcome: outcome.kind, priorDecidedBy: prior?.decidedBy }, "Slack click on an incident decided before; nothing decided");
+        outcome = prior
+          ? { kind: "already-decided", decision: prior, attempted: action }
+          : { kind: "closed", attempted: action };
+        log.info(
+          { ...context, outcome: outcome.kind, priorDecidedBy: prior?.decidedBy },
+          "Slack click on an incident decided before; nothing decided",
+        );
       } else {
         // The database or Restate is briefly down: nothing is lost, the buttons stay, the user is told.
         const apiError = toApiError(err);
@@ -172,9 +211,11 @@ function parseClick(body: string): Click {
   } catch {
     throw new ApiError("invalid_request", "payload is not JSON");
   }
-  if ((json as { type?: unknown })?.type !== "block_actions") throw new ApiError("invalid_request", "only block_actions payloads are handled here");
+  if ((json as { type?: unknown })?.type !== "block_actions")
+    throw new ApiError("invalid_request", "only block_actions payloads are handled here");
   const parsed = ClickSchema.safeParse(json);
-  if (!parsed.success) throw new ApiError("invalid_request", `malformed block_actions payload: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new ApiError("invalid_request", `malformed block_actions payload: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

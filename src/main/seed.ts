@@ -10,7 +10,10 @@ try {
   const database = await openConfiguredDatabase(env, log);
   const catalog = await seedCatalog(database.db, file);
   await database.close();
-  log.info({ file: String(file), centers: catalog.centers.length, products: catalog.products.length }, "catalog seeded");
+  log.info(
+    { file: String(file), centers: catalog.centers.length, products: catalog.products.length },
+    "catalog seeded",
+  );
 } catch (err) {
   fail(log, err);
 }

@@ -47,7 +47,10 @@ export function runWorkers(
       }
       const ranForMs = Date.now() - startedAt;
       delayMs = nextRestartDelay(policy, ranForMs, delayMs);
-      log.warn({ worker: worker.process.pid, code, signal, ranForMs, restartInMs: delayMs }, "worker died; starting another");
+      log.warn(
+        { worker: worker.process.pid, code, signal, ranForMs, restartInMs: delayMs },
+        "worker died; starting another",
+      );
       const timer = setTimeout(() => {
         pending.delete(timer);
         fork();

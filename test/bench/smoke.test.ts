@@ -12,17 +12,24 @@ import { measureTimeline } from "../../bench/timeline.ts";
 import { writeReport } from "../../bench/report.ts";
 
 const out = mkdtempSync(path.join(tmpdir(), "postpay-bench-smoke-"));
-afterAll(() => { if (!process.env.KEEP_SMOKE) rmSync(out, { recursive: true, force: true }); });
+afterAll(() => {
+  if (!process.env.KEEP_SMOKE) rmSync(out, { recursive: true, force: true });
+});
 
 type Node = Record<string, unknown>;
 /** Every element named `name` under `node` (fast-xml-parser's preserveOrder tree). */
 function elements(node: unknown, name: string): Node[] {
   if (!Array.isArray(node)) return [];
-  return node.flatMap((child: Node) => [...(name in child ? [child] : []), ...Object.values(child).flatMap((v) => elements(v, name))]);
+  return node.flatMap((child: Node) => [
+    ...(name in child ? [child] : []),
+    ...Object.values(child).flatMap((v) => elements(v, name)),
+  ]);
 }
 const attr = (el: Node, a: string) => (el[":@"] as Record<string, string> | undefined)?.[`@_${a}`];
 const textOf = (el: Node): string =>
-  (Object.entries(el).find(([k]) => k !== ":@")?.[1] as Node[]).map((c) => ("#text" in c ? String(c["#text"]) : textOf(c))).join("");
+  ((Object.entries(el).find(([k]) => k !== ":@")?.[1] ?? []) as Node[])
+    .map((c) => ("#text" in c ? String(c["#text"]) : textOf(c)))
+    .join("");
 
 describe("the benchmark", () => {
   it("drives orders through Restate and the inline baseline, reports every figure and draws the chart", async () => {
@@ -52,15 +59,21 @@ describe("the benchmark", () => {
     }
     // Durability's processes on one side only; the app (and the driver) on both.
     const app = postgres ? "app" : "app+PGlite";
-    expect(Object.keys(report.restate.cpuMsPerOrder)).toEqual(expect.arrayContaining(["restate-server", "bench driver + stand-ins"]));
-    expect(Object.keys(report.baseline.cpuMsPerOrder).sort()).toEqual([app, "bench driver + stand-ins", ...(postgres ? ["postgres"] : [])].sort());
+    expect(Object.keys(report.restate.cpuMsPerOrder)).toEqual(
+      expect.arrayContaining(["restate-server", "bench driver + stand-ins"]),
+    );
+    expect(Object.keys(report.baseline.cpuMsPerOrder).sort()).toEqual(
+      [app, "bench driver + stand-ins", ...(postgres ? ["postgres"] : [])].sort(),
+    );
     expect(report.baseline.cpuMsPerOrder[app]).toBeGreaterThan(0);
     expect(report.restate.peakRssMb["restate-server"]).toBeGreaterThan(0);
     expect(report.baseline.peakRssMb[app]).toBeGreaterThan(0);
     expect(report.baseline.peakRssMb["restate-server"]).toBeUndefined();
     // The private part is part of the whole.
     expect(report.restate.peakPrivateRssMb["restate-server"]).toBeGreaterThan(0);
-    expect(report.restate.peakPrivateRssMb["restate-server"]).toBeLessThanOrEqual(report.restate.peakRssMb["restate-server"]!);
+    expect(report.restate.peakPrivateRssMb["restate-server"]).toBeLessThanOrEqual(
+      report.restate.peakRssMb["restate-server"]!,
+    );
 
     const { md, files } = await writeReport(report, out);
     expect(files.map((f) => path.basename(f)).sort()).toEqual(["latest.json", "latest.md", "latest.svg"]);
@@ -78,23 +91,37 @@ describe("the benchmark", () => {
     const tree = new XMLParser({ preserveOrder: true, ignoreAttributes: false }).parse(svg) as Node[];
     expect(elements(tree, "svg")).toHaveLength(1);
     const lineGroups = elements(tree, "g").filter((g) => attr(g, "class")?.includes("mark-line"));
-    const lines = lineGroups.flatMap((g) => elements(g.g, "path")).filter((p) => /^M[\d.-]+,[\d.-]+L/.test(attr(p, "d") ?? ""));
+    const lines = lineGroups
+      .flatMap((g) => elements(g.g, "path"))
+      .filter((p) => /^M[\d.-]+,[\d.-]+L/.test(attr(p, "d") ?? ""));
     expect(lines).toHaveLength(4); // Restate and baseline, p50 and p95 (dashed)
     // p95 dashed, p50 solid (vega writes a solid stroke as "1,0").
     const dashed = (p: Node) => !["1,0", undefined].includes(attr(p, "stroke-dasharray"));
     const p95 = (p: Node) => (attr(p, "aria-label") ?? "").includes("percentile: p95");
-    expect(lines.map((p) => [p95(p), dashed(p)]).sort()).toEqual([[false, false], [false, false], [true, true], [true, true]]);
+    expect(lines.map((p) => [p95(p), dashed(p)]).sort()).toEqual([
+      [false, false],
+      [false, false],
+      [true, true],
+      [true, true],
+    ]);
     const texts = elements(tree, "text").map(textOf);
-    expect(texts).toEqual(expect.arrayContaining(["C=1", "C=3", "C=4", "Restate (durable)", "baseline (inline, no durability)"]));
+    expect(texts).toEqual(
+      expect.arrayContaining(["C=1", "C=3", "C=4", "Restate (durable)", "baseline (inline, no durability)"]),
+    );
   }, 300_000);
 
   // `npm run bench:timeline`: the phases of one order, read from restate-server's journal. They
   // follow each other, so they add up to the whole; a step found in the wrong place would show as
   // a negative phase or a sum that does not match.
   it("reads each order's phases from the journal, in order, adding up to the whole", async () => {
-    const phases = await measureTimeline({ orders: 3, warmUp: { orders: 2, concurrency: 2 }, postgres: parseEnv().DATABASE_URL });
+    const phases = await measureTimeline({
+      orders: 3,
+      warmUp: { orders: 2, concurrency: 2 },
+      postgres: parseEnv().DATABASE_URL,
+    });
     expect(phases).toHaveLength(12);
-    for (const p of phases) expect({ phase: p.phase, nonNegative: p.meanMs >= 0 }).toEqual({ phase: p.phase, nonNegative: true });
+    for (const p of phases)
+      expect({ phase: p.phase, nonNegative: p.meanMs >= 0 }).toEqual({ phase: p.phase, nonNegative: true });
     const total = phases.find((p) => p.phase.startsWith("total"))!;
     const sequence = phases.slice(0, phases.indexOf(total));
     expect(sequence).toHaveLength(10);

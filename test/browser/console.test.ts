@@ -6,7 +6,16 @@ import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentsFor } from "../../db/incidents.ts";
 import { SESSION_COOKIE } from "../../src/http/console/session.ts";
-import { clickAndWait, evaluate, launchBrowser, screenshot, shownStatus, signIn, textOf, waitInPage } from "../support/browser.ts";
+import {
+  clickAndWait,
+  evaluate,
+  launchBrowser,
+  screenshot,
+  shownStatus,
+  signIn,
+  textOf,
+  waitInPage,
+} from "../support/browser.ts";
 import { PRODUCTS, startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -39,7 +48,10 @@ const token = () => stack.config.adminToken;
 async function rejectedAtNorth(customerId: string) {
   stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
   const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
-    [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 2 }],
+    [
+      { productId: "sku-mug", quantity: 1 },
+      { productId: "sku-cap", quantity: 2 },
+    ],
     customerId,
   );
   await stack.pay(stripeCheckoutSessionId);
@@ -68,10 +80,18 @@ describe("signing in", () => {
     await clickAndWait(page, "button[type=submit]");
     expect(page.url()).toBe(`${stack.http.url}/console/inventory`); // back where the operator was going
     const [cookie] = await page.cookies();
-    expect(cookie).toMatchObject({ name: SESSION_COOKIE, httpOnly: true, sameSite: "Strict", path: "/console", secure: false });
+    expect(cookie).toMatchObject({
+      name: SESSION_COOKIE,
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/console",
+      secure: false,
+    });
 
     // Inventory: the scarce product is highlighted, the others are not.
-    expect(await evaluate(page, `[...document.querySelectorAll("#inventory tr.low")].map((r) => r.dataset.product)`)).toEqual(["sku-pen"]);
+    expect(
+      await evaluate(page, `[...document.querySelectorAll("#inventory tr.low")].map((r) => r.dataset.product)`),
+    ).toEqual(["sku-pen"]);
     await screenshot(page, "inventory");
 
     await clickAndWait(page, "form.sign-out button");
@@ -117,16 +137,30 @@ describe("deciding an incident", () => {
     const decision = (await textOf(page, `#incidents [data-incident="${id}#1"]`))!;
     expect(decision).toContain("retry by admin via console");
     expect(decision).toContain("center fixed");
-    const north = await evaluate<string[]>(page, `[...document.querySelectorAll('#steps [data-step="send to fc-north"]')].map((r) => r.textContent.replace(/\\s+/g, " "))`);
-    expect(north).toEqual([expect.stringContaining("failed"), expect.stringMatching(/done [\d:.]+ [\d:.]+ \d+(\.\d)? m?s/)]); // started, finished, took
+    const north = await evaluate<string[]>(
+      page,
+      `[...document.querySelectorAll('#steps [data-step="send to fc-north"]')].map((r) => r.textContent.replace(/\\s+/g, " "))`,
+    );
+    expect(north).toEqual([
+      expect.stringContaining("failed"),
+      expect.stringMatching(/done [\d:.]+ [\d:.]+ \d+(\.\d)? m?s/),
+    ]); // started, finished, took
     expect(await textOf(page, "#emails")).toContain("confirmation");
-    expect(await textOf(page, "#journal-command")).toMatch(/^RESTATE_ADMIN_URL=http:\/\/127\.0\.0\.1:\d+ npx restate invocations describe inv_/);
+    expect(await textOf(page, "#journal-command")).toMatch(
+      /^RESTATE_ADMIN_URL=http:\/\/127\.0\.0\.1:\d+ npx restate invocations describe inv_/,
+    );
     await screenshot(page, "order-completed");
     await page.setViewport(PHONE);
     await screenshot(page, "order-completed-phone", false);
 
     const [incident] = await incidentsFor(stack.db, id);
-    expect(incident).toMatchObject({ status: "resolved", resolution: "retry", note: "center fixed", decidedBy: "admin", decidedVia: "console" });
+    expect(incident).toMatchObject({
+      status: "resolved",
+      resolution: "retry",
+      note: "center fixed",
+      decidedBy: "admin",
+      decidedVia: "console",
+    });
   });
 
   it("refuses a decision form without its CSRF token or from another origin; a confirmed Abandon goes through", async () => {
@@ -163,7 +197,11 @@ describe("deciding an incident", () => {
     await page.type("input[name=note]", "customer cancelled");
     await clickAndWait(page, "button.danger");
     await waitInPage(page, `document.querySelector("#status [data-status]")?.dataset.status`, (s) => s === "abandoned");
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "abandon", note: "customer cancelled", decidedVia: "console" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({
+      resolution: "abandon",
+      note: "customer cancelled",
+      decidedVia: "console",
+    });
   });
 
   it("opens the order from a link on another site (a Slack alert) for a signed-in operator", async () => {
@@ -172,7 +210,10 @@ describe("deciding an incident", () => {
     await signIn(page, stack.http.url, token());
     // localhost and 127.0.0.1 are different sites: the SameSite=Strict cookie is not sent on this click.
     await page.goto(`${stack.stripe.url.replace("127.0.0.1", "localhost")}/_emulator/events`);
-    await evaluate(page, `(() => { const a = document.createElement("a"); a.id = "alert"; a.href = ${JSON.stringify(`${stack.http.url}/console/orders/${id}`)}; a.textContent = "Open the order"; document.body.append(a); })()`);
+    await evaluate(
+      page,
+      `(() => { const a = document.createElement("a"); a.id = "alert"; a.href = ${JSON.stringify(`${stack.http.url}/console/orders/${id}`)}; a.textContent = "Open the order"; document.body.append(a); })()`,
+    );
     await page.click("#alert");
     await waitInPage(page, `document.querySelector("#order-id")?.textContent`, (t) => t === id);
     expect(page.url()).toBe(`${stack.http.url}/console/orders/${id}`);
@@ -198,7 +239,8 @@ describe("buying through the Stripe emulator's checkout page", () => {
     await stack.waitForStatus(declined.paymentSessionId, ["payment_failed"]);
 
     await signIn(page, stack.http.url, token(), "/console/orders?status=payment_failed");
-    const listed = () => evaluate<string[]>(page, `[...document.querySelectorAll("#orders tr[data-order]")].map((r) => r.dataset.order)`);
+    const listed = () =>
+      evaluate<string[]>(page, `[...document.querySelectorAll("#orders tr[data-order]")].map((r) => r.dataset.order)`);
     expect(await listed()).toEqual([declined.paymentSessionId]);
     await page.goto(`${stack.http.url}/console/orders?q=cus_pay`);
     expect(await listed()).toEqual([paid.paymentSessionId]);

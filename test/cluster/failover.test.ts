@@ -51,7 +51,14 @@ async function harness(postgres: string) {
   return startHarness({
     label: "failover",
     centers: CENTERS,
-    products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
+    products: PRODUCTS.map((p) => ({
+      id: p.id,
+      name: p.id,
+      priceCents: 500,
+      currency: "usd",
+      fulfillmentCenterId: p.center,
+      stock: STOCK,
+    })),
     postgres,
     restateCluster: true,
     restateEnv: QUICK_RECOVERY,
@@ -86,17 +93,21 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
 
     // Checkout, as the shop's backend does.
     const orders: (PlacedOrder & { cs: string })[] = [];
-    await pool(Array.from({ length: ORDERS }, (_, i) => i), 8, async (i) => {
-      const items = cart(i);
-      const res = await fetch(`${h.url}/checkout`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
-        body: JSON.stringify({ customerId: `cus_${i % 17}`, email: `c${i}@example.com`, items }),
-      });
-      expect(res.status).toBe(201);
-      const body = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
-      orders.push({ id: body.paymentSessionId, cs: body.stripeCheckoutSessionId, items });
-    });
+    await pool(
+      Array.from({ length: ORDERS }, (_, i) => i),
+      8,
+      async (i) => {
+        const items = cart(i);
+        const res = await fetch(`${h.url}/checkout`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` },
+          body: JSON.stringify({ customerId: `cus_${i % 17}`, email: `c${i}@example.com`, items }),
+        });
+        expect(res.status).toBe(201);
+        const body = (await res.json()) as { paymentSessionId: string; stripeCheckoutSessionId: string };
+        orders.push({ id: body.paymentSessionId, cs: body.stripeCheckoutSessionId, items });
+      },
+    );
 
     // An order is complete when its confirmation email arrives (the last step, beside history).
     const t0 = performance.now();
@@ -127,7 +138,8 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
       deliveries++;
       if (delivery.status !== 200) retriedOrders++;
       while (delivery.status !== 200) {
-        if (performance.now() - start > 90_000) throw new Error(`webhook for ${o.id} still ${delivery.status} after 90 s: ${delivery.body}`);
+        if (performance.now() - start > 90_000)
+          throw new Error(`webhook for ${o.id} still ${delivery.status} after 90 s: ${delivery.body}`);
         await letTimePass(200); // Stripe's pause before it redelivers
         delivery = await h.stripe.resend(delivery.eventId);
         deliveries++;
@@ -148,11 +160,15 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
       const led = [...before.leaders].filter(([, n]) => n === victim.id).map(([p]) => p);
       const killedAt = performance.now();
       await cluster.kill(victim.id);
-      events.push(`${at()}: SIGKILL ${victim.name} (leading partitions ${led.join(", ")} of ${before.partitions}; ${paid} paid, ${seen.size} completed)`);
+      events.push(
+        `${at()}: SIGKILL ${victim.name} (leading partitions ${led.join(", ")} of ${before.partitions}; ${paid} paid, ${seen.size} completed)`,
+      );
       // Until the two nodes left report a leader for every partition again and answer queries.
       const taken = await cluster.waitReady(60_000);
       const leaderlessMs = performance.now() - killedAt;
-      events.push(`${at()}: every partition led again (${[...taken.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`);
+      events.push(
+        `${at()}: every partition led again (${[...taken.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`,
+      );
 
       await until(() => progress() >= ORDERS * 0.45);
       const workers = workerPids(services.pid!);
@@ -163,7 +179,9 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
       await until(() => progress() >= ORDERS * 0.65);
       await cluster.start(victim.id);
       const after = await cluster.waitReady(90_000);
-      events.push(`${at()}: ${victim.name} back, cluster ready again (leaders ${[...after.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`);
+      events.push(
+        `${at()}: ${victim.name} back, cluster ready again (leaders ${[...after.leaders].map(([p, n]) => `P${p}→N${n}`).join(" ")})`,
+      );
       return { victim, led, leaderlessMs };
     })();
     const [, { victim, led, leaderlessMs }] = await Promise.all([paying, chaos]);
@@ -173,7 +191,9 @@ describe(`a 3-node Restate cluster, ${ORDERS} orders in flight`, () => {
     const pending = new Set(orders.map((o) => o.id));
     const settled = async () => {
       await pool([...pending], 8, async (id) => {
-        const res = await fetch(`${h.url}/orders/${id}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        const res = await fetch(`${h.url}/orders/${id}`, { signal: AbortSignal.timeout(10_000) }).catch(
+          () => undefined,
+        );
         const status = res?.ok ? ((await res.json()) as { status: string }).status : undefined;
         if (status === "completed" || status === "needs_attention") {
           final.set(id, status);

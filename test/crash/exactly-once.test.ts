@@ -47,13 +47,23 @@ async function harness() {
   const h = await startHarness({
     label: "crash",
     centers: CENTERS,
-    products: PRODUCTS.map((p) => ({ id: p.id, name: p.id, priceCents: 500, currency: "usd", fulfillmentCenterId: p.center, stock: STOCK })),
+    products: PRODUCTS.map((p) => ({
+      id: p.id,
+      name: p.id,
+      priceCents: 500,
+      currency: "usd",
+      fulfillmentCenterId: p.center,
+      stock: STOCK,
+    })),
     postgres: parseEnv().DATABASE_URL,
     restateEnv: QUICK_RECOVERY,
     app: "one-process",
     env: { STEP_RETRY_MAX_MS: "500" },
   });
-  h.centers.script("fc-reject", Array.from({ length: 5_000 }, () => ({ status: 422, body: { error: "we do not ship this" } })));
+  h.centers.script(
+    "fc-reject",
+    Array.from({ length: 5_000 }, () => ({ status: 422, body: { error: "we do not ship this" } })),
+  );
   const app = h.processes[0]!;
   return Object.assign(h, {
     app,
@@ -70,7 +80,6 @@ async function harness() {
   });
 }
 type Harness = Awaited<ReturnType<typeof harness>>;
-
 
 /** What Stripe does: deliver, and redeliver until the webhook answers 2xx. */
 async function payLikeStripe(h: Harness, checkoutSessionId: string): Promise<number> {
@@ -152,7 +161,12 @@ async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>,
     rejected: (o) => o.items.some((i) => i.productId === "sku-x"),
     rejecting: (center) => center === "fc-reject",
   });
-  const report = { run: label, ...counts, "app process starts": h.app.starts, "webhook deliveries (with Stripe retries)": run.webhookDeliveries };
+  const report = {
+    run: label,
+    ...counts,
+    "app process starts": h.app.starts,
+    "webhook deliveries (with Stripe retries)": run.webhookDeliveries,
+  };
   console.log(formatReport(`exactly-once check, ${label}`, report));
   expect(problems).toEqual([]);
 }

@@ -17,7 +17,13 @@ afterAll(async () => {
 });
 
 async function unpaidCheckout(customerId: string) {
-  const session = await stack.checkout([{ productId: "sku-mug", quantity: 1 }, { productId: "sku-tee", quantity: 1 }], customerId);
+  const session = await stack.checkout(
+    [
+      { productId: "sku-mug", quantity: 1 },
+      { productId: "sku-tee", quantity: 1 },
+    ],
+    customerId,
+  );
   return { id: session.paymentSessionId, cs: session.stripeCheckoutSessionId };
 }
 
@@ -42,7 +48,9 @@ describe("an async payment method", () => {
     const { id, cs } = await unpaidCheckout("cus_async_ok");
     expect((await stack.stripe.complete(cs, { paymentStatus: "unpaid" })).status).toBe(200);
     // Before the workflow's first report the database also says awaiting_payment: wait for the view.
-    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
+    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) =>
+      o.steps.some((s) => s.name === "verify payment"),
+    );
     expect((await stack.stripe.asyncResult(cs, "succeeded")).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
     await expectFulfilledOnce(id);
@@ -54,7 +62,9 @@ describe("an async payment method", () => {
     await stack.waitForStatus(id, ["awaiting_payment"]);
     await stack.stripe.asyncResult(cs, "failed");
     await stack.waitForStatus(id, ["payment_failed"]);
-    expect(stack.smtp.for(id).map((m) => m.subject)).toEqual([expect.stringContaining("could not confirm the payment")]);
+    expect(stack.smtp.for(id).map((m) => m.subject)).toEqual([
+      expect.stringContaining("could not confirm the payment"),
+    ]);
     expect(stack.smtp.for(id)[0]!.text).toContain("could not be confirmed");
     expect(await movementsFor(stack.db, id)).toHaveLength(0);
   });

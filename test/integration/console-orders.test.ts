@@ -19,14 +19,29 @@ const placed: string[] = [];
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "postpay-console-orders-"));
   closers.push(() => rmSync(dir, { recursive: true, force: true }));
-  const catalog = { centers: [{ id: "fc-a", name: "A", orderUrl: "http://127.0.0.1:1/orders", leadTimeDays: 1 }], products: [] };
-  const database = await prepareDatabase({ postgres: parseEnv().DATABASE_URL, label: "console", dir, inMemory: true }, catalog, (c) => closers.push(c));
+  const catalog = {
+    centers: [{ id: "fc-a", name: "A", orderUrl: "http://127.0.0.1:1/orders", leadTimeDays: 1 }],
+    products: [],
+  };
+  const database = await prepareDatabase(
+    { postgres: parseEnv().DATABASE_URL, label: "console", dir, inMemory: true },
+    catalog,
+    (c) => closers.push(c),
+  );
   db = await database.open();
   // 21 orders; customers cus_0 … cus_9 twice, and one whose id has no underscore after "cus".
   for (let i = 0; i < 21; i++) {
     const id = `ps_list_${String(i).padStart(2, "0")}`;
     const customerId = i === 20 ? "cusX9" : `cus_${i % 10}`;
-    await insertPaymentSession(db, { id, customerId, email: `${customerId}@example.com`, items: [], amountTotal: 100 + i, currency: "usd", stripeCheckoutSessionId: `cs_${id}` });
+    await insertPaymentSession(db, {
+      id,
+      customerId,
+      email: `${customerId}@example.com`,
+      items: [],
+      amountTotal: 100 + i,
+      currency: "usd",
+      stripeCheckoutSessionId: `cs_${id}`,
+    });
     await beginOrder(db, id);
     if (i % 4 === 0) await setOrderStatus(db, id, "needs_attention", "send to fc-a");
     placed.push(id);
@@ -50,12 +65,25 @@ describe("listOrders", () => {
     expect(pages).toBe(4);
     expect(seen).toEqual([...placed].reverse());
     const [newest] = (await listOrders(db, { limit: 1 })).orders;
-    expect(newest).toMatchObject({ id: "ps_list_20", customerId: "cusX9", status: "needs_attention", amountTotal: 120, currency: "usd" });
+    expect(newest).toMatchObject({
+      id: "ps_list_20",
+      customerId: "cusX9",
+      status: "needs_attention",
+      amountTotal: 120,
+      currency: "usd",
+    });
   });
 
   it("filters by status and searches order and customer ids by prefix, literally", async () => {
     const attention = await listOrders(db, { status: "needs_attention", limit: 50 });
-    expect(attention.orders.map((o) => o.id)).toEqual(["ps_list_20", "ps_list_16", "ps_list_12", "ps_list_08", "ps_list_04", "ps_list_00"]);
+    expect(attention.orders.map((o) => o.id)).toEqual([
+      "ps_list_20",
+      "ps_list_16",
+      "ps_list_12",
+      "ps_list_08",
+      "ps_list_04",
+      "ps_list_00",
+    ]);
     expect(attention.orders.every((o) => o.failedStep === "send to fc-a")).toBe(true);
 
     const byCustomer = await listOrders(db, { search: "cus_9", limit: 50 });

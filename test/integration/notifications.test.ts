@@ -14,7 +14,8 @@ afterAll(async () => {
 
 const WAIT = { timeout: 20_000, interval: 50 };
 const toSupport = (orderId: string) => stack.smtp.for(orderId).filter((m) => m.to.includes(SUPPORT_EMAIL));
-const toCustomer = (orderId: string, customerId: string) => stack.smtp.for(orderId).filter((m) => m.to.includes(`${customerId}@example.com`));
+const toCustomer = (orderId: string, customerId: string) =>
+  stack.smtp.for(orderId).filter((m) => m.to.includes(`${customerId}@example.com`));
 
 describe("an incident", () => {
   it("is emailed to the support team once, with the step, the error and a console link, reminders or not", async () => {
@@ -28,7 +29,9 @@ describe("an incident", () => {
     expect(mail!.text).toContain(`${stack.config.publicUrl}/console/orders/${id}`);
     expect(mail!.text).toContain(order.incident!.id);
     // Two reminders reach Slack; the support team still has the one email.
-    await expect.poll(() => stack.slack.posts.filter((p) => p.text.includes(id)).length, WAIT).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => stack.slack.posts.filter((p) => p.text.includes(id)).length, WAIT)
+      .toBeGreaterThanOrEqual(3);
     expect(toSupport(id)).toHaveLength(1);
     expect(toCustomer(id, "cus_support_mail")).toHaveLength(0);
 
@@ -37,7 +40,9 @@ describe("an incident", () => {
     expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry" })).status).toBe(200);
     await expect.poll(() => toSupport(id).length, WAIT).toBe(2);
     expect(toSupport(id)[1]!.text).toContain("still not serviceable");
-    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "skip", note: "by hand" })).status).toBe(200);
+    expect(
+      (await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "skip", note: "by hand" })).status,
+    ).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
   });
 });
@@ -45,7 +50,10 @@ describe("an incident", () => {
 describe("an abandoned order", () => {
   it("tells the customer once that a person will be in touch, naming what a center already has and what not", async () => {
     const id = await stack.orderStuckAtNorth("cus_abandoned");
-    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "customer called" })).status).toBe(200);
+    expect(
+      (await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "customer called" }))
+        .status,
+    ).toBe(200);
     // The status shows abandoned as soon as the decision is taken; the notice is the run's last step.
     await stack.waitForStatus(id, ["abandoned"], 30_000, (o) => o.steps.some((s) => s.name === "email abandon notice"));
 

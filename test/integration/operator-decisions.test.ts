@@ -24,7 +24,9 @@ describe("POST /admin/orders/:id/resolution", () => {
   it("answers an unknown action with 400 and an order without an open incident with 409", async () => {
     const id = await orderStuckAtNorth("cus_bad_decision");
     expect((await decide(id, { action: "refund" })).status).toBe(400);
-    const { paymentSessionId: done, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }]);
+    const { paymentSessionId: done, stripeCheckoutSessionId } = await stack.checkout([
+      { productId: "sku-pen", quantity: 1 },
+    ]);
     await stack.pay(stripeCheckoutSessionId);
     await stack.waitForStatus(done, ["completed"]);
     const res = await decide(done, { action: "retry" });
@@ -51,10 +53,15 @@ describe("POST /admin/orders/:id/resolution", () => {
       [skipped, "skip", "shipped from the store"],
       [abandoned, "abandon", "customer called"],
     ] as const) {
-      expect(await incidentsFor(stack.db, id)).toEqual([expect.objectContaining({ status: "resolved", resolution, note })]);
+      expect(await incidentsFor(stack.db, id)).toEqual([
+        expect.objectContaining({ status: "resolved", resolution, note }),
+      ]);
     }
     // A skipped shipment is on record as done by hand, with no shipment id from the center.
-    expect((await fulfillmentsFor(stack.db, skipped)).find((f) => f.centerId === "fc-north")).toMatchObject({ outcome: "manual", shipmentId: null });
+    expect((await fulfillmentsFor(stack.db, skipped)).find((f) => f.centerId === "fc-north")).toMatchObject({
+      outcome: "manual",
+      shipmentId: null,
+    });
   });
 
   it("still reaches the order after restate-server was killed and the service endpoint restarted while it waited", async () => {

@@ -24,7 +24,12 @@ const stockOf = (id: string) => stack.stockOf(id);
 
 describe("a paid order", () => {
   it("ships from three centers, takes stock exactly, confirms once and records history", async () => {
-    const before = { mug: await stockOf("sku-mug"), pen: await stockOf("sku-pen"), tee: await stockOf("sku-tee"), cap: await stockOf("sku-cap") };
+    const before = {
+      mug: await stockOf("sku-mug"),
+      pen: await stockOf("sku-pen"),
+      tee: await stockOf("sku-tee"),
+      cap: await stockOf("sku-cap"),
+    };
     const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([
       { productId: "sku-mug", quantity: 2 },
       { productId: "sku-pen", quantity: 5 },
@@ -48,7 +53,10 @@ describe("a paid order", () => {
     expect((await fulfillmentsFor(stack.db, id)).map((f) => f.outcome)).toEqual(["accepted", "accepted", "accepted"]);
 
     // The latest arrival of the three centers (West has the longest lead time).
-    const latest = order.shipments.map((s) => s.estimatedArrival).sort().at(-1);
+    const latest = order.shipments
+      .map((s) => s.estimatedArrival)
+      .sort()
+      .at(-1);
     expect(order.estimatedArrival).toBe(latest);
     const mails = stack.smtp.for(id);
     expect(mails).toHaveLength(1);
@@ -57,16 +65,29 @@ describe("a paid order", () => {
 
     const history = await stack.shop("GET", "/customers/cus_test/orders");
     const record = history.body.orders.find((o: { orderId: string }) => o.orderId === id);
-    expect(record).toMatchObject({ orderId: id, amountTotal: 2 * 1200 + 5 * 300 + 2500 + 3 * 1800, estimatedArrival: order.estimatedArrival });
+    expect(record).toMatchObject({
+      orderId: id,
+      amountTotal: 2 * 1200 + 5 * 300 + 2500 + 3 * 1800,
+      estimatedArrival: order.estimatedArrival,
+    });
     expect(order.steps.map((s: { name: string }) => s.name)).toEqual(
-      expect.arrayContaining(["load payment session", "verify payment", "update inventory fc-east", "send to fc-west", "email confirmation", "record history"]),
+      expect.arrayContaining([
+        "load payment session",
+        "verify payment",
+        "update inventory fc-east",
+        "send to fc-west",
+        "email confirmation",
+        "record history",
+      ]),
     );
   });
 });
 
 describe("a fulfillment center in trouble", () => {
   it("is retried after a 500 and the order completes", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-tee", quantity: 1 }]);
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([
+      { productId: "sku-tee", quantity: 1 },
+    ]);
     stack.centers.script("fc-west", [{ status: 500, body: { error: "try later" } }]);
     const deliveriesBefore = stack.centers.deliveries();
     await stack.stripe.complete(stripeCheckoutSessionId);
@@ -92,12 +113,16 @@ describe("a fulfillment center in trouble", () => {
 
     const order = await stack.waitForStatus(id, ["needs_attention"]);
     expect(order.incident).toMatchObject({ step: "send to fc-north", error: expect.stringContaining("422") });
-    expect(await incidentsFor(stack.db, id)).toEqual([expect.objectContaining({ step: "send to fc-north", status: "open", customerId: "cus_rejected" })]);
+    expect(await incidentsFor(stack.db, id)).toEqual([
+      expect.objectContaining({ step: "send to fc-north", status: "open", customerId: "cus_rejected" }),
+    ]);
     await expect.poll(() => stack.slack.posts.filter((p) => p.text.includes(id)).length, { timeout: 10_000 }).toBe(1);
     const open = await stack.admin("GET", "/admin/incidents");
     expect(open.body.incidents.map((i: { orderId: string }) => i.orderId)).toContain(id);
     // No confirmation while it waits; the one email is the support team's, about the incident.
-    expect((await emailsFor(stack.db, id)).map((e: { kind: string }) => e.kind)).toEqual([`support:${open.body.incidents.find((i: { orderId: string }) => i.orderId === id).id}`]);
+    expect((await emailsFor(stack.db, id)).map((e: { kind: string }) => e.kind)).toEqual([
+      `support:${open.body.incidents.find((i: { orderId: string }) => i.orderId === id).id}`,
+    ]);
   });
 });
 

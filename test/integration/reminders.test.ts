@@ -19,7 +19,10 @@ const postsFor = (id: string) => stack.slack.posts.filter((p) => p.text.includes
 
 describe("an undecided incident", () => {
   it("is posted again after the interval, then again, naming how long the order and the customer have waited; a decision stops it", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-cap", quantity: 1 }], "cus_reminded");
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-cap", quantity: 1 }],
+      "cus_reminded",
+    );
     stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
     await stack.pay(stripeCheckoutSessionId);
     await stack.waitForStatus(id, ["needs_attention"]);
@@ -27,7 +30,9 @@ describe("an undecided incident", () => {
     await expect.poll(() => postsFor(id).length, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(3);
     const [first, second, third] = postsFor(id);
     expect(first!.text).not.toContain("Reminder");
-    expect(second!.text).toMatch(/Reminder 1, still undecided after less than a minute \(the customer has waited less than a minute\)/);
+    expect(second!.text).toMatch(
+      /Reminder 1, still undecided after less than a minute \(the customer has waited less than a minute\)/,
+    );
     expect(third!.text).toContain("Reminder 2");
     expect(second!.text).toContain("send to fc-north");
     expect(third!.receivedAt - second!.receivedAt).toBeGreaterThanOrEqual(REMIND_AFTER_MS - 200);

@@ -12,7 +12,10 @@ const BUYERS = 12;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
-    products: [...PRODUCTS, { id: "sku-rare", name: "Rare print", priceCents: 9900, fulfillmentCenterId: "fc-west", stock: SCARCE }],
+    products: [
+      ...PRODUCTS,
+      { id: "sku-rare", name: "Rare print", priceCents: 9900, fulfillmentCenterId: "fc-west", stock: SCARCE },
+    ],
   });
 });
 afterAll(async () => {
@@ -23,9 +26,20 @@ describe("concurrent orders for a product with little stock", () => {
   it("sell exactly the stock; the rest become backorders with an incident and a Slack alert naming the product", async () => {
     // Every checkout sees stock available (one each); payment then races for the last units.
     const sessions = [];
-    for (let i = 0; i < BUYERS; i++) sessions.push(await stack.checkout([{ productId: "sku-rare", quantity: 1 }, { productId: "sku-mug", quantity: 1 }], `cus_rare_${i}`));
+    for (let i = 0; i < BUYERS; i++)
+      sessions.push(
+        await stack.checkout(
+          [
+            { productId: "sku-rare", quantity: 1 },
+            { productId: "sku-mug", quantity: 1 },
+          ],
+          `cus_rare_${i}`,
+        ),
+      );
     await Promise.all(sessions.map((s) => stack.pay(s.stripeCheckoutSessionId)));
-    const orders = await Promise.all(sessions.map((s) => stack.waitForStatus(s.paymentSessionId, ["completed", "needs_attention"])));
+    const orders = await Promise.all(
+      sessions.map((s) => stack.waitForStatus(s.paymentSessionId, ["completed", "needs_attention"])),
+    );
 
     const completed = orders.filter((o) => o.status === "completed");
     const backorders = orders.filter((o) => o.status === "needs_attention");
@@ -35,14 +49,19 @@ describe("concurrent orders for a product with little stock", () => {
     expect(rare!.stock).toBe(0);
 
     for (const order of backorders) {
-      expect(order.incident).toMatchObject({ step: "update inventory fc-west", error: expect.stringContaining("out of stock (backorder): sku-rare wanted 1, 0 left") });
+      expect(order.incident).toMatchObject({
+        step: "update inventory fc-west",
+        error: expect.stringContaining("out of stock (backorder): sku-rare wanted 1, 0 left"),
+      });
       const [incident] = await incidentsFor(stack.db, order.orderId);
       expect(incident).toMatchObject({ status: "open", step: "update inventory fc-west" });
       // The other center's stock moved; the scarce product did not.
       expect((await movementsFor(stack.db, order.orderId)).map((m) => m.productId)).toEqual(["sku-mug"]);
     }
     await expect
-      .poll(() => backorders.every((o) => stack.slack.posts.some((p) => p.text.includes(o.orderId))), { timeout: 15_000 })
+      .poll(() => backorders.every((o) => stack.slack.posts.some((p) => p.text.includes(o.orderId))), {
+        timeout: 15_000,
+      })
       .toBe(true);
     expect(stack.slack.posts.some((p) => JSON.stringify(p.blocks).includes("sku-rare"))).toBe(true);
   });

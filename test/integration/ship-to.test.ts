@@ -13,11 +13,25 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const GIVEN = { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country: "GB" };
-const items = [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-tee", quantity: 1 }];
+const GIVEN = {
+  name: "Ada Lovelace",
+  line1: "12 St James's Square",
+  city: "London",
+  postalCode: "SW1Y 4JH",
+  country: "GB",
+};
+const items = [
+  { productId: "sku-mug", quantity: 1 },
+  { productId: "sku-tee", quantity: 1 },
+];
 
 async function checkout(customerId: string, shipTo?: unknown) {
-  const res = await stack.shop("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items, ...(shipTo !== undefined && { shipTo }) });
+  const res = await stack.shop("POST", "/checkout", {
+    customerId,
+    email: `${customerId}@example.com`,
+    items,
+    ...(shipTo !== undefined && { shipTo }),
+  });
   return res;
 }
 const sentTo = (orderId: string) =>
@@ -37,7 +51,10 @@ describe("an address given at checkout", () => {
     await stack.pay(stripeCheckoutSessionId);
     const order = await stack.waitForStatus(id, ["completed"]);
     expect(order.shipTo).toEqual(GIVEN);
-    expect(sentTo(id)).toEqual([["fc-east", GIVEN], ["fc-west", GIVEN]]);
+    expect(sentTo(id)).toEqual([
+      ["fc-east", GIVEN],
+      ["fc-west", GIVEN],
+    ]);
 
     const page = await stack.api("GET", `/orders/${id}`);
     expect(page.status).toBe(200);
@@ -63,21 +80,41 @@ describe("an address Stripe's Checkout collects", () => {
     const res = await checkout("cus_collected");
     expect(res.status).toBe(201);
     const { paymentSessionId: id, stripeCheckoutSessionId, url } = res.body;
-    expect(stack.stripe.session(stripeCheckoutSessionId)?.shipping_address_collection?.allowed_countries).toEqual(DEFAULT_SHIP_TO_COUNTRIES);
+    expect(stack.stripe.session(stripeCheckoutSessionId)?.shipping_address_collection?.allowed_countries).toEqual(
+      DEFAULT_SHIP_TO_COUNTRIES,
+    );
 
     // The customer's browser: the page offers the form, the customer types an address and pays.
     const form = await (await fetch(url)).text();
     expect(form).toContain('name="line1"');
     const paid = await fetch(url, {
       method: "POST",
-      body: new URLSearchParams({ choice: "pay", name: "Grace Hopper", line1: "Rue de la Paix 1", line2: "", city: "Paris", state: "", postal_code: "75002", country: "FR" }),
+      body: new URLSearchParams({
+        choice: "pay",
+        name: "Grace Hopper",
+        line1: "Rue de la Paix 1",
+        line2: "",
+        city: "Paris",
+        state: "",
+        postal_code: "75002",
+        country: "FR",
+      }),
     });
     expect(paid.status).toBe(200);
 
     const order = await stack.waitForStatus(id, ["completed"]);
-    const collected = { name: "Grace Hopper", line1: "Rue de la Paix 1", city: "Paris", postalCode: "75002", country: "FR" };
+    const collected = {
+      name: "Grace Hopper",
+      line1: "Rue de la Paix 1",
+      city: "Paris",
+      postalCode: "75002",
+      country: "FR",
+    };
     expect(order.shipTo).toEqual(collected);
-    expect(sentTo(id)).toEqual([["fc-east", collected], ["fc-west", collected]]);
+    expect(sentTo(id)).toEqual([
+      ["fc-east", collected],
+      ["fc-west", collected],
+    ]);
   });
 
   it("a paid order with no address at all becomes a 'find ship-to address' incident; nothing ships until a person decides", async () => {
@@ -85,13 +122,22 @@ describe("an address Stripe's Checkout collects", () => {
     const delivery = await stack.stripe.complete(stripeCheckoutSessionId, { shippingDetails: null });
     expect(delivery.status).toBe(200);
     const order = await stack.waitForStatus(id, ["needs_attention"]);
-    expect(order.incident).toMatchObject({ step: "find ship-to address", error: expect.stringContaining("no ship-to address") });
+    expect(order.incident).toMatchObject({
+      step: "find ship-to address",
+      error: expect.stringContaining("no ship-to address"),
+    });
     expect(order.shipTo).toBeNull();
     expect(sentTo(id)).toEqual([]);
 
     // Done by hand: the operator agreed the address with the centers, which get none from us.
-    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "skip", note: "address by phone" })).status).toBe(200);
+    expect(
+      (await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "skip", note: "address by phone" }))
+        .status,
+    ).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
-    expect(sentTo(id)).toEqual([["fc-east", null], ["fc-west", null]]);
+    expect(sentTo(id)).toEqual([
+      ["fc-east", null],
+      ["fc-west", null],
+    ]);
   });
 });

@@ -13,7 +13,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type Shipment = { centerId: string; status: string; carrier: string | null; trackingNumber: string | null; trackingUrl: string | null; shippedAt: string | null; deliveredAt: string | null };
+type Shipment = {
+  centerId: string;
+  status: string;
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  shippedAt: string | null;
+  deliveredAt: string | null;
+};
 type Report = { orderId: string; status: "shipped" | "delivered" | "exception"; eventId?: string; note?: string };
 
 /** As a center's staff would, through the stand-in's control endpoint: it signs and sends the event. */
@@ -28,8 +36,10 @@ async function report(centerId: string, body: Report) {
   return sent.event;
 }
 
-const orderPage = async (id: string) => (await stack.api("GET", `/orders/${id}`)).body as { fulfillment: string; shipments: Shipment[] };
-const until = (id: string, fulfillment: string) => expect.poll(async () => (await orderPage(id)).fulfillment, { timeout: 15_000 }).toBe(fulfillment);
+const orderPage = async (id: string) =>
+  (await stack.api("GET", `/orders/${id}`)).body as { fulfillment: string; shipments: Shipment[] };
+const until = (id: string, fulfillment: string) =>
+  expect.poll(async () => (await orderPage(id)).fulfillment, { timeout: 15_000 }).toBe(fulfillment);
 const mails = (id: string, subject: RegExp) => stack.smtp.for(id).filter((m) => subject.test(m.subject));
 const settle = () => new Promise((r) => setTimeout(r, 1000));
 
@@ -41,7 +51,10 @@ async function consolePage(id: string) {
     body: new URLSearchParams({ token: stack.config.adminToken }),
     redirect: "manual",
   });
-  const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = signIn.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   return (await fetch(`${stack.http.url}/console/orders/${encodeURIComponent(id)}`, { headers: { cookie } })).text();
 }
 
@@ -54,8 +67,17 @@ async function completedOrder(items: { productId: string; quantity: number }[], 
 
 describe("an order shipped from two centers", () => {
   it("is followed to delivered: one shipped email per shipment, one delivered email, under duplicate events", async () => {
-    const id = await completedOrder([{ productId: "sku-mug", quantity: 1 }, { productId: "sku-tee", quantity: 1 }], "cus_followed");
-    expect(await orderPage(id)).toMatchObject({ fulfillment: "awaiting_shipment", shipments: [expect.objectContaining({ status: "accepted" }), expect.objectContaining({ status: "accepted" })] });
+    const id = await completedOrder(
+      [
+        { productId: "sku-mug", quantity: 1 },
+        { productId: "sku-tee", quantity: 1 },
+      ],
+      "cus_followed",
+    );
+    expect(await orderPage(id)).toMatchObject({
+      fulfillment: "awaiting_shipment",
+      shipments: [expect.objectContaining({ status: "accepted" }), expect.objectContaining({ status: "accepted" })],
+    });
     const confirmation = mails(id, /confirmed/);
     expect(confirmation).toHaveLength(1);
 
@@ -64,12 +86,23 @@ describe("an order shipped from two centers", () => {
     await report("fc-east", { orderId: id, status: "shipped" }); // the center said it twice
     await until(id, "partially_shipped");
     const shipped = (await orderPage(id)).shipments.find((s) => s.centerId === "fc-east")!;
-    expect(shipped).toMatchObject({ status: "shipped", trackingNumber: east.trackingNumber, trackingUrl: expect.stringMatching(/^https:\/\//), carrier: expect.any(String), shippedAt: expect.any(String), deliveredAt: null });
+    expect(shipped).toMatchObject({
+      status: "shipped",
+      trackingNumber: east.trackingNumber,
+      trackingUrl: expect.stringMatching(/^https:\/\//),
+      carrier: expect.any(String),
+      shippedAt: expect.any(String),
+      deliveredAt: null,
+    });
 
     await report("fc-west", { orderId: id, status: "shipped" });
     await until(id, "shipped");
     await report("fc-east", { orderId: id, status: "delivered" });
-    await expect.poll(async () => (await orderPage(id)).shipments.find((s) => s.centerId === "fc-east")?.status, { timeout: 15_000 }).toBe("delivered");
+    await expect
+      .poll(async () => (await orderPage(id)).shipments.find((s) => s.centerId === "fc-east")?.status, {
+        timeout: 15_000,
+      })
+      .toBe("delivered");
     await settle();
     expect(await orderPage(id)).toMatchObject({ fulfillment: "shipped" });
     expect(mails(id, /delivered/)).toEqual([]); // not while fc-west's parcel is on its way
@@ -81,11 +114,17 @@ describe("an order shipped from two centers", () => {
     await settle();
 
     const page = await orderPage(id);
-    expect(page.shipments.map((s) => [s.centerId, s.status])).toEqual([["fc-east", "delivered"], ["fc-west", "delivered"]]);
+    expect(page.shipments.map((s) => [s.centerId, s.status])).toEqual([
+      ["fc-east", "delivered"],
+      ["fc-west", "delivered"],
+    ]);
     expect(page.shipments.every((s) => s.deliveredAt && s.shippedAt)).toBe(true);
     expect(JSON.stringify(page)).not.toContain("@example.com");
     const shippedMails = mails(id, /shipped/);
-    expect(shippedMails.map((m) => (m.text.includes("fc-east") ? "fc-east" : "fc-west")).sort()).toEqual(["fc-east", "fc-west"]);
+    expect(shippedMails.map((m) => (m.text.includes("fc-east") ? "fc-east" : "fc-west")).sort()).toEqual([
+      "fc-east",
+      "fc-west",
+    ]);
     expect(shippedMails.find((m) => m.text.includes("fc-east"))!.text).toContain(east.trackingNumber!);
     expect(mails(id, /delivered/)).toHaveLength(1);
     expect(stack.smtp.for(id)).toHaveLength(4); // confirmed, 2 × shipped, delivered
@@ -99,7 +138,10 @@ describe("an order shipped from two centers", () => {
     const history = await stack.shop("GET", "/customers/cus_followed/orders");
     expect(history.body.orders.find((o: { orderId: string }) => o.orderId === id)).toMatchObject({
       fulfillment: "delivered",
-      shipments: [expect.objectContaining({ centerId: "fc-east", status: "delivered", trackingNumber: east.trackingNumber }), expect.objectContaining({ centerId: "fc-west", status: "delivered" })],
+      shipments: [
+        expect.objectContaining({ centerId: "fc-east", status: "delivered", trackingNumber: east.trackingNumber }),
+        expect.objectContaining({ centerId: "fc-west", status: "delivered" }),
+      ],
     });
   });
 });
@@ -109,29 +151,59 @@ describe("a shipment exception", () => {
     const id = await completedOrder([{ productId: "sku-cap", quantity: 1 }], "cus_exception");
     const key = `${id}:fc-north`;
     const sentBefore = stack.centers.deliveriesFor(key);
-    const first = await report("fc-north", { orderId: id, status: "exception", note: "parcel damaged in the warehouse" });
+    const first = await report("fc-north", {
+      orderId: id,
+      status: "exception",
+      note: "parcel damaged in the warehouse",
+    });
 
     const open = await stack.waitForStatus(id, ["completed"], 15_000, (o) => o.incident !== null);
-    expect(open.incident).toMatchObject({ id: `${id}#fc-north#${first.eventId}`, step: "shipment fc-north", error: "fc-north reported an exception: parcel damaged in the warehouse" });
-    expect((await stack.admin("GET", "/admin/incidents")).body.incidents.map((i: { id: string }) => i.id)).toContain(open.incident!.id);
-    await expect.poll(() => stack.slack.posts.filter((p) => JSON.stringify(p).includes(id)).length, { timeout: 10_000 }).toBe(1);
+    expect(open.incident).toMatchObject({
+      id: `${id}#fc-north#${first.eventId}`,
+      step: "shipment fc-north",
+      error: "fc-north reported an exception: parcel damaged in the warehouse",
+    });
+    expect((await stack.admin("GET", "/admin/incidents")).body.incidents.map((i: { id: string }) => i.id)).toContain(
+      open.incident!.id,
+    );
+    await expect
+      .poll(() => stack.slack.posts.filter((p) => JSON.stringify(p).includes(id)).length, { timeout: 10_000 })
+      .toBe(1);
     expect((await orderPage(id)).shipments[0]).toMatchObject({ status: "exception" });
 
     // Retry: the center gets the same order under the same Idempotency-Key, and the shipment waits again.
-    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry", note: "center says it is fixed" })).status).toBe(200);
+    expect(
+      (
+        await stack.admin("POST", `/admin/orders/${id}/resolution`, {
+          action: "retry",
+          note: "center says it is fixed",
+        })
+      ).status,
+    ).toBe(200);
     await expect.poll(async () => (await orderPage(id)).shipments[0]?.status, { timeout: 15_000 }).toBe("accepted");
     expect(stack.centers.deliveriesFor(key)).toBe(sentBefore + 1);
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ status: "resolved", resolution: "retry", decidedVia: "admin-api" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({
+      status: "resolved",
+      resolution: "retry",
+      decidedVia: "admin-api",
+    });
 
     // A second exception, settled by hand: shipped without tracking, and the customer is told.
     await report("fc-north", { orderId: id, status: "exception", note: "lost again" });
     await stack.waitForStatus(id, ["completed"], 15_000, (o) => o.incident !== null);
     expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "skip" })).status).toBe(200);
     await until(id, "shipped");
-    expect((await orderPage(id)).shipments[0]).toMatchObject({ status: "shipped", trackingNumber: null, shippedAt: expect.any(String) });
+    expect((await orderPage(id)).shipments[0]).toMatchObject({
+      status: "shipped",
+      trackingNumber: null,
+      shippedAt: expect.any(String),
+    });
     await expect.poll(() => mails(id, /shipped/).length, { timeout: 10_000 }).toBe(1);
     const incidents = await incidentsFor(stack.db, id);
-    expect(incidents.map((i) => [i.status, i.resolution, i.centerId])).toEqual([["resolved", "retry", "fc-north"], ["resolved", "skip", "fc-north"]]);
+    expect(incidents.map((i) => [i.status, i.resolution, i.centerId])).toEqual([
+      ["resolved", "retry", "fc-north"],
+      ["resolved", "skip", "fc-north"],
+    ]);
     // The order's own status was never touched: its workflow had finished.
     expect((await stack.waitForStatus(id, ["completed"])).incident).toBeNull();
   });

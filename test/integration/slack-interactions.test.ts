@@ -35,13 +35,15 @@ async function alertWithButtons(incidentId: string): Promise<SlackPost> {
 
 /** The replies the app posted to a click's response_url, once there are `count` of them. */
 async function repliesTo(delivery: SlackDelivery, count = 1): Promise<SlackReplyReceived["body"][]> {
-  const of = () => stack.slack.replies.filter((r) => r.responseUrl === delivery.payload.response_url).map((r) => r.body);
+  const of = () =>
+    stack.slack.replies.filter((r) => r.responseUrl === delivery.payload.response_url).map((r) => r.body);
   await expect.poll(() => of().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(count);
   return of();
 }
 
 const blockText = (blocks: AnyBlock[] | undefined) => JSON.stringify(blocks ?? []);
-const decisionOf = async (id: string) => (await stack.admin("GET", `/admin/orders/${id}`)).body.incidents.map((i: { decision: unknown }) => i.decision);
+const decisionOf = async (id: string) =>
+  (await stack.admin("GET", `/admin/orders/${id}`)).body.incidents.map((i: { decision: unknown }) => i.decision);
 const settle = () => quietFor(500); // time for a decision that must not happen
 
 /** A second HTTP app on the same Restate and database, configured otherwise. */
@@ -65,7 +67,11 @@ describe("a click on an alert's button", () => {
     const order = await stack.waitForStatus(id, ["completed"]);
     expect(order.incidents).toHaveLength(1);
     expect(order.incidents[0]!.decision).toMatchObject({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" });
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "retry", decidedBy: "alice (U0ALICE)", decidedVia: "slack" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({
+      resolution: "retry",
+      decidedBy: "alice (U0ALICE)",
+      decidedVia: "slack",
+    });
   });
 
   it("replaces the alert's buttons with who decided what, and when: 'Retried by alice (U0ALICE) at <time>'", async () => {
@@ -76,7 +82,9 @@ describe("a click on an alert's button", () => {
     const [reply] = await repliesTo(delivery);
     expect(reply!.replace_original).toBe(true);
     expect(hasButtonsFor({ ...post, blocks: reply!.blocks }, `${id}#1`)).toBe(false);
-    expect(blockText(reply!.blocks)).toMatch(/Retried by alice \(U0ALICE\) at <!date\^\d+\^[^|]*\|\d{4}-\d{2}-\d{2}T[^>]+>/);
+    expect(blockText(reply!.blocks)).toMatch(
+      /Retried by alice \(U0ALICE\) at <!date\^\d+\^[^|]*\|\d{4}-\d{2}-\d{2}T[^>]+>/,
+    );
     // The rest of the alert stays as it was: the order, the error, the links.
     expect(reply!.blocks).toHaveLength(post.blocks!.length);
     expect(blockText(reply!.blocks)).toContain(id);
@@ -99,12 +107,18 @@ describe("a click on an alert's button", () => {
     const id = await orderStuckAtNorth("cus_slack_abandon");
     const post = await alertWithButtons(`${id}#1`);
     // Slack asks "Abandon this order?" before it sends this click.
-    const abandon = (post.blocks ?? []).flatMap((b) => (b.type === "actions" ? (b as { elements: { action_id: string; confirm?: unknown }[] }).elements : []));
+    const abandon = (post.blocks ?? []).flatMap((b) =>
+      b.type === "actions" ? (b as { elements: { action_id: string; confirm?: unknown }[] }).elements : [],
+    );
     expect(abandon.find((e) => e.action_id === "abandon")?.confirm).toBeDefined();
 
     const { delivery } = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1` });
     const order = await stack.waitForStatus(id, ["abandoned"]);
-    expect(order.incidents[0]!.decision).toMatchObject({ action: "abandon", decidedBy: "alice (U0ALICE)", via: "slack" });
+    expect(order.incidents[0]!.decision).toMatchObject({
+      action: "abandon",
+      decidedBy: "alice (U0ALICE)",
+      via: "slack",
+    });
     expect(blockText((await repliesTo(delivery))[0]!.blocks)).toContain("Abandoned by alice (U0ALICE) at");
   });
 
@@ -115,7 +129,10 @@ describe("a click on an alert's button", () => {
     for (const customer of ["cus_digest_a", "cus_digest_b", "cus_digest_c"]) {
       sessions.push(await stack.checkout([{ productId: "sku-cap", quantity: 1 }], customer));
     }
-    stack.centers.script("fc-north", sessions.map(() => ({ status: 422, body: { error: "no" } })));
+    stack.centers.script(
+      "fc-north",
+      sessions.map(() => ({ status: 422, body: { error: "no" } })),
+    );
     await Promise.all(sessions.map((s) => stack.pay(s.stripeCheckoutSessionId)));
     const ids = sessions.map((s) => s.paymentSessionId);
     for (const id of ids) await stack.waitForStatus(id, ["needs_attention"]);
@@ -133,7 +150,9 @@ describe("a click on an alert's button", () => {
     expect((await stack.waitForStatus(a, ["needs_attention"])).incidents[0]!.decision).toBeNull();
 
     for (const id of ids.filter((id) => id !== b)) {
-      expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" })).status).toBe(200);
+      expect(
+        (await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" })).status,
+      ).toBe(200);
     }
   });
 });
@@ -143,13 +162,22 @@ describe("a click that must decide nothing", () => {
     const id = await orderStuckAtNorth("cus_slack_forged");
     const post = await alertWithButtons(`${id}#1`);
 
-    const forged = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, signingSecret: "not-the-signing-secret" });
+    const forged = await stack.slack.click(post, "abandon", alice, {
+      incidentId: `${id}#1`,
+      signingSecret: "not-the-signing-secret",
+    });
     expect(forged.status).toBe(401);
     const signed = stack.slack.clickDelivery(post, "retry", alice, { incidentId: `${id}#1` });
-    const tampered = await stack.slack.redeliver({ ...signed, body: signed.body.replace("%22retry%22", "%22abandon%22") });
+    const tampered = await stack.slack.redeliver({
+      ...signed,
+      body: signed.body.replace("%22retry%22", "%22abandon%22"),
+    });
     expect(signed.body).toContain("%22retry%22");
     expect(tampered.status).toBe(401);
-    const unsigned = await stack.slack.redeliver({ ...signed, headers: { ...signed.headers, "x-slack-signature": "" } });
+    const unsigned = await stack.slack.redeliver({
+      ...signed,
+      headers: { ...signed.headers, "x-slack-signature": "" },
+    });
     expect(unsigned.status).toBe(401);
 
     await settle();
@@ -161,9 +189,15 @@ describe("a click that must decide nothing", () => {
   it("with a timestamp more than 5 minutes away (a replay), or none, is refused with 400, though correctly signed", async () => {
     const id = await orderStuckAtNorth("cus_slack_stale");
     const post = await alertWithButtons(`${id}#1`);
-    const stale = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() - 6 * 60_000 });
+    const stale = await stack.slack.click(post, "abandon", alice, {
+      incidentId: `${id}#1`,
+      at: Date.now() - 6 * 60_000,
+    });
     expect(stale.status).toBe(400);
-    const future = await stack.slack.click(post, "abandon", alice, { incidentId: `${id}#1`, at: Date.now() + 6 * 60_000 });
+    const future = await stack.slack.click(post, "abandon", alice, {
+      incidentId: `${id}#1`,
+      at: Date.now() + 6 * 60_000,
+    });
     expect(future.status).toBe(400);
     const signed = stack.slack.clickDelivery(post, "abandon", alice, { incidentId: `${id}#1` });
     const { "x-slack-request-timestamp": _, ...withoutTimestamp } = signed.headers;
@@ -199,7 +233,9 @@ describe("a click that must decide nothing", () => {
 
     await settle();
     expect(await incidentsFor(stack.db, id)).toHaveLength(1);
-    expect(await decisionOf(id)).toEqual([expect.objectContaining({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" })]);
+    expect(await decisionOf(id)).toEqual([
+      expect.objectContaining({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" }),
+    ]);
     expect(stack.acceptedFor(id).filter((a) => a.centerId === "fc-north")).toHaveLength(1);
     expect(stack.smtp.for(id)).toHaveLength(1);
   });
@@ -207,7 +243,9 @@ describe("a click that must decide nothing", () => {
   it("on an incident decided before through the admin API says 'already decided by admin (retry)', and the order is not decided twice", async () => {
     const id = await orderStuckAtNorth("cus_slack_after_admin");
     const post = await alertWithButtons(`${id}#1`);
-    expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry", incidentId: `${id}#1` })).status).toBe(200);
+    expect(
+      (await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "retry", incidentId: `${id}#1` })).status,
+    ).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
 
     const { delivery } = await stack.slack.click(post, "abandon", bob, { incidentId: `${id}#1` });
@@ -232,14 +270,22 @@ describe("a click that must decide nothing", () => {
       const refused = await stack.slack.click(post, "abandon", bob, { incidentId: `${id}#1`, to });
       expect(refused.status).toBe(200);
       const [reply] = await repliesTo(refused.delivery);
-      expect(reply).toMatchObject({ response_type: "ephemeral", replace_original: false, text: expect.stringMatching(/not one of the operators allowed/) });
+      expect(reply).toMatchObject({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: expect.stringMatching(/not one of the operators allowed/),
+      });
       await settle();
       expect(await decisionOf(id)).toEqual([null]);
       expect((await stack.waitForStatus(id, ["needs_attention"])).status).toBe("needs_attention");
 
       await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1`, to });
       const order = await stack.waitForStatus(id, ["completed"]);
-      expect(order.incidents[0]!.decision).toMatchObject({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" });
+      expect(order.incidents[0]!.decision).toMatchObject({
+        action: "retry",
+        decidedBy: "alice (U0ALICE)",
+        via: "slack",
+      });
     } finally {
       await app.close();
     }
@@ -252,7 +298,10 @@ describe("without SLACK_SIGNING_SECRET", () => {
     try {
       const id = await orderStuckAtNorth("cus_slack_unconfigured");
       const post = await alertWithButtons(`${id}#1`);
-      const res = await stack.slack.click(post, "retry", alice, { incidentId: `${id}#1`, to: `${app.url}/slack/interactions` });
+      const res = await stack.slack.click(post, "retry", alice, {
+        incidentId: `${id}#1`,
+        to: `${app.url}/slack/interactions`,
+      });
       expect(res.status).toBe(404);
       await settle();
       expect(await decisionOf(id)).toEqual([null]);

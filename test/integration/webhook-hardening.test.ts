@@ -20,7 +20,10 @@ async function post(body: string, signature?: string) {
     headers: { "content-type": "application/json", ...(signature && { "stripe-signature": signature }) },
     body,
   });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string }; ignored?: string } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { error?: { code: string; message: string }; ignored?: string },
+  };
 }
 
 const completedEvent = (checkoutSessionId: string, paymentSessionId: string, extra: Record<string, unknown> = {}) =>
@@ -28,7 +31,9 @@ const completedEvent = (checkoutSessionId: string, paymentSessionId: string, ext
     id: `evt_${Math.random().toString(36).slice(2)}`,
     object: "event",
     type: "checkout.session.completed",
-    data: { object: { id: checkoutSessionId, object: "checkout.session", client_reference_id: paymentSessionId, ...extra } },
+    data: {
+      object: { id: checkoutSessionId, object: "checkout.session", client_reference_id: paymentSessionId, ...extra },
+    },
   });
 
 async function expectNotStarted(orderId: string) {
@@ -41,7 +46,10 @@ describe("the Stripe webhook", () => {
     const { paymentSessionId, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }]);
     const res = await post(completedEvent(stripeCheckoutSessionId, paymentSessionId));
     expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: "invalid_signature", message: expect.stringContaining("Stripe-Signature") });
+    expect(res.body.error).toMatchObject({
+      code: "invalid_signature",
+      message: expect.stringContaining("Stripe-Signature"),
+    });
     await expectNotStarted(paymentSessionId);
   });
 
@@ -72,7 +80,11 @@ describe("the Stripe webhook", () => {
   });
 
   it(`rejects a body over ${WEBHOOK_MAX_BYTES} bytes with 413 before reading it all`, async () => {
-    const payload = JSON.stringify({ id: "evt_big", type: "checkout.session.completed", padding: "x".repeat(WEBHOOK_MAX_BYTES) });
+    const payload = JSON.stringify({
+      id: "evt_big",
+      type: "checkout.session.completed",
+      padding: "x".repeat(WEBHOOK_MAX_BYTES),
+    });
     const res = await post(payload, signWebhook(payload, stack.config.stripeWebhookSecret));
     expect(res.status).toBe(413);
     expect(res.body.error?.code).toBe("payload_too_large");
@@ -100,10 +112,14 @@ describe("the Stripe webhook", () => {
   });
 
   it("answers 200 and ignores an event for an order that already ended (a late redelivery)", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }]);
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([
+      { productId: "sku-pen", quantity: 1 },
+    ]);
     const delivery = await stack.pay(stripeCheckoutSessionId);
     await stack.waitForStatus(id, ["completed"]);
-    await expect.poll(async () => JSON.parse((await stack.stripe.resend(delivery.eventId)).body).ignored, { timeout: 5_000 }).toBe("order already completed");
+    await expect
+      .poll(async () => JSON.parse((await stack.stripe.resend(delivery.eventId)).body).ignored, { timeout: 5_000 })
+      .toBe("order already completed");
     expect(stack.smtp.for(id)).toHaveLength(1);
   });
 
@@ -115,12 +131,19 @@ describe("the Stripe webhook", () => {
     expect((await stack.stripe.complete(currency.stripeCheckoutSessionId, { currency: "eur" })).status).toBe(200);
 
     const held = await stack.waitForStatus(amount.paymentSessionId, ["needs_attention", "completed"]);
-    expect(held.incident).toMatchObject({ step: "verify payment", error: expect.stringContaining("Stripe charged 100 usd, the order is 5000 usd") });
-    expect((await stack.waitForStatus(currency.paymentSessionId, ["needs_attention", "completed"])).incident?.error).toContain("eur");
+    expect(held.incident).toMatchObject({
+      step: "verify payment",
+      error: expect.stringContaining("Stripe charged 100 usd, the order is 5000 usd"),
+    });
+    expect(
+      (await stack.waitForStatus(currency.paymentSessionId, ["needs_attention", "completed"])).incident?.error,
+    ).toContain("eur");
   });
 
   it("answers 503 while Restate is down, and the order is processed when Stripe redelivers", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-cap", quantity: 1 }]);
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([
+      { productId: "sku-cap", quantity: 1 },
+    ]);
     await stack.stopRestate();
     try {
       const first = await stack.stripe.complete(stripeCheckoutSessionId);

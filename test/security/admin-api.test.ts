@@ -60,10 +60,19 @@ describe("GET /admin/orders/:id", () => {
       invocationId: expect.stringMatching(/^inv_/),
       incident: { id: `${id}#1`, step: "send to fc-north", error: expect.stringContaining("address not serviceable") },
       incidents: [
-        { id: `${id}#1`, step: "send to fc-north", error: expect.stringContaining("address not serviceable"), status: "open", openedAt: expect.any(String), decision: null },
+        {
+          id: `${id}#1`,
+          step: "send to fc-north",
+          error: expect.stringContaining("address not serviceable"),
+          status: "open",
+          openedAt: expect.any(String),
+          decision: null,
+        },
       ],
     });
-    expect(res.body.steps).toContainEqual(expect.objectContaining({ name: "send to fc-north", status: "failed", error: expect.stringContaining("422") }));
+    expect(res.body.steps).toContainEqual(
+      expect.objectContaining({ name: "send to fc-north", status: "failed", error: expect.stringContaining("422") }),
+    );
     // The open incident is also listed, with its id, for operators who start from the list.
     const open = await stack.admin("GET", "/admin/incidents");
     expect(open.body.incidents).toContainEqual(expect.objectContaining({ id: `${id}#1`, orderId: id, status: "open" }));
@@ -82,13 +91,23 @@ describe("GET /admin/orders/:id", () => {
       expect.objectContaining({
         id: `${id}#1`,
         status: "resolved",
-        decision: { action: "skip", note: "shipped from the store", decidedBy: "admin", via: "admin-api", decidedAt: expect.any(String) },
+        decision: {
+          action: "skip",
+          note: "shipped from the store",
+          decidedBy: "admin",
+          via: "admin-api",
+          decidedAt: expect.any(String),
+        },
       }),
     ]);
     const decidedAt = Date.parse(view.incidents[0].decision.decidedAt);
     expect(decidedAt).toBeGreaterThanOrEqual(before - 1000);
     expect(decidedAt).toBeLessThanOrEqual(Date.now() + 1000);
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "skip", decidedBy: "admin", decidedVia: "admin-api" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({
+      resolution: "skip",
+      decidedBy: "admin",
+      decidedVia: "admin-api",
+    });
   });
 
   it("keeps the first decision: a different second one is answered 409 and changes nothing", async () => {

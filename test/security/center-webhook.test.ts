@@ -13,7 +13,13 @@ let stack: Stack;
 let handedOver: string; // an order with a shipment at fc-east (and one at fc-west)
 beforeAll(async () => {
   stack = await startStack();
-  const { paymentSessionId, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }, { productId: "sku-tee", quantity: 1 }], "cus_door");
+  const { paymentSessionId, stripeCheckoutSessionId } = await stack.checkout(
+    [
+      { productId: "sku-mug", quantity: 1 },
+      { productId: "sku-tee", quantity: 1 },
+    ],
+    "cus_door",
+  );
   await stack.pay(stripeCheckoutSessionId);
   await stack.waitForStatus(paymentSessionId, ["completed"]);
   handedOver = paymentSessionId;
@@ -24,31 +30,58 @@ afterAll(async () => {
 
 const now = () => Math.floor(Date.now() / 1000);
 let n = 0;
-const event = (orderId: string, status: "shipped" | "delivered" | "exception", extra: Record<string, unknown> = {}) => ({
+const event = (
+  orderId: string,
+  status: "shipped" | "delivered" | "exception",
+  extra: Record<string, unknown> = {},
+) => ({
   eventId: `evt_door_${++n}_${Date.now()}`,
   orderId,
   status,
   occurredAt: new Date().toISOString(),
-  ...(status !== "exception" && { carrier: "Parcelwise", trackingNumber: `PP${n}`, trackingUrl: `https://tracking.example.com/PP${n}` }),
+  ...(status !== "exception" && {
+    carrier: "Parcelwise",
+    trackingNumber: `PP${n}`,
+    trackingUrl: `https://tracking.example.com/PP${n}`,
+  }),
   ...extra,
 });
 const secretOf = (centerId: string) => stack.config.centerWebhookSecrets[centerId]!;
 
 /** POSTs `body` as center `centerId`; signed with its secret now unless told otherwise. */
-async function post(centerId: string, body: unknown, sign: { secret?: string; skewSeconds?: number; header?: string | null } = {}, url = stack.http.url) {
+async function post(
+  centerId: string,
+  body: unknown,
+  sign: { secret?: string; skewSeconds?: number; header?: string | null } = {},
+  url = stack.http.url,
+) {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
-  const header = sign.header === undefined ? signCenterEvent(raw, sign.secret ?? secretOf(centerId), now() + (sign.skewSeconds ?? 0)) : sign.header;
+  const header =
+    sign.header === undefined
+      ? signCenterEvent(raw, sign.secret ?? secretOf(centerId), now() + (sign.skewSeconds ?? 0))
+      : sign.header;
   const res = await fetch(`${url}/webhooks/centers/${centerId}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(header !== null && { "postpay-signature": header }) },
     body: raw,
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { received?: boolean; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { received?: boolean; error?: { code: string; message: string } },
+  };
 }
 
 const shipmentOf = async (orderId: string, centerId: string) =>
-  ((await stack.api("GET", `/orders/${orderId}`)).body.shipments as { centerId: string; status: string; trackingNumber: string | null }[]).find((s) => s.centerId === centerId);
-const shippedMails = (orderId: string, centerId: string) => stack.smtp.for(orderId).filter((m) => /shipped/.test(m.subject) && m.text.includes(centerId));
+  (
+    (await stack.api("GET", `/orders/${orderId}`)).body.shipments as {
+      centerId: string;
+      status: string;
+      trackingNumber: string | null;
+    }[]
+  ).find((s) => s.centerId === centerId);
+const shippedMails = (orderId: string, centerId: string) =>
+  stack.smtp.for(orderId).filter((m) => /shipped/.test(m.subject) && m.text.includes(centerId));
 
 async function paidOrder(items: { productId: string; quantity: number }[], customerId: string) {
   const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(items, customerId);
@@ -61,7 +94,9 @@ describe("the signature", () => {
   it("signed with the center's secret: 200, and the shipment moves", async () => {
     const e = event(handedOver, "shipped");
     expect(await post("fc-east", e)).toMatchObject({ status: 200, body: { received: true } });
-    await expect.poll(() => shipmentOf(handedOver, "fc-east"), { timeout: 15_000 }).toMatchObject({ status: "shipped", trackingNumber: e.trackingNumber });
+    await expect
+      .poll(() => shipmentOf(handedOver, "fc-east"), { timeout: 15_000 })
+      .toMatchObject({ status: "shipped", trackingNumber: e.trackingNumber });
   });
 
   it.each([
@@ -87,7 +122,10 @@ describe("the signature", () => {
 
   it("a center without a secret has no route: 404", async () => {
     expect((await post("fc-nowhere", event(handedOver, "shipped"), { secret: secretOf("fc-east") })).status).toBe(404);
-    const app = await serveSecondApp(stack, { shipments: createOrderClient({ ingressUrls: [stack.restate.ingressUrl], timeoutMs: 5000 }), centerSecrets: { "fc-east": secretOf("fc-east") } });
+    const app = await serveSecondApp(stack, {
+      shipments: createOrderClient({ ingressUrls: [stack.restate.ingressUrl], timeoutMs: 5000 }),
+      centerSecrets: { "fc-east": secretOf("fc-east") },
+    });
     try {
       const res = await post("fc-west", event(handedOver, "shipped"), {}, app.url);
       expect(res.status).toBe(404);
@@ -113,9 +151,15 @@ describe("a verified event", () => {
     const delivered = event(id, "delivered");
     expect((await post("fc-north", delivered)).status).toBe(200);
     await expect.poll(() => shipmentOf(id, "fc-north"), { timeout: 15_000 }).toMatchObject({ status: "delivered" });
-    expect((await post("fc-north", event(id, "shipped", { occurredAt: new Date(Date.now() - 60_000).toISOString() }))).status).toBe(200);
+    expect(
+      (await post("fc-north", event(id, "shipped", { occurredAt: new Date(Date.now() - 60_000).toISOString() })))
+        .status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(await shipmentOf(id, "fc-north")).toMatchObject({ status: "delivered", trackingNumber: delivered.trackingNumber });
+    expect(await shipmentOf(id, "fc-north")).toMatchObject({
+      status: "delivered",
+      trackingNumber: delivered.trackingNumber,
+    });
     expect(shippedMails(id, "fc-north")).toHaveLength(1);
     expect(stack.smtp.for(id).filter((m) => /delivered/.test(m.subject))).toHaveLength(1);
   });
@@ -124,11 +168,17 @@ describe("a verified event", () => {
     expect((await post("fc-east", event("ps_nobody", "shipped"))).status).toBe(404);
     const id = await paidOrder([{ productId: "sku-cap", quantity: 1 }], "cus_door_elsewhere");
     const res = await post("fc-east", event(id, "shipped"));
-    expect(res).toMatchObject({ status: 404, body: { error: { message: expect.stringContaining("no shipment at fc-east") } } });
+    expect(res).toMatchObject({
+      status: 404,
+      body: { error: { message: expect.stringContaining("no shipment at fc-east") } },
+    });
   });
 
   it("for a shipment not yet handed to that center: 409, not recorded", async () => {
-    const { paymentSessionId: unpaid } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_door_unpaid");
+    const { paymentSessionId: unpaid } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_door_unpaid",
+    );
     const e = event(unpaid, "shipped");
     expect((await post("fc-east", e)).status).toBe(409);
     expect(await findShipmentEvent(stack.db, "fc-east", e.eventId)).toBeUndefined();
@@ -166,14 +216,20 @@ describe("a verified event", () => {
 describe("Restate's ingress, reached directly", () => {
   it("changes nothing without a recorded event, or with another order's", async () => {
     const id = await paidOrder([{ productId: "sku-cap", quantity: 1 }], "cus_door_ingress");
-    const forged = await viaIngress(stack, `/Shipments/${id}/event`, { centerId: "fc-north", eventId: "evt_never_recorded" });
+    const forged = await viaIngress(stack, `/Shipments/${id}/event`, {
+      centerId: "fc-north",
+      eventId: "evt_never_recorded",
+    });
     expect(forged.status).toBe(403);
     // A real event, recorded for another order, does not move this one.
     const other = event(handedOver, "delivered");
     expect((await post("fc-east", other)).status).toBe(200);
     const borrowed = await viaIngress(stack, `/Shipments/${id}/event`, { centerId: "fc-east", eventId: other.eventId });
     expect(borrowed.status).toBe(403);
-    const decided = await viaIngress(stack, `/Shipments/${id}/resolve`, { action: "skip", incidentId: `${id}#fc-north#evt_x` });
+    const decided = await viaIngress(stack, `/Shipments/${id}/resolve`, {
+      action: "skip",
+      incidentId: `${id}#fc-north#evt_x`,
+    });
     expect(decided.status).toBe(404);
     expect(await shipmentOf(id, "fc-north")).toMatchObject({ status: "accepted" });
     expect(stack.smtp.for(id).filter((m) => /shipped|delivered/.test(m.subject))).toEqual([]);

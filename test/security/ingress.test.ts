@@ -24,7 +24,10 @@ const slackMentions = (id: string) => stack.slack.posts.filter((p) => JSON.strin
 
 /** A checkout the customer completed with a delayed payment method: the order waits for its outcome. */
 async function awaitingAsyncPayment(customerId: string) {
-  const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], customerId);
+  const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+    [{ productId: "sku-mug", quantity: 1 }],
+    customerId,
+  );
   expect((await stack.stripe.complete(cs, { paymentStatus: "unpaid" })).status).toBe(200);
   await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.length > 0);
   return { id, cs };
@@ -34,7 +37,10 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
   it("takes no stock, sends nothing to a center, emails nobody and completes nothing", async () => {
     const stockBefore = { mug: await stack.stockOf("sku-mug"), tee: await stack.stockOf("sku-tee") };
     const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
-      [{ productId: "sku-mug", quantity: 3 }, { productId: "sku-tee", quantity: 2 }],
+      [
+        { productId: "sku-mug", quantity: 3 },
+        { productId: "sku-tee", quantity: 2 },
+      ],
       "cus_victim_of_curl",
     );
 
@@ -42,10 +48,15 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
     const run = await viaIngress(stack, `/OrderWorkflow/${id}/run/send`);
     expect(run.status).toBe(202);
     // Stripe says the session is unpaid: the order waits for a payment outcome.
-    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
+    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) =>
+      o.steps.some((s) => s.name === "verify payment"),
+    );
 
     // 2. Claim the payment succeeded: no verified Stripe event evt_x was recorded.
-    const paid = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, { outcome: "succeeded", eventId: "evt_x" });
+    const paid = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, {
+      outcome: "succeeded",
+      eventId: "evt_x",
+    });
     expect(paid.status).toBe(403);
     expect(await findPaymentEvent(stack.db, "evt_x")).toBeUndefined();
 
@@ -66,9 +77,14 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
   });
 
   it("does not stop the customer's order: when they pay afterwards, it is fulfilled once", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-pen", quantity: 2 }], "cus_pays_after_curl");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-pen", quantity: 2 }],
+      "cus_pays_after_curl",
+    );
     expect((await viaIngress(stack, `/OrderWorkflow/${id}/run/send`)).status).toBe(202);
-    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
+    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) =>
+      o.steps.some((s) => s.name === "verify payment"),
+    );
 
     // The customer pays by card: Stripe sends checkout.session.completed, paid.
     expect((await stack.pay(cs)).status).toBe(200);
@@ -81,22 +97,43 @@ describe("the attack from the issue: run, paymentEvent and resolve through the i
 
 describe("run through the ingress for an order that already ended", () => {
   it("after Restate forgot it (retention), does not process the order again: nothing is sent to a center twice", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_rerun");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_rerun",
+    );
     await stack.pay(cs);
     await stack.waitForStatus(id, ["completed"]);
     const deliveries = stack.centers.deliveriesFor(`${id}:fc-east`);
     expect(deliveries).toBe(1);
 
     // Restate keeps a finished workflow for 7 days; purging it now is that week passing.
-    const [run] = await restateQuery<{ id: string }>(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`);
+    const [run] = await restateQuery<{ id: string }>(
+      stack,
+      `SELECT id FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`,
+    );
     const purged = await fetch(`${stack.restate.adminUrl}/invocations/${run!.id}/purge`, { method: "PATCH" });
     expect(purged.status, await purged.text()).toBeLessThan(300);
-    await expect.poll(async () => (await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}'`)).length, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}'`)).length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
 
     expect((await viaIngress(stack, `/OrderWorkflow/${id}/run/send`)).status).toBe(202);
     // The new run ends, one way or the other, without acting again.
     await expect
-      .poll(async () => (await restateQuery<{ status: string }>(stack, `SELECT status FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`))[0]?.status, { timeout: 20_000 })
+      .poll(
+        async () =>
+          (
+            await restateQuery<{ status: string }>(
+              stack,
+              `SELECT status FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`,
+            )
+          )[0]?.status,
+        { timeout: 20_000 },
+      )
       .toBe("completed");
     expect(stack.centers.deliveriesFor(`${id}:fc-east`)).toBe(deliveries);
     expect(await movementsFor(stack.db, id)).toHaveLength(1);
@@ -109,7 +146,10 @@ describe("run through the ingress for an order that already ended", () => {
 describe("a payment event through the ingress", () => {
   it("claiming failure for a paying customer's order is refused (403) and the order completes when Stripe says paid", async () => {
     const { id, cs } = await awaitingAsyncPayment("cus_forged_failure");
-    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, { outcome: "failed", eventId: "evt_forged_failure" });
+    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, {
+      outcome: "failed",
+      eventId: "evt_forged_failure",
+    });
     expect(forged.status).toBe(403);
     expect((await stack.api("GET", `/orders/${id}`)).body.status).toBe("awaiting_payment");
 
@@ -123,10 +163,16 @@ describe("a payment event through the ingress", () => {
     const other = await awaitingAsyncPayment("cus_other_failed");
     const failedEvent = await stack.stripe.asyncResult(other.cs, "failed");
     await stack.waitForStatus(other.id, ["payment_failed"]);
-    expect(await findPaymentEvent(stack.db, failedEvent.eventId)).toMatchObject({ orderId: other.id, outcome: "failed" });
+    expect(await findPaymentEvent(stack.db, failedEvent.eventId)).toMatchObject({
+      orderId: other.id,
+      outcome: "failed",
+    });
 
     const { id, cs } = await awaitingAsyncPayment("cus_target");
-    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, { outcome: "failed", eventId: failedEvent.eventId });
+    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, {
+      outcome: "failed",
+      eventId: failedEvent.eventId,
+    });
     expect(forged.status).toBe(403);
 
     expect((await stack.stripe.asyncResult(cs, "succeeded")).status).toBe(200);
@@ -137,7 +183,10 @@ describe("a payment event through the ingress", () => {
     const { id, cs } = await awaitingAsyncPayment("cus_contradicted");
     const succeeded = await stack.stripe.asyncResult(cs, "succeeded");
     await stack.waitForStatus(id, ["completed"]);
-    const contradiction = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, { outcome: "failed", eventId: succeeded.eventId });
+    const contradiction = await viaIngress(stack, `/OrderWorkflow/${id}/paymentEvent`, {
+      outcome: "failed",
+      eventId: succeeded.eventId,
+    });
     expect(contradiction.status).toBe(409);
     expect((await findOrder(stack.db, id))?.status).toBe("completed");
     expect(stack.smtp.for(id)).toHaveLength(1);
@@ -155,7 +204,10 @@ describe("a payment event through the ingress", () => {
     });
     const res = await fetch(`${stack.http.url}/webhooks/stripe`, {
       method: "POST",
-      headers: { "content-type": "application/json", "stripe-signature": signWebhook(payload, stack.config.stripeWebhookSecret) },
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": signWebhook(payload, stack.config.stripeWebhookSecret),
+      },
       body: payload,
     });
     expect(res.status).toBe(200);
@@ -169,13 +221,20 @@ describe("a payment event through the ingress", () => {
 
 describe("an operator decision through the ingress", () => {
   it("skipping a payment that needs review without a recorded decision is refused (403): nothing ships", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-cap", quantity: 2 }], "cus_underpaid");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-cap", quantity: 2 }],
+      "cus_underpaid",
+    );
     // Stripe charged 1 cent for a 36.00 order: only a person may let it through.
     expect((await stack.stripe.complete(cs, { amountTotal: 1 })).status).toBe(200);
     const held = await stack.waitForStatus(id, ["needs_attention"]);
     expect(held.incident?.step).toBe("verify payment");
 
-    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/resolve`, { action: "skip", note: "paid, trust me", incidentId: held.incident!.id });
+    const forged = await viaIngress(stack, `/OrderWorkflow/${id}/resolve`, {
+      action: "skip",
+      note: "paid, trust me",
+      incidentId: held.incident!.id,
+    });
     expect(forged.status).toBe(403);
     await quietFor(500); // time for the forged decision to act, which it must not
     expect((await stack.waitForStatus(id, ["needs_attention"])).incidents[0]!.decision).toBeNull();
@@ -184,13 +243,23 @@ describe("an operator decision through the ingress", () => {
   });
 
   it("claiming another action than the recorded one is answered 409 and the recorded one is what happens", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-cap", quantity: 1 }], "cus_recorded_abandon");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-cap", quantity: 1 }],
+      "cus_recorded_abandon",
+    );
     stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
     await stack.pay(cs);
     await stack.waitForStatus(id, ["needs_attention"]);
     // The operator's "abandon" is recorded, as the HTTP app does before it tells the workflow;
     // before it does, someone on the ingress claims "skip".
-    expect(await decideIncident(stack.db, { incidentId: `${id}#1`, orderId: id }, { action: "abandon", note: "customer called" }, { decidedBy: "admin-api", via: "admin-api" })).toEqual({ decided: true });
+    expect(
+      await decideIncident(
+        stack.db,
+        { incidentId: `${id}#1`, orderId: id },
+        { action: "abandon", note: "customer called" },
+        { decidedBy: "admin-api", via: "admin-api" },
+      ),
+    ).toEqual({ decided: true });
 
     const forged = await viaIngress(stack, `/OrderWorkflow/${id}/resolve`, { action: "skip" });
     expect(forged.status).toBe(409);
@@ -199,7 +268,11 @@ describe("an operator decision through the ingress", () => {
     // The operator's recorded decision, passed on by the admin API, is the one that counts.
     expect((await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon" })).status).toBe(200);
     await stack.waitForStatus(id, ["abandoned"]);
-    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "abandon", decidedBy: "admin-api", status: "resolved" });
+    expect((await incidentsFor(stack.db, id))[0]).toMatchObject({
+      resolution: "abandon",
+      decidedBy: "admin-api",
+      status: "resolved",
+    });
     expect(stack.smtp.for(id)).toEqual([]);
   });
 });

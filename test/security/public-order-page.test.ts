@@ -16,7 +16,17 @@ afterAll(async () => {
 });
 
 const PUBLIC_FIELDS = ["estimatedArrival", "fulfillment", "orderId", "shipments", "status", "steps"];
-const SHIPMENT_FIELDS = ["carrier", "centerId", "deliveredAt", "estimatedArrival", "shipmentId", "shippedAt", "status", "trackingNumber", "trackingUrl"];
+const SHIPMENT_FIELDS = [
+  "carrier",
+  "centerId",
+  "deliveredAt",
+  "estimatedArrival",
+  "shipmentId",
+  "shippedAt",
+  "status",
+  "trackingNumber",
+  "trackingUrl",
+];
 
 /** The order page's answer, with what it must never carry checked. */
 async function publicPage(id: string) {
@@ -40,7 +50,13 @@ async function restateRecordsFor(key: string) {
 
 describe("the public order page", () => {
   it("shows a completed order's status, steps, shipments and arrival, and nothing else", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }, { productId: "sku-tee", quantity: 1 }], "cus_public_ok");
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [
+        { productId: "sku-mug", quantity: 1 },
+        { productId: "sku-tee", quantity: 1 },
+      ],
+      "cus_public_ok",
+    );
     await stack.pay(stripeCheckoutSessionId);
     const full = await stack.waitForStatus(id, ["completed"]);
     const page = await publicPage(id);
@@ -60,8 +76,13 @@ describe("the public order page", () => {
   });
 
   it("shows an order in needs_attention without the incident, its error text, the customer or the invocation", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-cap", quantity: 1 }], "cus_public_incident");
-    stack.centers.script("fc-north", [{ status: 422, body: { error: "INTERNAL-DETAIL: dock 7 closed, contact bob@center.example" } }]);
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-cap", quantity: 1 }],
+      "cus_public_incident",
+    );
+    stack.centers.script("fc-north", [
+      { status: 422, body: { error: "INTERNAL-DETAIL: dock 7 closed, contact bob@center.example" } },
+    ]);
     await stack.pay(stripeCheckoutSessionId);
     const full = await stack.waitForStatus(id, ["needs_attention"]);
     // The operators' view has all of it…
@@ -74,14 +95,31 @@ describe("the public order page", () => {
     expect(page.steps).toContainEqual(expect.objectContaining({ name: "send to fc-north", status: "failed" }));
     const text = JSON.stringify(page);
     // (Step names, like "record incident", are the page's to show; the incident itself is not.)
-    for (const secret of ["INTERNAL-DETAIL", "bob@center.example", "cus_public_incident", full.invocationId!, full.incident!.id, "answered"]) {
+    for (const secret of [
+      "INTERNAL-DETAIL",
+      "bob@center.example",
+      "cus_public_incident",
+      full.invocationId!,
+      full.incident!.id,
+      "answered",
+    ]) {
       expect(text).not.toContain(secret);
     }
   });
 
   it("shows an order that has not started (awaiting payment) from the database, with the same fields", async () => {
-    const { paymentSessionId: id } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_public_waiting");
-    expect(await publicPage(id)).toEqual({ orderId: id, status: "awaiting_payment", steps: [], shipments: [], fulfillment: "awaiting_shipment", estimatedArrival: null });
+    const { paymentSessionId: id } = await stack.checkout(
+      [{ productId: "sku-pen", quantity: 1 }],
+      "cus_public_waiting",
+    );
+    expect(await publicPage(id)).toEqual({
+      orderId: id,
+      status: "awaiting_payment",
+      steps: [],
+      shipments: [],
+      fulfillment: "awaiting_shipment",
+      estimatedArrival: null,
+    });
   });
 
   it("answers 404 to an unknown id and leaves nothing in Restate for it", async () => {
@@ -93,7 +131,10 @@ describe("the public order page", () => {
     }
     expect(await restateRecordsFor(unknown)).toEqual({ invocations: [], state: [], promises: [], keyed: [] });
     // The query sees a real order's records, so the empty answer above means something.
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_public_known");
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-pen", quantity: 1 }],
+      "cus_public_known",
+    );
     await stack.pay(stripeCheckoutSessionId);
     await stack.waitForStatus(id, ["completed"]);
     const known = await restateRecordsFor(id);
@@ -102,11 +143,16 @@ describe("the public order page", () => {
   });
 
   it("answers an unknown id without asking Restate at all (404 even with Restate unreachable)", async () => {
-    const app = await serveSecondApp(stack, { orders: createOrderClient({ ingressUrls: [`http://127.0.0.1:${await closedPort()}`], timeoutMs: 1000 }) });
+    const app = await serveSecondApp(stack, {
+      orders: createOrderClient({ ingressUrls: [`http://127.0.0.1:${await closedPort()}`], timeoutMs: 1000 }),
+    });
     try {
       expect((await app.call("GET", "/orders/ps_11111111111111111111111111111111")).status).toBe(404);
       // A known order does need Restate for its live view: the same app says so.
-      const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_public_restate_down");
+      const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+        [{ productId: "sku-pen", quantity: 1 }],
+        "cus_public_restate_down",
+      );
       await stack.pay(stripeCheckoutSessionId);
       await stack.waitForStatus(id, ["completed"]);
       const known = await app.call("GET", `/orders/${id}`);
@@ -148,7 +194,10 @@ describe("the public order page's rate limit", () => {
       expect((await app.call("GET", "/orders/ps_unknown_two")).status).toBe(429);
       // Other surfaces have their own locks, not this limit.
       expect((await app.call("GET", "/healthz")).status).toBe(200);
-      expect((await app.call("GET", "/admin/incidents", undefined, { authorization: `Bearer ${stack.config.adminToken}` })).status).toBe(200);
+      expect(
+        (await app.call("GET", "/admin/incidents", undefined, { authorization: `Bearer ${stack.config.adminToken}` }))
+          .status,
+      ).toBe(200);
     } finally {
       await app.close();
     }

@@ -19,25 +19,34 @@ import { quietFor } from "../support/wait.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("bearer secrets given through the environment", () => {
-  it.each(["ADMIN_TOKEN", "SHOP_API_KEY"])("%s under 24 characters stops start-up, naming the variable but not its value", (name) => {
-    const short = "s3cr3t-but-too-short-23"; // 23 characters
-    expect(short).toHaveLength(23);
-    expect(() => parseEnv({ [name]: short })).toThrow(ConfigError);
-    try {
-      parseEnv({ [name]: short });
-    } catch (err) {
-      expect((err as Error).message).toContain(`${name}: must be at least 24 characters`);
-      expect((err as Error).message).not.toContain(short);
-    }
-    expect(parseEnv({ [name]: `${short}x` })[name as "ADMIN_TOKEN"]).toBe(`${short}x`);
-  });
+  it.each(["ADMIN_TOKEN", "SHOP_API_KEY"])(
+    "%s under 24 characters stops start-up, naming the variable but not its value",
+    (name) => {
+      const short = "s3cr3t-but-too-short-23"; // 23 characters
+      expect(short).toHaveLength(23);
+      expect(() => parseEnv({ [name]: short })).toThrow(ConfigError);
+      try {
+        parseEnv({ [name]: short });
+      } catch (err) {
+        expect((err as Error).message).toContain(`${name}: must be at least 24 characters`);
+        expect((err as Error).message).not.toContain(short);
+      }
+      expect(parseEnv({ [name]: `${short}x` })[name as "ADMIN_TOKEN"]).toBe(`${short}x`);
+    },
+  );
 
   it("too short, make the real entry point exit with a message that does not repeat the value", async () => {
     const short = "tiny-admin-token-value";
     const out = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(process.execPath, ["src/main/http.ts"], {
         cwd: root,
-        env: { ...process.env, ADMIN_TOKEN: short, SHOP_API_KEY: "p".repeat(30), DATABASE_URL: "postgres://postgres@127.0.0.1:1/none", LOG_LEVEL: "debug" },
+        env: {
+          ...process.env,
+          ADMIN_TOKEN: short,
+          SHOP_API_KEY: "p".repeat(30),
+          DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+          LOG_LEVEL: "debug",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
@@ -83,9 +92,19 @@ describe("the running system's logs", () => {
   const shop = { authorization: `Bearer ${CHILD_SECRETS.SHOP_API_KEY}` };
   const admin = { authorization: `Bearer ${CHILD_SECRETS.ADMIN_TOKEN}` };
   const waitFor = (id: string, status: string) =>
-    expect.poll(async () => (await call("GET", `/admin/orders/${id}`, undefined, admin)).body?.status, { timeout: 60_000, interval: 100 }).toBe(status);
+    expect
+      .poll(async () => (await call("GET", `/admin/orders/${id}`, undefined, admin)).body?.status, {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBe(status);
   const checkout = async (customerId: string, productId: string) => {
-    const res = await call("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items: [{ productId, quantity: 1 }] }, shop);
+    const res = await call(
+      "POST",
+      "/checkout",
+      { customerId, email: `${customerId}@example.com`, items: [{ productId, quantity: 1 }] },
+      shop,
+    );
     expect(res.status).toBe(201);
     return res.body as { paymentSessionId: string; stripeCheckoutSessionId: string };
   };
@@ -110,19 +129,40 @@ describe("the running system's logs", () => {
     const rejected = await checkout("cus_logs_rejected", "sku-cap");
     expect((await harness.stripe.complete(rejected.stripeCheckoutSessionId)).status).toBe(200);
     await waitFor(rejected.paymentSessionId, "needs_attention");
-    await expect.poll(() => harness.slack.posts.some((p) => p.text.includes(rejected.paymentSessionId)), { timeout: 20_000 }).toBe(true);
-    expect((await call("POST", `/admin/orders/${rejected.paymentSessionId}/resolution`, { action: "skip", note: "by hand" }, admin)).status).toBe(200);
+    await expect
+      .poll(() => harness.slack.posts.some((p) => p.text.includes(rejected.paymentSessionId)), { timeout: 20_000 })
+      .toBe(true);
+    expect(
+      (
+        await call(
+          "POST",
+          `/admin/orders/${rejected.paymentSessionId}/resolution`,
+          { action: "skip", note: "by hand" },
+          admin,
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(rejected.paymentSessionId, "completed");
 
     // A forged webhook, wrong tokens and keys.
-    const payload = JSON.stringify({ id: "evt_forged", type: "checkout.session.completed", data: { object: { id: "cs_x", client_reference_id: "ps_x" } } });
+    const payload = JSON.stringify({
+      id: "evt_forged",
+      type: "checkout.session.completed",
+      data: { object: { id: "cs_x", client_reference_id: "ps_x" } },
+    });
     const forged = await fetch(`${harness.url}/webhooks/stripe`, {
       method: "POST",
-      headers: { "content-type": "application/json", "stripe-signature": signWebhook(payload, "whsec_forged_0123456789") },
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": signWebhook(payload, "whsec_forged_0123456789"),
+      },
       body: payload,
     });
     expect(forged.status).toBe(400);
-    expect((await call("GET", "/admin/incidents", undefined, { authorization: `Bearer ${CHILD_SECRETS.ADMIN_TOKEN}x` })).status).toBe(401);
+    expect(
+      (await call("GET", "/admin/incidents", undefined, { authorization: `Bearer ${CHILD_SECRETS.ADMIN_TOKEN}x` }))
+        .status,
+    ).toBe(401);
     expect((await call("GET", "/admin/incidents", undefined, shop)).status).toBe(401);
     expect((await call("GET", "/customers/cus_logs_paid/orders", undefined, admin)).status).toBe(401);
 
@@ -132,7 +172,12 @@ describe("the running system's logs", () => {
     const logs = Object.fromEntries(files.map((f) => [path.relative(harness.dir, f), readFileSync(f, "utf8")]));
     const names = Object.keys(logs);
     // The logs are there and did record this traffic, so their silence about secrets means something.
-    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^services\+app.*\.log$/), expect.stringMatching(/restate-server\.log$/)]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^services\+app.*\.log$/),
+        expect.stringMatching(/restate-server\.log$/),
+      ]),
+    );
     const appLog = logs[names.find((n) => n.startsWith("services+app"))!]!;
     expect(appLog).toContain(paid.paymentSessionId);
     expect(appLog).toContain(rejected.paymentSessionId);

@@ -47,7 +47,9 @@ describe("the service endpoint", () => {
 
   it("refuses a well-formed token signed with another Ed25519 key with 401", async () => {
     const stranger = generateIdentityKeyPair();
-    expect((await discover(signedHeaders(identityToken(stranger.privateKeyPem, stranger.publicKey, "/discover")))).status).toBe(401);
+    expect(
+      (await discover(signedHeaders(identityToken(stranger.privateKeyPem, stranger.publicKey, "/discover")))).status,
+    ).toBe(401);
     // Even claiming restate-server's key id does not help without its private key.
     const claimed = identityToken(stranger.privateKeyPem, stack.config.identityKeys[0]!, "/invoke/OrderWorkflow/run");
     expect((await invokeRun(signedHeaders(claimed))).status).toBe(401);
@@ -58,7 +60,9 @@ describe("the service endpoint", () => {
     // The same token format, signed with the right key: accepted (the refusals above are about the key).
     const good = await discover(signedHeaders(identityToken(serverKeyPem, kid, "/discover")));
     expect(good.status).toBe(200);
-    expect(JSON.parse(good.body).services.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["OrderWorkflow", "SlackAlerts"]));
+    expect(JSON.parse(good.body).services.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(["OrderWorkflow", "SlackAlerts"]),
+    );
 
     // A token made for /discover cannot be replayed to invoke a handler.
     expect((await invokeRun(signedHeaders(identityToken(serverKeyPem, kid, "/discover")))).status).toBe(401);
@@ -70,16 +74,24 @@ describe("the service endpoint", () => {
   it("refuses a signed token that was tampered with", async () => {
     const token = identityToken(serverKeyPem, stack.config.identityKeys[0]!, "/discover");
     const [header, , signature] = token.split(".");
-    const claims = Buffer.from(JSON.stringify({ aud: "/invoke/OrderWorkflow/run", nbf: 0, iat: 0, exp: 9_999_999_999 })).toString("base64url");
+    const claims = Buffer.from(
+      JSON.stringify({ aud: "/invoke/OrderWorkflow/run", nbf: 0, iat: 0, exp: 9_999_999_999 }),
+    ).toString("base64url");
     expect((await invokeRun(signedHeaders(`${header}.${claims}.${signature}`))).status).toBe(401);
   });
 
   it("serves restate-server's own signed calls: an order runs to completion", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_signed");
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_signed",
+    );
     await stack.pay(stripeCheckoutSessionId);
     await stack.waitForStatus(id, ["completed"]);
     expect(await movementsFor(stack.db, id)).toHaveLength(1);
-    const rows = await restateQuery<{ status: string }>(stack, `SELECT status FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`);
+    const rows = await restateQuery<{ status: string }>(
+      stack,
+      `SELECT status FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`,
+    );
     expect(rows).toEqual([{ status: "completed" }]);
   });
 });
@@ -98,7 +110,9 @@ describe("request identity keys", () => {
   });
 
   it("refuse a key that is not Ed25519", () => {
-    const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+      .privateKey.export({ format: "pem", type: "pkcs8" })
+      .toString();
     expect(() => publicKeyV1(ec)).toThrow(/Ed25519/);
   });
 
@@ -111,7 +125,14 @@ describe("request identity keys", () => {
 
   it("refuse a value that is not a publickeyv1_ key, naming the variable", () => {
     const truncated = generateIdentityKeyPair().publicKey.slice(0, -3);
-    for (const bad of ["not-a-key", "publickeyv1_", "publickeyv1_0OIl", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", "publickeyv1_abc", truncated]) {
+    for (const bad of [
+      "not-a-key",
+      "publickeyv1_",
+      "publickeyv1_0OIl",
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5",
+      "publickeyv1_abc",
+      truncated,
+    ]) {
       expect(() => parseEnv({ RESTATE_IDENTITY_KEYS: bad }), bad).toThrow(ConfigError);
       expect(() => parseEnv({ RESTATE_IDENTITY_KEYS: bad }), bad).toThrow(/RESTATE_IDENTITY_KEYS/);
     }

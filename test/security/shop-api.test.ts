@@ -22,23 +22,30 @@ const ROUTES: [string, string, unknown][] = [
 const history = (customerId: string, query = "") => stack.shop("GET", `/customers/${customerId}/orders${query}`);
 
 describe("the shop API's lock", () => {
-  it.each(ROUTES)("%s %s answers 401 without a key, with a wrong key and with another scheme", async (method, route, body) => {
-    const sessionsBefore = stack.stripe.sessionCount();
-    const attempts = {
-      none: await stack.api(method, route, body),
-      wrong: await stack.api(method, route, body, { authorization: "Bearer not-the-shop-key-0123456789" }),
-      prefix: await stack.api(method, route, body, { authorization: `Bearer ${stack.config.shopApiKey.slice(0, -1)}` }),
-      basic: await stack.api(method, route, body, { authorization: `Basic ${Buffer.from(`shop:${stack.config.shopApiKey}`).toString("base64")}` }),
-      bare: await stack.api(method, route, body, { authorization: stack.config.shopApiKey }),
-      adminToken: await stack.api(method, route, body, { authorization: `Bearer ${stack.config.adminToken}` }),
-    };
-    for (const [what, res] of Object.entries(attempts)) {
-      expect(res.status, what).toBe(401);
-      expect(res.body.error.code, what).toBe("unauthorized");
-      expect(JSON.stringify(res.body), what).not.toContain(stack.config.shopApiKey);
-    }
-    expect(stack.stripe.sessionCount()).toBe(sessionsBefore);
-  });
+  it.each(ROUTES)(
+    "%s %s answers 401 without a key, with a wrong key and with another scheme",
+    async (method, route, body) => {
+      const sessionsBefore = stack.stripe.sessionCount();
+      const attempts = {
+        none: await stack.api(method, route, body),
+        wrong: await stack.api(method, route, body, { authorization: "Bearer not-the-shop-key-0123456789" }),
+        prefix: await stack.api(method, route, body, {
+          authorization: `Bearer ${stack.config.shopApiKey.slice(0, -1)}`,
+        }),
+        basic: await stack.api(method, route, body, {
+          authorization: `Basic ${Buffer.from(`shop:${stack.config.shopApiKey}`).toString("base64")}`,
+        }),
+        bare: await stack.api(method, route, body, { authorization: stack.config.shopApiKey }),
+        adminToken: await stack.api(method, route, body, { authorization: `Bearer ${stack.config.adminToken}` }),
+      };
+      for (const [what, res] of Object.entries(attempts)) {
+        expect(res.status, what).toBe(401);
+        expect(res.body.error.code, what).toBe("unauthorized");
+        expect(JSON.stringify(res.body), what).not.toContain(stack.config.shopApiKey);
+      }
+      expect(stack.stripe.sessionCount()).toBe(sessionsBefore);
+    },
+  );
 
   it("tells the caller how to authenticate (WWW-Authenticate: Bearer)", async () => {
     const res = await fetch(`${stack.http.url}/customers/cus_auth/orders`);
@@ -49,7 +56,11 @@ describe("the shop API's lock", () => {
   it("opens both routes to the shop's key", async () => {
     const placed = await stack.shop("POST", "/checkout", CART);
     expect(placed.status).toBe(201);
-    expect(placed.body).toEqual({ paymentSessionId: expect.stringMatching(/^ps_[0-9a-f]{32}$/), stripeCheckoutSessionId: expect.any(String), url: expect.any(String) });
+    expect(placed.body).toEqual({
+      paymentSessionId: expect.stringMatching(/^ps_[0-9a-f]{32}$/),
+      stripeCheckoutSessionId: expect.any(String),
+      url: expect.any(String),
+    });
     expect((await history("cus_auth")).status).toBe(200);
   });
 });
@@ -59,7 +70,16 @@ describe("a customer's order history", () => {
   async function seedHistory(customerId: string, n: number, recordedAt: Date, batch = "a") {
     const ids = Array.from({ length: n }, (_, i) => `ps_hist_${customerId}_${batch}${String(i).padStart(2, "0")}`);
     for (const orderId of ids) {
-      await recordOrderHistory(stack.db, { orderId, customerId, items: [], amountTotal: 100, currency: "usd", shipments: [], estimatedArrival: null, recordedAt });
+      await recordOrderHistory(stack.db, {
+        orderId,
+        customerId,
+        items: [],
+        amountTotal: 100,
+        currency: "usd",
+        shipments: [],
+        estimatedArrival: null,
+        recordedAt,
+      });
     }
     return ids;
   }
@@ -89,9 +109,16 @@ describe("a customer's order history", () => {
     // Production records take the database's now(), which has microseconds; a cursor that keeps
     // only milliseconds must not skip the rest of that millisecond.
     const ids = await seedHistory("cus_micro", 4, new Date("2026-04-01T00:00:00.000Z"));
-    const stamps = ["2026-04-01 00:00:00.123456+00", "2026-04-01 00:00:00.123400+00", "2026-04-01 00:00:00.123400+00", "2026-04-01 00:00:00.122999+00"];
+    const stamps = [
+      "2026-04-01 00:00:00.123456+00",
+      "2026-04-01 00:00:00.123400+00",
+      "2026-04-01 00:00:00.123400+00",
+      "2026-04-01 00:00:00.122999+00",
+    ];
     for (const [i, orderId] of ids.entries()) {
-      await stack.db.execute(sql`UPDATE order_history SET created_at = ${stamps[i]}::timestamptz WHERE order_id = ${orderId}`);
+      await stack.db.execute(
+        sql`UPDATE order_history SET created_at = ${stamps[i]}::timestamptz WHERE order_id = ${orderId}`,
+      );
     }
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -123,17 +150,30 @@ describe("a customer's order history", () => {
   });
 
   it("includes a real order once it completes, with its amount and arrival date", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout([{ productId: "sku-tee", quantity: 2 }], "cus_real_history");
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-tee", quantity: 2 }],
+      "cus_real_history",
+    );
     await stack.pay(stripeCheckoutSessionId);
     const order = await stack.waitForStatus(id, ["completed"]);
     const res = await history("cus_real_history");
-    expect(res.body.orders).toEqual([expect.objectContaining({ orderId: id, amountTotal: 5000, currency: "usd", estimatedArrival: order.estimatedArrival })]);
+    expect(res.body.orders).toEqual([
+      expect.objectContaining({
+        orderId: id,
+        amountTotal: 5000,
+        currency: "usd",
+        estimatedArrival: order.estimatedArrival,
+      }),
+    ]);
   });
 
   it.each([
     ["a cursor that is not base64 JSON", "?cursor=%%%"],
     ["a cursor that decodes to something else", `?cursor=${Buffer.from('{"hello":"world"}').toString("base64url")}`],
-    ["a cursor with a date that is not a date", `?cursor=${Buffer.from('{"recordedAt":"yesterday","orderId":"ps_1"}').toString("base64url")}`],
+    [
+      "a cursor with a date that is not a date",
+      `?cursor=${Buffer.from('{"recordedAt":"yesterday","orderId":"ps_1"}').toString("base64url")}`,
+    ],
     ["a cursor over 200 characters", `?cursor=${"A".repeat(201)}`],
     ["limit 0", "?limit=0"],
     ["limit 101", "?limit=101"],

@@ -28,7 +28,11 @@ async function deliver(url: string, payload: string, signature?: string) {
     headers: { "content-type": "application/json", ...(signature && { "stripe-signature": signature }) },
     body: payload,
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { error?: { code: string; message: string }; ignored?: string } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { error?: { code: string; message: string }; ignored?: string },
+  };
 }
 const signed = (payload: string) => signWebhook(payload, stack.config.stripeWebhookSecret);
 
@@ -36,21 +40,41 @@ describe("a signed event", () => {
   it("pairing one order's id with another order's checkout session starts neither", async () => {
     const a = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_pair_a");
     const b = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_pair_b");
-    const payload = event("checkout.session.completed", { id: b.stripeCheckoutSessionId, client_reference_id: a.paymentSessionId, payment_status: "paid" });
+    const payload = event("checkout.session.completed", {
+      id: b.stripeCheckoutSessionId,
+      client_reference_id: a.paymentSessionId,
+      payment_status: "paid",
+    });
     const res = await deliver(stack.http.url, payload, signed(payload));
     expect(res).toMatchObject({ status: 200, body: { ignored: "unknown payment session" } });
     for (const id of [a.paymentSessionId, b.paymentSessionId]) {
       expect((await stack.api("GET", `/orders/${id}`)).body).toMatchObject({ status: "awaiting_payment", steps: [] });
-      expect(await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`)).toEqual([]);
+      expect(
+        await restateQuery(
+          stack,
+          `SELECT id FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`,
+        ),
+      ).toEqual([]);
     }
   });
 
   it("saying paid for a session Stripe has unpaid starts the order, which asks Stripe and ships nothing", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-tee", quantity: 1 }], "cus_says_paid");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-tee", quantity: 1 }],
+      "cus_says_paid",
+    );
     // Signed with the real secret (as with a leaked secret): the event's own payment_status is not trusted.
-    const payload = event("checkout.session.completed", { id: cs, client_reference_id: id, payment_status: "paid", amount_total: 2500, currency: "usd" });
+    const payload = event("checkout.session.completed", {
+      id: cs,
+      client_reference_id: id,
+      payment_status: "paid",
+      amount_total: 2500,
+      currency: "usd",
+    });
     expect((await deliver(stack.http.url, payload, signed(payload))).status).toBe(200);
-    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.some((s) => s.name === "verify payment"));
+    await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) =>
+      o.steps.some((s) => s.name === "verify payment"),
+    );
     await quietFor(500); // time for stock to move, which it must not
     expect(await movementsFor(stack.db, id)).toEqual([]);
 
@@ -67,7 +91,10 @@ describe("a signed event", () => {
   });
 
   it("with an async outcome is recorded before the order hears of it", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_recorded_first");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-pen", quantity: 1 }],
+      "cus_recorded_first",
+    );
     await stack.stripe.complete(cs, { paymentStatus: "unpaid" });
     await stack.waitForStatus(id, ["awaiting_payment"], 30_000, (o) => o.steps.length > 0);
     const delivery = await stack.stripe.asyncResult(cs, "failed");
@@ -79,7 +106,10 @@ describe("a signed event", () => {
 
 describe("a refused delivery", () => {
   it("says why in Stripe's terms only, and starts nothing", async () => {
-    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout([{ productId: "sku-mug", quantity: 1 }], "cus_forger");
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_forger",
+    );
     const payload = event("checkout.session.completed", { id: cs, client_reference_id: id, payment_status: "paid" });
     const forged = await deliver(stack.http.url, payload, signWebhook(payload, "whsec_guessed_0123456789"));
     expect(forged.status).toBe(400);
@@ -101,12 +131,16 @@ describe("the webhook's rate limit", () => {
       for (let i = 0; i < 5; i++) {
         const ignored = event("payment_intent.created", { id: `pi_${i}` });
         expect((await deliver(app.url, ignored, signed(ignored))).status).toBe(200);
-        const unknown = event("checkout.session.completed", { id: `cs_unknown_${i}`, client_reference_id: `ps_unknown_${i}` });
+        const unknown = event("checkout.session.completed", {
+          id: `cs_unknown_${i}`,
+          client_reference_id: `ps_unknown_${i}`,
+        });
         expect((await deliver(app.url, unknown, signed(unknown))).status).toBe(200);
       }
       // Three refused: each answered 400, the fourth attempt 429.
       const forged = event("checkout.session.completed", { id: "cs_x", client_reference_id: "ps_x" });
-      for (let i = 0; i < 3; i++) expect((await deliver(app.url, forged, signWebhook(forged, "whsec_guess"))).status).toBe(400);
+      for (let i = 0; i < 3; i++)
+        expect((await deliver(app.url, forged, signWebhook(forged, "whsec_guess"))).status).toBe(400);
       const limited = await deliver(app.url, forged, signWebhook(forged, "whsec_guess"));
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);

@@ -27,7 +27,10 @@ export async function launchBrowser(): Promise<Browser> {
 export const evaluate = <T>(page: Page, js: string) => page.evaluate(js) as Promise<T>;
 
 export const textOf = (page: Page, selector: string) =>
-  evaluate<string | null>(page, `document.querySelector(${JSON.stringify(selector)})?.textContent?.replace(/\\s+/g, " ").trim() ?? null`);
+  evaluate<string | null>(
+    page,
+    `document.querySelector(${JSON.stringify(selector)})?.textContent?.replace(/\\s+/g, " ").trim() ?? null`,
+  );
 
 /** Waits, without reloading, until `js` gives a value `ok` accepts; a navigation in between (a live reload) is fine. */
 export async function waitInPage<T>(page: Page, js: string, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
@@ -42,7 +45,8 @@ export async function waitInPage<T>(page: Page, js: string, ok: (value: T) => bo
 }
 
 /** The status an order page shows. */
-export const shownStatus = (page: Page) => evaluate<string | null>(page, `document.querySelector("#status [data-status]")?.dataset.status ?? null`);
+export const shownStatus = (page: Page) =>
+  evaluate<string | null>(page, `document.querySelector("#status [data-status]")?.dataset.status ?? null`);
 
 /** Clicks what submits a form or follows a link, and gives the answer the page navigated to. */
 export async function clickAndWait(page: Page, selector: string): Promise<HTTPResponse | null> {
@@ -55,7 +59,8 @@ export async function signIn(page: Page, baseUrl: string, token: string, path = 
   if (!page.url().includes("/console/sign-in")) throw new Error(`expected the sign-in page, got ${page.url()}`);
   await page.type("#token", token);
   const answer = await clickAndWait(page, "button[type=submit]");
-  if (answer?.status() !== 200 || page.url().includes("/console/sign-in")) throw new Error(`sign-in failed: ${answer?.status()} at ${page.url()}`);
+  if (answer?.status() !== 200 || page.url().includes("/console/sign-in"))
+    throw new Error(`sign-in failed: ${answer?.status()} at ${page.url()}`);
 }
 
 /** test/browser/artifacts/<name>.png: the whole page, or what the viewport shows. */

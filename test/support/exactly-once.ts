@@ -51,17 +51,25 @@ export async function exactlyOnceCheck(run: {
       const want = rejecting(center) ? 0 : 1;
       if (atCenter.length !== want) problems.push(`${o.id}: ${atCenter.length} accepted requests at ${center}`);
       const ours = shipments.find((s) => s.orderId === o.id && s.centerId === center);
-      if (want && ours?.shipmentId !== atCenter[0]?.shipmentId) problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
+      if (want && ours?.shipmentId !== atCenter[0]?.shipmentId)
+        problems.push(`${o.id}: recorded shipment differs from ${center}'s`);
     }
     const wantDone = expected === "completed" ? 1 : 0;
-    const confirmations = new Set(mails.filter((m) => m.messageId === `<${o.id}.confirmation@postpay>`).map((m) => m.messageId)).size;
+    const confirmations = new Set(
+      mails.filter((m) => m.messageId === `<${o.id}.confirmation@postpay>`).map((m) => m.messageId),
+    ).size;
     if (confirmations !== wantDone) problems.push(`${o.id}: ${confirmations} confirmation emails`);
-    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== wantDone) problems.push(`${o.id}: confirmation outbox rows`);
+    if (count(outbox, (e) => e.orderId === o.id && e.kind === "confirmation") !== wantDone)
+      problems.push(`${o.id}: confirmation outbox rows`);
     if (count(history, (r) => r.orderId === o.id) !== wantDone) problems.push(`${o.id}: history records`);
   }
   for (const p of stock) {
-    const sold = orders.flatMap((o) => o.items).filter((i) => i.productId === p.id).reduce((s, i) => s + i.quantity, 0);
-    if (p.stock !== run.initialStock - sold) problems.push(`${p.id}: stock ${p.stock}, expected ${run.initialStock - sold}`);
+    const sold = orders
+      .flatMap((o) => o.items)
+      .filter((i) => i.productId === p.id)
+      .reduce((s, i) => s + i.quantity, 0);
+    if (p.stock !== run.initialStock - sold)
+      problems.push(`${p.id}: stock ${p.stock}, expected ${run.initialStock - sold}`);
   }
 
   const confirmationMails = mails.filter((m) => m.messageId.endsWith(".confirmation@postpay>"));
@@ -82,4 +90,6 @@ export async function exactlyOnceCheck(run: {
 }
 
 export const formatReport = (title: string, rows: Record<string, string | number>) =>
-  `${title}:\n${Object.entries(rows).map(([k, v]) => `  ${k.padEnd(60)} ${v}`).join("\n")}`;
+  `${title}:\n${Object.entries(rows)
+    .map(([k, v]) => `  ${k.padEnd(60)} ${v}`)
+    .join("\n")}`;

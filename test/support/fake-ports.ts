@@ -64,7 +64,13 @@ export type SeedOptions = {
   shipTo?: ShipTo | null;
 };
 
-export const SHIP_TO: ShipTo = { name: "Jenny Rosen", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
+export const SHIP_TO: ShipTo = {
+  name: "Jenny Rosen",
+  line1: "1 Main St",
+  city: "Springfield",
+  postalCode: "12345",
+  country: "US",
+};
 
 export type Incident = {
   id: string;
@@ -84,7 +90,12 @@ export const CENTERS: Center[] = [
   { id: "fc-west", name: "West", orderUrl: "http://fake/fc-west", leadTimeDays: 4 },
 ];
 
-export const item = (productId: string, fulfillmentCenterId: string, quantity = 1, unitPriceCents = 1000): LineItemSnapshot => ({
+export const item = (
+  productId: string,
+  fulfillmentCenterId: string,
+  quantity = 1,
+  unitPriceCents = 1000,
+): LineItemSnapshot => ({
   productId,
   name: `Product ${productId}`,
   quantity,
@@ -121,7 +132,16 @@ type OrderState = {
   paymentEvents: Map<string, PaymentEvent>;
 };
 
-type Barrier = { ports: Set<PortName>; parties: number; timeoutMs: number; arrived: number; released: boolean; broken: boolean; release: () => void; done: Promise<void> };
+type Barrier = {
+  ports: Set<PortName>;
+  parties: number;
+  timeoutMs: number;
+  arrived: number;
+  released: boolean;
+  broken: boolean;
+  release: () => void;
+  done: Promise<void>;
+};
 
 let seq = 0;
 
@@ -235,7 +255,9 @@ export class FakePorts implements OrderPorts, AlertPorts {
   requests(orderId: string, port: "takeStock" | "sendToCenter"): Record<string, string[][]> {
     const byCenter: Record<string, string[][]> = {};
     for (const c of this.succeeded(orderId, port)) {
-      (byCenter[c.target ?? "?"] ??= []).push((c.items ?? []).map((i) => i.productId).sort());
+      const target = c.target ?? "?";
+      byCenter[target] ??= [];
+      byCenter[target].push((c.items ?? []).map((i) => i.productId).sort());
     }
     return byCenter;
   }
@@ -247,7 +269,10 @@ export class FakePorts implements OrderPorts, AlertPorts {
 
   /** Emails sent for the order. */
   emails(orderId: string): (EmailContent & { to: string })[] {
-    return this.succeeded(orderId, "sendEmail").map((c) => ({ to: c.args[1] as string, ...(c.args[2] as EmailContent) }));
+    return this.succeeded(orderId, "sendEmail").map((c) => ({
+      to: c.args[1] as string,
+      ...(c.args[2] as EmailContent),
+    }));
   }
 
   /** Every Slack message posted (one webhook for all orders; a burst becomes one digest). */
@@ -274,9 +299,17 @@ export class FakePorts implements OrderPorts, AlertPorts {
   recordDecision(orderId: string, decision: Decision, decidedBy = "admin-api") {
     if (!DecisionSchema.safeParse(decision).success) return;
     const incidents = [...this.state(orderId).incidents.values()];
-    const incident = decision.incidentId ? incidents.find((i) => i.id === decision.incidentId) : incidents.findLast((i) => !i.recorded);
+    const incident = decision.incidentId
+      ? incidents.find((i) => i.id === decision.incidentId)
+      : incidents.findLast((i) => !i.recorded);
     if (!incident || incident.recorded) return;
-    incident.recorded = { action: decision.action, note: decision.note ?? null, decidedBy, via: "admin-api", decidedAt: new Date().toISOString() };
+    incident.recorded = {
+      action: decision.action,
+      note: decision.note ?? null,
+      decidedBy,
+      via: "admin-api",
+      decidedAt: new Date().toISOString(),
+    };
   }
 
   /** What the HTTP app does with a Stripe event whose signature it verified. */
@@ -317,14 +350,17 @@ export class FakePorts implements OrderPorts, AlertPorts {
   checkPayment(payment: PaymentToCheck): Promise<PaymentCheck> {
     return this.call("checkPayment", payment.id, undefined, [payment], () => {
       const state = this.state(payment.id);
-      return payment.stripeCheckoutSessionId === state.session.stripeCheckoutSessionId ? { ...state.payment } : { outcome: "paid" as const };
+      return payment.stripeCheckoutSessionId === state.session.stripeCheckoutSessionId
+        ? { ...state.payment }
+        : { outcome: "paid" as const };
     });
   }
 
   findShipTo(order: PaymentToCheck): Promise<ShipTo> {
     return this.call("findShipTo", order.id, undefined, [order], () => {
       const found = this.state(order.id).laterShipTo;
-      if (!found) throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
+      if (!found)
+        throw new PermanentError("no ship-to address: none given at checkout, none collected by Stripe's Checkout");
       return found;
     });
   }
@@ -380,7 +416,13 @@ export class FakePorts implements OrderPorts, AlertPorts {
 
   findDecision(incidentId: string): Promise<RecordedDecision | undefined> {
     const state = [...this.orders.values()].find((s) => s.incidents.has(incidentId));
-    return this.call("findDecision", state?.session.id, undefined, [incidentId], () => state?.incidents.get(incidentId)?.recorded);
+    return this.call(
+      "findDecision",
+      state?.session.id,
+      undefined,
+      [incidentId],
+      () => state?.incidents.get(incidentId)?.recorded,
+    );
   }
 
   findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: PaymentEvent["outcome"] } | undefined> {
@@ -397,7 +439,13 @@ export class FakePorts implements OrderPorts, AlertPorts {
     });
   }
 
-  openIncident(incident: { id: string; orderId: string; customerId: string; step: string; error: string }): Promise<void> {
+  openIncident(incident: {
+    id: string;
+    orderId: string;
+    customerId: string;
+    step: string;
+    error: string;
+  }): Promise<void> {
     return this.call("openIncident", incident.orderId, incident.step, [incident], () => {
       const state = this.state(incident.orderId);
       if (!state.incidents.has(incident.id)) state.incidents.set(incident.id, { ...incident });
@@ -445,14 +493,23 @@ export class FakePorts implements OrderPorts, AlertPorts {
   ): Promise<T> {
     const body = rest.length === 1 ? rest[0] : rest[1];
     const items = rest.length === 2 ? structuredClone(rest[0]) : undefined;
-    const call: PortCall = { port, orderId, target, args: structuredClone(args), ...(items && { items }), at: Date.now() };
+    const call: PortCall = {
+      port,
+      orderId,
+      target,
+      args: structuredClone(args),
+      ...(items && { items }),
+      at: Date.now(),
+    };
     this.log.push(call);
     try {
       const state = orderId === undefined ? undefined : this.orders.get(orderId);
       if (state?.barrier?.ports.has(port)) await passBarrier(state.barrier);
       const delay = state?.delays.find((d) => d.port === port && (d.target === undefined || d.target === target));
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
-      const failure = state?.failures.find((f) => f.port === port && f.left > 0 && (f.target === undefined || f.target === target));
+      const failure = state?.failures.find(
+        (f) => f.port === port && f.left > 0 && (f.target === undefined || f.target === target),
+      );
       if (failure) {
         failure.left--;
         throw failure.error();
@@ -471,7 +528,8 @@ export class FakePorts implements OrderPorts, AlertPorts {
 async function passBarrier(b: Barrier) {
   if (b.released) return;
   b.arrived++;
-  if (b.broken) throw new PermanentError(`barrier: call ${b.arrived} started after the first gave up waiting for ${b.parties}`);
+  if (b.broken)
+    throw new PermanentError(`barrier: call ${b.arrived} started after the first gave up waiting for ${b.parties}`);
   if (b.arrived >= b.parties) {
     b.released = true;
     b.release();
@@ -479,15 +537,16 @@ async function passBarrier(b: Barrier) {
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        // Fail the later calls at once, so a sequential workflow escalates now rather than
-        // after one timeout per call.
-        b.broken = true;
-        reject(new PermanentError(`barrier: only ${b.arrived} of ${b.parties} calls started together within ${b.timeoutMs} ms`));
-      },
-      b.timeoutMs,
-    );
+    timer = setTimeout(() => {
+      // Fail the later calls at once, so a sequential workflow escalates now rather than
+      // after one timeout per call.
+      b.broken = true;
+      reject(
+        new PermanentError(
+          `barrier: only ${b.arrived} of ${b.parties} calls started together within ${b.timeoutMs} ms`,
+        ),
+      );
+    }, b.timeoutMs);
   });
   try {
     await Promise.race([b.done, timeout]);

@@ -77,7 +77,9 @@ export function identityToken(
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const header = part({ typ: "JWT", alg: "EdDSA", kid });
   const claims = part({ aud: path, nbf: nowSeconds - 60, iat: nowSeconds, exp: nowSeconds + 60 });
-  const signature = sign(null, Buffer.from(`${header}.${claims}`), createPrivateKey(privateKeyPem)).toString("base64url");
+  const signature = sign(null, Buffer.from(`${header}.${claims}`), createPrivateKey(privateKeyPem)).toString(
+    "base64url",
+  );
   return `${header}.${claims}.${signature}`;
 }
 
@@ -89,7 +91,12 @@ export const signedHeaders = (token: string) => ({ "x-restate-signature-scheme":
  */
 export async function serveSecondApp(stack: Stack, overrides: Partial<AppDeps> = {}) {
   const logs: string[] = [];
-  const destination = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
+  const destination = new Writable({
+    write: (chunk, _enc, done) => {
+      logs.push(String(chunk));
+      done();
+    },
+  });
   const { config } = stack;
   const deps: AppDeps = {
     db: stack.db,
@@ -111,7 +118,12 @@ export async function serveSecondApp(stack: Stack, overrides: Partial<AppDeps> =
       ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as any) : undefined };
+    return {
+      status: res.status,
+      headers: res.headers,
+      text, // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON a route answers
+      body: text ? (JSON.parse(text) as any) : undefined,
+    };
   };
   return { url: served.url, logs, call, close: served.close };
 }

@@ -113,7 +113,10 @@ export async function startStack(options: StackOptions = {}) {
     /** An order whose fc-north shipment is rejected once (422), waiting for an operator. */
     async orderStuckAtNorth(customerId: string) {
       const { paymentSessionId: id, stripeCheckoutSessionId } = await this.checkout(
-        [{ productId: "sku-mug", quantity: 1 }, { productId: "sku-cap", quantity: 1 }],
+        [
+          { productId: "sku-mug", quantity: 1 },
+          { productId: "sku-cap", quantity: 1 },
+        ],
         customerId,
       );
       h.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
@@ -124,7 +127,12 @@ export async function startStack(options: StackOptions = {}) {
 
     /** POST /checkout as a shop front would. */
     async checkout(items: { productId: string; quantity: number }[], customerId = "cus_test") {
-      const res = await api("POST", "/checkout", { customerId, email: `${customerId}@example.com`, items }, { authorization: `Bearer ${config.shopApiKey}` });
+      const res = await api(
+        "POST",
+        "/checkout",
+        { customerId, email: `${customerId}@example.com`, items },
+        { authorization: `Bearer ${config.shopApiKey}` },
+      );
       if (res.status !== 201) throw new Error(`checkout failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { paymentSessionId: string; stripeCheckoutSessionId: string; url: string };
     },
@@ -142,9 +150,12 @@ export async function startStack(options: StackOptions = {}) {
       const deadline = Date.now() + timeoutMs;
       let last: unknown;
       while (Date.now() < deadline) {
-        const res = await api("GET", `/admin/orders/${orderId}`, undefined, { authorization: `Bearer ${config.adminToken}` });
+        const res = await api("GET", `/admin/orders/${orderId}`, undefined, {
+          authorization: `Bearer ${config.adminToken}`,
+        });
         last = res.body;
-        if (res.status === 200 && statuses.includes(res.body.status) && where(res.body)) return res.body as AdminOrderView;
+        if (res.status === 200 && statuses.includes(res.body.status) && where(res.body))
+          return res.body as AdminOrderView;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`order ${orderId} did not reach ${statuses.join("|")}: ${JSON.stringify(last)}`);

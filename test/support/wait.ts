@@ -7,7 +7,11 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Checks `condition` every `intervalMs` until it holds; throws after `timeoutMs`. */
 export async function until(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 120_000, intervalMs = 20, what = "the condition" }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  {
+    timeoutMs = 120_000,
+    intervalMs = 20,
+    what = "the condition",
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -26,7 +26,14 @@ const buttons = (m: SlackMessage) => actionBlocks(m).map((b) => b.elements as Bu
 describe("the Slack alert", () => {
   it("names order, step, error, customer, link and journal command in its top-level text", () => {
     const { text, blocks } = slackMessage([alert(1)]);
-    for (const part of ["ps_1", "send to fc-east", "422", "cus_1", "/orders/ps_1", "restate invocations describe inv_1"]) {
+    for (const part of [
+      "ps_1",
+      "send to fc-east",
+      "422",
+      "cus_1",
+      "/orders/ps_1",
+      "restate invocations describe inv_1",
+    ]) {
       expect(text).toContain(part);
     }
     expect(JSON.stringify(blocks)).toContain("<http://127.0.0.1:3000/orders/ps_1|Open the order>");
@@ -55,14 +62,21 @@ describe("customer- and center-controlled text in an alert", () => {
   const everything = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
 
   it("cannot ping the channel, whether as <!channel>, <!here> or a bare @here", () => {
-    const m = everything(hostile({ customerId: "<!channel> <!here|here> @here @everyone", error: "<!subteam^S123> @channel" }));
+    const m = everything(
+      hostile({ customerId: "<!channel> <!here|here> @here @everyone", error: "<!subteam^S123> @channel" }),
+    );
     expect(m).not.toMatch(/<!(channel|here|subteam)/);
     expect(m).not.toMatch(/@(here|everyone|channel)\b/);
     expect(m).toContain("&lt;!channel&gt;");
   });
 
   it("cannot add a link of its own", () => {
-    const m = everything(hostile({ error: "center answered 422: <https://evil.example/login|Click to fix>", customerId: "<https://evil.example>" }));
+    const m = everything(
+      hostile({
+        error: "center answered 422: <https://evil.example/login|Click to fix>",
+        customerId: "<https://evil.example>",
+      }),
+    );
     expect(m).not.toContain("<https://evil.example");
     expect(m).toContain("&lt;https://evil.example/login|Click to fix&gt;");
   });
@@ -122,12 +136,20 @@ describe("the decision buttons of an alert", () => {
   });
 
   it("are kept, in a digest, for the first five alerts, each deciding its own incident", () => {
-    const m = slackMessage(Array.from({ length: 8 }, (_, i) => alert(i)), minutes(5));
+    const m = slackMessage(
+      Array.from({ length: 8 }, (_, i) => alert(i)),
+      minutes(5),
+    );
     const incidents = buttons(m).map((row) => row.map((b) => JSON.parse(b.value!).incidentId));
     expect(incidents).toEqual([0, 1, 2, 3, 4].map((i) => Array(3).fill(`ps_${i}#1`)));
     expect(JSON.stringify(m.blocks)).toContain("Buttons for the first 5; decide the others in the console.");
     expect(JSON.stringify(m.blocks)).toContain("/console/orders/ps_7|Open in the console");
-    expect(slackMessage(Array.from({ length: 80 }, (_, i) => alert(i)), minutes(5)).blocks.length).toBeLessThanOrEqual(50);
+    expect(
+      slackMessage(
+        Array.from({ length: 80 }, (_, i) => alert(i)),
+        minutes(5),
+      ).blocks.length,
+    ).toBeLessThanOrEqual(50);
   });
 });
 
@@ -135,7 +157,9 @@ describe("how long an order has waited", () => {
   it("is counted from the incident's opening to when the message is built", () => {
     const at = (m: number) => slackMessage([alert(1)], minutes(m));
     expect(at(5).text).toContain("waiting 5 min");
-    expect(JSON.stringify(at(5).blocks)).toContain("*Waiting*\\n5 min, since <!date^1904119200^{date_short_pretty} {time}|2030-05-04T10:00:00.000Z>");
+    expect(JSON.stringify(at(5).blocks)).toContain(
+      "*Waiting*\\n5 min, since <!date^1904119200^{date_short_pretty} {time}|2030-05-04T10:00:00.000Z>",
+    );
     expect(at(125).text).toContain("waiting 2 h 5 min");
     expect(at(0.5).text).toContain("waiting less than a minute");
     expect(waited(OPENED, minutes(60 * 24 * 3 + 60 * 4))).toBe("3 d 4 h");
@@ -165,14 +189,26 @@ describe("an alert once its incident is decided", () => {
     expect(decisionNotice({ kind: "decided", decision: decision() })).toBe(
       ":white_check_mark: Retried by alice (U0ALICE) at <!date^1904119620^{date_short_pretty} {time}|2030-05-04T10:07:00.000Z>",
     );
-    expect(decisionNotice({ kind: "decided", decision: decision({ action: "skip" }) })).toContain("Marked done by hand by alice (U0ALICE) at");
-    expect(decisionNotice({ kind: "decided", decision: decision({ action: "abandon" }) })).toContain(":no_entry: Abandoned by alice (U0ALICE) at");
+    expect(decisionNotice({ kind: "decided", decision: decision({ action: "skip" }) })).toContain(
+      "Marked done by hand by alice (U0ALICE) at",
+    );
+    expect(decisionNotice({ kind: "decided", decision: decision({ action: "abandon" }) })).toContain(
+      ":no_entry: Abandoned by alice (U0ALICE) at",
+    );
   });
 
   it("says a later click changed nothing, naming the decision that stands", () => {
-    const text = decisionNotice({ kind: "already-decided", decision: decision({ decidedBy: "admin", via: "admin-api" }), attempted: "abandon" });
-    expect(text).toMatch(/^:information_source: Already decided by admin \(retry\) at <!date\^\d+\^.*>; this abandon changed nothing\.$/);
-    expect(decisionNotice({ kind: "closed", attempted: "skip" })).toContain("no longer open; your skip changed nothing");
+    const text = decisionNotice({
+      kind: "already-decided",
+      decision: decision({ decidedBy: "admin", via: "admin-api" }),
+      attempted: "abandon",
+    });
+    expect(text).toMatch(
+      /^:information_source: Already decided by admin \(retry\) at <!date\^\d+\^.*>; this abandon changed nothing\.$/,
+    );
+    expect(decisionNotice({ kind: "closed", attempted: "skip" })).toContain(
+      "no longer open; your skip changed nothing",
+    );
   });
 
   it("loses the buttons of that incident only; the rest of the message stays as it was", () => {
@@ -181,7 +217,9 @@ describe("an alert once its incident is decided", () => {
     expect(updated).toHaveLength(digest.blocks.length);
     const rows = updated.filter((b) => b.type === "actions") as ActionsBlock[];
     expect(rows.map((b) => JSON.parse((b.elements[0] as Button).value!).incidentId)).toEqual(["ps_1#1"]);
-    const notice = updated.find((b) => b.type === "context" && JSON.stringify(b).includes("Retried by alice")) as ContextBlock;
+    const notice = updated.find(
+      (b) => b.type === "context" && JSON.stringify(b).includes("Retried by alice"),
+    ) as ContextBlock;
     expect(updated.indexOf(notice)).toBe(digest.blocks.indexOf(actionBlocks(digest)[1]!));
     expect(updated.filter((b) => b.type !== "actions" && !JSON.stringify(b).includes("Retried by alice"))).toEqual(
       digest.blocks.filter((b) => b.type !== "actions"),
@@ -189,7 +227,10 @@ describe("an alert once its incident is decided", () => {
   });
 
   it("cannot be made to ping or link by a Slack user's name", () => {
-    const text = decisionNotice({ kind: "decided", decision: decision({ decidedBy: "<!channel> @here <https://evil.example|x> (U1)" }) });
+    const text = decisionNotice({
+      kind: "decided",
+      decision: decision({ decidedBy: "<!channel> @here <https://evil.example|x> (U1)" }),
+    });
     expect(text).not.toMatch(/<!channel|@here\b|<https:\/\/evil/);
     expect(text).toContain("&lt;!channel&gt;");
   });
@@ -197,13 +238,24 @@ describe("an alert once its incident is decided", () => {
 
 describe("a reminder", () => {
   it("leads with its count and both waits, in the text Slack notifies with, and keeps the buttons", () => {
-    const m = slackMessage([{ ...alert(1), reminder: { count: 2, incidentWaitingMs: 2 * 3_600_000, orderWaitingMs: 125 * 60_000 } }]);
-    expect(m.text).toMatch(/^:alarm_clock: Reminder 2, still undecided after 2 h \(the customer has waited 2 h 5 min\): Order ps_1/);
-    expect(buttons(m).flat().map((b) => b.action_id)).toEqual(["retry", "skip", "abandon"]);
+    const m = slackMessage([
+      { ...alert(1), reminder: { count: 2, incidentWaitingMs: 2 * 3_600_000, orderWaitingMs: 125 * 60_000 } },
+    ]);
+    expect(m.text).toMatch(
+      /^:alarm_clock: Reminder 2, still undecided after 2 h \(the customer has waited 2 h 5 min\): Order ps_1/,
+    );
+    expect(
+      buttons(m)
+        .flat()
+        .map((b) => b.action_id),
+    ).toEqual(["retry", "skip", "abandon"]);
   });
 
   it("is marked as such in a digest", () => {
-    const { text } = slackMessage([alert(1), { ...alert(2), reminder: { count: 1, incidentWaitingMs: 3_600_000, orderWaitingMs: 3_700_000 } }]);
+    const { text } = slackMessage([
+      alert(1),
+      { ...alert(2), reminder: { count: 1, incidentWaitingMs: 3_600_000, orderWaitingMs: 3_700_000 } },
+    ]);
     expect(text).toContain("ps_2 (send to fc-east, reminder 1)");
   });
 });

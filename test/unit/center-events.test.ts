@@ -18,11 +18,22 @@ beforeAll(async () => {
   app.post("/webhooks/centers/:centerId", async (c) => {
     const centerId = c.req.param("centerId") as keyof typeof secrets;
     const raw = await c.req.text();
-    received.push({ centerId, verified: verifyCenterSignature(raw, c.req.header("postpay-signature"), secrets[centerId]).ok, event: JSON.parse(raw) });
+    received.push({
+      centerId,
+      verified: verifyCenterSignature(raw, c.req.header("postpay-signature"), secrets[centerId]).ok,
+      event: JSON.parse(raw),
+    });
     return c.json({ received: true });
   });
   postpay = await serveApp(app);
-  centers = await startFulfillmentCenters({ centers: [{ id: "fc-east", leadTimeDays: 2 }, { id: "fc-west", leadTimeDays: 3 }, { id: "fc-north", leadTimeDays: 1 }], eventSecrets: secrets });
+  centers = await startFulfillmentCenters({
+    centers: [
+      { id: "fc-east", leadTimeDays: 2 },
+      { id: "fc-west", leadTimeDays: 3 },
+      { id: "fc-north", leadTimeDays: 1 },
+    ],
+    eventSecrets: secrets,
+  });
   centers.setAppUrl(postpay.url);
 });
 afterAll(async () => {
@@ -31,7 +42,11 @@ afterAll(async () => {
 });
 
 const control = async (centerId: string, body: unknown) => {
-  const res = await fetch(`${centers.url}/_control/centers/${centerId}/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${centers.url}/_control/centers/${centerId}/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as { status: number; event: Record<string, string> } };
 };
 
@@ -41,7 +56,11 @@ describe("stand-in center events", () => {
     expect(shipped).toMatchObject({ status: 200, body: { status: 200 } });
     const last = received.at(-1)!;
     expect(last).toMatchObject({ centerId: "fc-east", verified: true });
-    expect(CenterEventSchema.parse(last.event)).toMatchObject({ orderId: "ps_1", status: "shipped", trackingUrl: expect.stringMatching(/^https:\/\//) });
+    expect(CenterEventSchema.parse(last.event)).toMatchObject({
+      orderId: "ps_1",
+      status: "shipped",
+      trackingUrl: expect.stringMatching(/^https:\/\//),
+    });
     expect(verifyCenterSignature(JSON.stringify(last.event), undefined, secrets["fc-west"]).ok).toBe(false);
   });
 
@@ -50,7 +69,8 @@ describe("stand-in center events", () => {
     const delivered = (await control("fc-west", { orderId: "ps_2", status: "delivered" })).body.event;
     expect(delivered.trackingNumber).toBe(shipped.trackingNumber);
     expect(delivered.eventId).not.toBe(shipped.eventId);
-    const again = (await control("fc-west", { orderId: "ps_2", status: "delivered", eventId: delivered.eventId })).body.event;
+    const again = (await control("fc-west", { orderId: "ps_2", status: "delivered", eventId: delivered.eventId })).body
+      .event;
     expect(again.eventId).toBe(delivered.eventId);
   });
 
@@ -60,12 +80,30 @@ describe("stand-in center events", () => {
   });
 
   it("can be sent from the centers' page, for the orders a center took", async () => {
-    const order = { orderId: "ps_page", centerId: "fc-east", items: [{ productId: "sku-1", name: "Widget", quantity: 1 }], customer: { id: "cus_1", email: "a@example.com" } };
-    await fetch(centers.orderUrl("fc-east"), { method: "POST", headers: { "content-type": "application/json", "idempotency-key": "ps_page:fc-east" }, body: JSON.stringify(order) });
+    const order = {
+      orderId: "ps_page",
+      centerId: "fc-east",
+      items: [{ productId: "sku-1", name: "Widget", quantity: 1 }],
+      customer: { id: "cus_1", email: "a@example.com" },
+      shipTo: { name: "A", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" },
+    };
+    await fetch(centers.orderUrl("fc-east"), {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": "ps_page:fc-east" },
+      body: JSON.stringify(order),
+    });
     const page = await (await fetch(`${centers.url}/`)).text();
     expect(page).toContain("ps_page");
-    const res = await fetch(`${centers.url}/_control/centers/fc-east/page`, { method: "POST", body: new URLSearchParams({ mode: "exception", orderId: "ps_page" }), redirect: "manual" });
+    const res = await fetch(`${centers.url}/_control/centers/fc-east/page`, {
+      method: "POST",
+      body: new URLSearchParams({ mode: "exception", orderId: "ps_page" }),
+      redirect: "manual",
+    });
     expect(res.status).toBe(303);
-    expect(received.at(-1)).toMatchObject({ centerId: "fc-east", verified: true, event: { orderId: "ps_page", status: "exception" } });
+    expect(received.at(-1)).toMatchObject({
+      centerId: "fc-east",
+      verified: true,
+      event: { orderId: "ps_page", status: "exception" },
+    });
   });
 });

@@ -13,7 +13,9 @@ describe("verifyCenterSignature", () => {
   });
 
   it("accepts any one of several signatures (a center rotating its secret)", () => {
-    expect(verifyCenterSignature(body, signCenterEvent(body, ["old-secret-0123456789abcdef", secret], now), secret, now).ok).toBe(true);
+    expect(
+      verifyCenterSignature(body, signCenterEvent(body, ["old-secret-0123456789abcdef", secret], now), secret, now).ok,
+    ).toBe(true);
   });
 
   it.each([
@@ -22,12 +24,19 @@ describe("verifyCenterSignature", () => {
     ["without a time", `v1=${"0".repeat(64)}`],
     ["without a signature", `t=${now}`],
     ["with a malformed signature", `t=${now},v1=zz`],
-  ])("refuses a header that is %s", (_, header) => expect(verifyCenterSignature(body, header, secret, now).ok).toBe(false));
+  ])("refuses a header that is %s", (_, header) =>
+    expect(verifyCenterSignature(body, header, secret, now).ok).toBe(false),
+  );
 
   it("refuses another secret, another body, and a time more than 300 s away either way", () => {
-    expect(verifyCenterSignature(body, signCenterEvent(body, "another-center-secret-0123456789", now), secret, now).ok).toBe(false);
+    expect(
+      verifyCenterSignature(body, signCenterEvent(body, "another-center-secret-0123456789", now), secret, now).ok,
+    ).toBe(false);
     expect(verifyCenterSignature(`${body} `, signCenterEvent(body, secret, now), secret, now).ok).toBe(false);
-    expect(verifyCenterSignature(body, signCenterEvent(body, secret, now - 301), secret, now)).toMatchObject({ ok: false, reason: expect.stringContaining("300 s") });
+    expect(verifyCenterSignature(body, signCenterEvent(body, secret, now - 301), secret, now)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("300 s"),
+    });
     expect(verifyCenterSignature(body, signCenterEvent(body, secret, now + 301), secret, now).ok).toBe(false);
     expect(verifyCenterSignature(body, signCenterEvent(body, secret, now - 300), secret, now).ok).toBe(true);
   });
@@ -36,7 +45,9 @@ describe("verifyCenterSignature", () => {
 describe("CENTER_WEBHOOK_SECRETS", () => {
   it("reads centerId=secret pairs; unset means no center has a route", () => {
     expect(parseEnv({}).CENTER_WEBHOOK_SECRETS).toEqual({});
-    expect(parseEnv({ CENTER_WEBHOOK_SECRETS: `fc-east=${secret}, fc-west=${secret}x` }).CENTER_WEBHOOK_SECRETS).toEqual({ "fc-east": secret, "fc-west": `${secret}x` });
+    expect(
+      parseEnv({ CENTER_WEBHOOK_SECRETS: `fc-east=${secret}, fc-west=${secret}x` }).CENTER_WEBHOOK_SECRETS,
+    ).toEqual({ "fc-east": secret, "fc-west": `${secret}x` });
   });
 
   it.each([

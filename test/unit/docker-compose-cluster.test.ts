@@ -92,14 +92,17 @@ function environment(name: string, file: ComposeFile = cluster): Record<string, 
  * and $$. A required variable that `vars` does not set throws, as `docker compose up` refuses.
  */
 function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (whole, name?: string, op?: string, arg?: string) => {
-    if (whole === "$$") return "$";
-    const set = vars[name!];
-    const present = op?.startsWith(":") ? set !== undefined && set !== "" : set !== undefined;
-    if (present) return set!;
-    if (op === ":?" || op === "?") throw new Error(`${name} is required: ${arg}`);
-    return op === ":-" || op === "-" ? arg! : "";
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g,
+    (whole, name?: string, op?: string, arg?: string) => {
+      if (whole === "$$") return "$";
+      const set = vars[name!];
+      const present = op?.startsWith(":") ? set !== undefined && set !== "" : set !== undefined;
+      if (present) return set!;
+      if (op === ":?" || op === "?") throw new Error(`${name} is required: ${arg}`);
+      return op === ":-" || op === "-" ? arg! : "";
+    },
+  );
 }
 
 /** The value a `${VAR:-default}` falls back to when the operator sets nothing. */
@@ -119,7 +122,9 @@ function ports(name: string): PortMapping[] {
         ...(port.host_ip === undefined ? {} : { hostIp: port.host_ip }),
       };
     }
-    const parts = String(port).replace(/\/(tcp|udp)$/, "").split(":");
+    const parts = String(port)
+      .replace(/\/(tcp|udp)$/, "")
+      .split(":");
     const target = parts.pop() ?? "";
     const published = parts.pop();
     const hostIp = parts.length > 0 ? parts.join(":") : undefined;
@@ -139,14 +144,19 @@ function network(name: string): NonNullable<Network> {
 }
 
 const isInternal = (name: string): boolean => network(name).internal === true;
-const servicesOn = (net: string): string[] => Object.keys(cluster.services).filter((s) => networksOf(s).includes(net)).sort();
-const shareInternal = (a: string, b: string): boolean => networksOf(a).some((net) => isInternal(net) && networksOf(b).includes(net));
+const servicesOn = (net: string): string[] =>
+  Object.keys(cluster.services)
+    .filter((s) => networksOf(s).includes(net))
+    .sort();
+const shareInternal = (a: string, b: string): boolean =>
+  networksOf(a).some((net) => isInternal(net) && networksOf(b).includes(net));
 
 function secretMounts(name: string): Record<string, string> {
   return Object.fromEntries(
     (service(name).secrets ?? []).map((secret) => {
       const { source, target } = typeof secret === "string" ? { source: secret, target: undefined } : secret;
-      const path = target === undefined ? `/run/secrets/${source}` : target.startsWith("/") ? target : `/run/secrets/${target}`;
+      const path =
+        target === undefined ? `/run/secrets/${source}` : target.startsWith("/") ? target : `/run/secrets/${target}`;
       return [source, path];
     }),
   );
@@ -155,7 +165,8 @@ function secretMounts(name: string): Record<string, string> {
 /** Named volumes (not bind mounts) a service mounts, as { volume: target }. */
 function namedVolumes(name: string): Record<string, string> {
   const entries = (service(name).volumes ?? []).flatMap((volume): [string, string][] => {
-    if (typeof volume === "object") return volume.type === "volume" && volume.source ? [[volume.source, volume.target]] : [];
+    if (typeof volume === "object")
+      return volume.type === "volume" && volume.source ? [[volume.source, volume.target]] : [];
     const [source, target] = volume.split(":");
     return source && target && !/^[./~]/.test(source) ? [[source, target]] : [];
   });
@@ -174,10 +185,16 @@ const commandOf = (name: string, file: ComposeFile = cluster): string => {
 };
 
 /** restate-server reads a TOML list from an environment variable as `[a,b,c]`. */
-const tomlList = (value: string): string[] => value.replace(/^\[|\]$/g, "").split(",").map((s) => s.trim()).filter(Boolean);
+const tomlList = (value: string): string[] =>
+  value
+    .replace(/^\[|\]$/g, "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A node's auto-provision as restate-server reads it: true unless turned off (the server default). */
-const autoProvisions = (name: string): boolean => (environment(name).RESTATE_AUTO_PROVISION ?? "true").toLowerCase() === "true";
+const autoProvisions = (name: string): boolean =>
+  (environment(name).RESTATE_AUTO_PROVISION ?? "true").toLowerCase() === "true";
 
 describe("docker-compose.cluster.yml passes dclint", () => {
   it("is valid YAML and a valid Compose file with no dclint errors (Node API, .dclintrc rules)", () => {
@@ -189,7 +206,11 @@ describe("docker-compose.cluster.yml passes dclint", () => {
   });
 
   it("passes the `dclint docker-compose.cluster.yml` command developers run, exiting 0", async () => {
-    const { stdout, stderr } = await run(process.execPath, [dclintBin, "--max-warnings", "0", "docker-compose.cluster.yml"], { cwd: root });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [dclintBin, "--max-warnings", "0", "docker-compose.cluster.yml"],
+      { cwd: root },
+    );
     expect(`${stdout}\n${stderr}`).not.toMatch(/\b(error|warning)\b/i);
   });
 });
@@ -214,7 +235,8 @@ describe("docker-compose.cluster.yml runs a three-node Restate cluster", () => {
     const names = new Set(NODES.map((node) => environment(node).RESTATE_CLUSTER_NAME));
     expect(names.size).toBe(1);
     expect([...names][0]).toMatch(/\S/);
-    for (const node of NODES) expect({ node, replication: environment(node).RESTATE_DEFAULT_REPLICATION }).toEqual({ node, replication: "2" });
+    for (const node of NODES)
+      expect({ node, replication: environment(node).RESTATE_DEFAULT_REPLICATION }).toEqual({ node, replication: "2" });
   });
 
   it("gives every node its own node name, node id and advertised address, named after its service", () => {
@@ -251,9 +273,16 @@ describe("docker-compose.cluster.yml runs a three-node Restate cluster", () => {
       const env = environment(node);
       expect(env.RESTATE_WORKER__SNAPSHOTS__DESTINATION).toMatch(/^s3:\/\/\$\{SNAPSHOT_BUCKET:\?[^}]+\}$/);
       // Snapshots are taken on their own only with an interval.
-      expect(env.RESTATE_WORKER__SNAPSHOTS__SNAPSHOT_INTERVAL ?? env.RESTATE_WORKER__SNAPSHOTS__SNAPSHOT_INTERVAL_NUM_RECORDS).toBeDefined();
+      expect(
+        env.RESTATE_WORKER__SNAPSHOTS__SNAPSHOT_INTERVAL ??
+          env.RESTATE_WORKER__SNAPSHOTS__SNAPSHOT_INTERVAL_NUM_RECORDS,
+      ).toBeDefined();
       for (const variable of ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"]) {
-        expect({ node, variable, required: requiredVariables(env[variable] ?? "") }).toEqual({ node, variable, required: [variable] });
+        expect({ node, variable, required: requiredVariables(env[variable] ?? "") }).toEqual({
+          node,
+          variable,
+          required: [variable],
+        });
       }
       // Plain HTTP to the object store only when the operator says so.
       expect(withDefaults(env.AWS_ALLOW_HTTP ?? "false")).toBe("false");
@@ -364,8 +393,13 @@ describe("docker-compose.cluster.yml keeps Restate private", () => {
 
   it("names every service's networks, none external, and uses no network_mode", () => {
     for (const name of Object.keys(cluster.services)) {
-      expect({ name, networks: networksOf(name).length > 0, mode: service(name).network_mode }).toEqual({ name, networks: true, mode: undefined });
-      for (const net of networksOf(name)) expect({ name, net, external: network(net).external }).toEqual({ name, net, external: undefined });
+      expect({ name, networks: networksOf(name).length > 0, mode: service(name).network_mode }).toEqual({
+        name,
+        networks: true,
+        mode: undefined,
+      });
+      for (const net of networksOf(name))
+        expect({ name, net, external: network(net).external }).toEqual({ name, net, external: undefined });
     }
   });
 
@@ -385,7 +419,8 @@ describe("docker-compose.cluster.yml keeps Restate private", () => {
 
   it("keeps Postgres and the one-shots on internal networks only", () => {
     for (const name of ["postgres", "migrate", "register"]) {
-      for (const net of networksOf(name)) expect({ name, net, internal: isInternal(net) }).toEqual({ name, net, internal: true });
+      for (const net of networksOf(name))
+        expect({ name, net, internal: isInternal(net) }).toEqual({ name, net, internal: true });
     }
   });
 
@@ -404,7 +439,8 @@ describe("docker-compose.cluster.yml keeps Restate private", () => {
       ["http", "postgres"],
       ["migrate", "postgres"],
     ];
-    for (const [from, to] of pairs) expect({ from, to, shared: shareInternal(from, to) }).toEqual({ from, to, shared: true });
+    for (const [from, to] of pairs)
+      expect({ from, to, shared: shareInternal(from, to) }).toEqual({ from, to, shared: true });
   });
 });
 
@@ -488,7 +524,12 @@ function parseDump(toml: string): Record<string, unknown> {
       while (lines[++i]!.trim() !== "]") items.push(scalar(lines[i]!));
       out[section + key] = items;
     } else if (value!.startsWith("[")) {
-      out[section + key] = value!.slice(1, -1).split(",").map((s) => s.trim()).filter(Boolean).map(scalar);
+      out[section + key] = value!
+        .slice(1, -1)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(scalar);
     } else {
       out[section + key] = scalar(value!);
     }

@@ -104,7 +104,9 @@ function ports(name: string): PortMapping[] {
         ...(port.host_ip === undefined ? {} : { hostIp: port.host_ip }),
       };
     }
-    const parts = String(port).replace(/\/(tcp|udp)$/, "").split(":");
+    const parts = String(port)
+      .replace(/\/(tcp|udp)$/, "")
+      .split(":");
     const target = parts.pop() ?? "";
     const published = parts.pop();
     const hostIp = parts.length > 0 ? parts.join(":") : undefined;
@@ -137,7 +139,8 @@ function secretMounts(name: string): Record<string, string> {
   return Object.fromEntries(
     (service(name).secrets ?? []).map((secret) => {
       const { source, target } = typeof secret === "string" ? { source: secret, target: undefined } : secret;
-      const path = target === undefined ? `/run/secrets/${source}` : target.startsWith("/") ? target : `/run/secrets/${target}`;
+      const path =
+        target === undefined ? `/run/secrets/${source}` : target.startsWith("/") ? target : `/run/secrets/${target}`;
       return [source, path];
     }),
   );
@@ -232,7 +235,10 @@ describe("docker-compose.yml contract", () => {
   it("requires ADMIN_TOKEN and SHOP_API_KEY for the HTTP app, and says they need 24 characters", () => {
     for (const variable of ["ADMIN_TOKEN", "SHOP_API_KEY"]) {
       const value = environment("http")[variable];
-      expect({ variable, value }).toEqual({ variable, value: expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?[^}]+\\}$`)) });
+      expect({ variable, value }).toEqual({
+        variable,
+        value: expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?[^}]+\\}$`)),
+      });
       expect({ variable, value }).toEqual({ variable, value: expect.stringContaining("at least 24 characters") });
     }
   });
@@ -325,7 +331,8 @@ describe("docker-compose.yml keeps Restate private", () => {
 
   it("keeps restate-server on internal networks only", () => {
     expect(networksOf("restate").length).toBeGreaterThan(0);
-    for (const net of networksOf("restate")) expect({ net, internal: isInternal(net) }).toEqual({ net, internal: true });
+    for (const net of networksOf("restate"))
+      expect({ net, internal: isInternal(net) }).toEqual({ net, internal: true });
   });
 
   it("gives the service endpoint internal networks plus one egress network that is not internal and that nothing publishes on", () => {
@@ -345,7 +352,8 @@ describe("docker-compose.yml keeps Restate private", () => {
   it("keeps Postgres and the migrate and register one-shots on internal networks only", () => {
     for (const name of ["postgres", "migrate", "register"]) {
       expect(networksOf(name).length).toBeGreaterThan(0);
-      for (const net of networksOf(name)) expect({ name, net, internal: isInternal(net) }).toEqual({ name, net, internal: true });
+      for (const net of networksOf(name))
+        expect({ name, net, internal: isInternal(net) }).toEqual({ name, net, internal: true });
     }
   });
 

@@ -12,7 +12,13 @@ const order = (orderId: string, centerId = "fc-east") => ({
     { productId: "sku-2", name: "Gadget", quantity: 1 },
   ],
   customer: { id: "cus-ada", email: "ada@example.com" },
-  shipTo: { name: "Ada Lovelace", line1: "12 St James's Square", city: "London", postalCode: "SW1Y 4JH", country: "GB" },
+  shipTo: {
+    name: "Ada Lovelace",
+    line1: "12 St James's Square",
+    city: "London",
+    postalCode: "SW1Y 4JH",
+    country: "GB",
+  },
 });
 
 type Body = Record<string, unknown>;
@@ -108,9 +114,14 @@ describe("fulfillment centers stand-in", () => {
 
   it("plays a scripted 422 rejection with its body, even for a key it already accepted", async () => {
     await send(order("ord-reject"));
-    centers.script("fc-east", [{ status: 422, body: { error: { code: "address_unserviceable", message: "cannot ship there" } } }]);
+    centers.script("fc-east", [
+      { status: 422, body: { error: { code: "address_unserviceable", message: "cannot ship there" } } },
+    ]);
     const rejected = await send(order("ord-reject"));
-    expect(rejected).toEqual({ status: 422, json: { error: { code: "address_unserviceable", message: "cannot ship there" } } });
+    expect(rejected).toEqual({
+      status: 422,
+      json: { error: { code: "address_unserviceable", message: "cannot ship there" } },
+    });
     // The script is one-shot: the next request is back to the idempotent replay.
     expect((await send(order("ord-reject"))).status).toBe(201);
   });
@@ -176,7 +187,11 @@ describe("fulfillment centers stand-in", () => {
     const page = await (await fetch(`${centers.url}/`)).text();
     expect(page).toContain("Reject the next order (422)");
     const press = (center: string, mode: string) =>
-      fetch(`${centers.url}/_control/centers/${center}/page`, { method: "POST", body: new URLSearchParams({ mode }), redirect: "manual" });
+      fetch(`${centers.url}/_control/centers/${center}/page`, {
+        method: "POST",
+        body: new URLSearchParams({ mode }),
+        redirect: "manual",
+      });
 
     expect((await press("fc-west", "reject")).status).toBe(303);
     const rejected = await send(order("ord-page", "fc-west"));

@@ -80,7 +80,9 @@ describe("checkPayment", () => {
   });
 
   it("fails an expired session", () => {
-    expect(checkPayment(expected, { ...session, status: "expired", paymentStatus: "unpaid" })).toMatchObject({ outcome: "failed" });
+    expect(checkPayment(expected, { ...session, status: "expired", paymentStatus: "unpaid" })).toMatchObject({
+      outcome: "failed",
+    });
   });
 });
 
@@ -92,7 +94,15 @@ describe("the start hint", () => {
   });
 
   it("is no hint when the input is anything else, or nothing", () => {
-    for (const input of [undefined, null, "x", 3, {}, { payment: "free please" }, { payment: { ...payment, amountTotal: 1.5 } }]) {
+    for (const input of [
+      undefined,
+      null,
+      "x",
+      3,
+      {},
+      { payment: "free please" },
+      { payment: { ...payment, amountTotal: 1.5 } },
+    ]) {
       expect(OrderStartSchema.parse(input)).toEqual({});
     }
   });
@@ -105,11 +115,16 @@ describe("headStartVerdict", () => {
   it("counts Stripe's head-start answer about the order's own checkout and total", () => {
     expect(headStartVerdict(order, hint, { outcome: "paid" })).toEqual({ outcome: "paid" });
     expect(headStartVerdict(order, hint, { outcome: "pending" })).toEqual({ outcome: "pending" });
-    expect(headStartVerdict(order, hint, { outcome: "failed", reason: "expired" })).toEqual({ outcome: "failed", reason: "expired" });
+    expect(headStartVerdict(order, hint, { outcome: "failed", reason: "expired" })).toEqual({
+      outcome: "failed",
+      reason: "expired",
+    });
   });
 
   it("ignores an answer about another checkout, total or currency: the hint is not trusted", () => {
-    expect(headStartVerdict(order, { ...hint, stripeCheckoutSessionId: "cs_somebody_elses" }, { outcome: "paid" })).toBeUndefined();
+    expect(
+      headStartVerdict(order, { ...hint, stripeCheckoutSessionId: "cs_somebody_elses" }, { outcome: "paid" }),
+    ).toBeUndefined();
     expect(headStartVerdict(order, { ...hint, amountTotal: 1 }, { outcome: "paid" })).toBeUndefined();
     expect(headStartVerdict(order, { ...hint, currency: "eur" }, { outcome: "paid" })).toBeUndefined();
   });

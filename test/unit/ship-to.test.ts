@@ -4,15 +4,33 @@ import { CheckoutRequestSchema } from "../../src/domain/checkout-pricing.ts";
 import { checkPayment } from "../../src/domain/order.ts";
 import { isCountryCode, shipToFromStripe, ShipToSchema } from "../../src/domain/ship-to.ts";
 
-const address = { name: "Jenny Rosen", line1: "354 Oyster Point Blvd", city: "South San Francisco", state: "CA", postalCode: "94080", country: "US" };
+const address = {
+  name: "Jenny Rosen",
+  line1: "354 Oyster Point Blvd",
+  city: "South San Francisco",
+  state: "CA",
+  postalCode: "94080",
+  country: "US",
+};
 const stripeDetails = {
   name: "Jenny Rosen",
-  address: { line1: "354 Oyster Point Blvd", line2: null, city: "South San Francisco", state: "CA", postal_code: "94080", country: "US" },
+  address: {
+    line1: "354 Oyster Point Blvd",
+    line2: null,
+    city: "South San Francisco",
+    state: "CA",
+    postal_code: "94080",
+    country: "US",
+  },
 };
 
 describe("a ship-to address", () => {
   it("takes the documented shape, trimmed, the country upper-cased", () => {
-    expect(ShipToSchema.parse({ ...address, country: " de ", line2: "Apt 4" })).toEqual({ ...address, country: "DE", line2: "Apt 4" });
+    expect(ShipToSchema.parse({ ...address, country: " de ", line2: "Apt 4" })).toEqual({
+      ...address,
+      country: "DE",
+      line2: "Apt 4",
+    });
   });
 
   it.each([
@@ -36,14 +54,18 @@ describe("a ship-to address", () => {
     const request = { customerId: "c1", email: "c1@example.com", items: [{ productId: "sku-1", quantity: 1 }] };
     expect(CheckoutRequestSchema.parse(request).shipTo).toBeUndefined();
     expect(CheckoutRequestSchema.parse({ ...request, shipTo: address }).shipTo).toEqual(address);
-    expect(CheckoutRequestSchema.safeParse({ ...request, shipTo: { ...address, country: "Germany" } }).success).toBe(false);
+    expect(CheckoutRequestSchema.safeParse({ ...request, shipTo: { ...address, country: "Germany" } }).success).toBe(
+      false,
+    );
   });
 });
 
 describe("the address Stripe's Checkout collected", () => {
   it("maps collected_information.shipping_details to the same shape", () => {
     expect(shipToFromStripe(stripeDetails)).toEqual(address);
-    expect(shipToFromStripe({ ...stripeDetails, address: { ...stripeDetails.address, line2: "", state: null } })).toEqual({
+    expect(
+      shipToFromStripe({ ...stripeDetails, address: { ...stripeDetails.address, line2: "", state: null } }),
+    ).toEqual({
       ...address,
       state: undefined,
     });
@@ -56,9 +78,20 @@ describe("the address Stripe's Checkout collected", () => {
   });
 
   it("is journaled with a paid verdict, and absent from any other", () => {
-    const facts = { id: "cs_1", status: "complete", paymentStatus: "paid", amountTotal: 100, currency: "usd", shipTo: address };
+    const facts = {
+      id: "cs_1",
+      status: "complete",
+      paymentStatus: "paid",
+      amountTotal: 100,
+      currency: "usd",
+      shipTo: address,
+    };
     expect(checkPayment({ amountTotal: 100, currency: "usd" }, facts)).toEqual({ outcome: "paid", shipTo: address });
-    expect(checkPayment({ amountTotal: 100, currency: "usd" }, { ...facts, shipTo: null })).toEqual({ outcome: "paid" });
-    expect(checkPayment({ amountTotal: 100, currency: "usd" }, { ...facts, paymentStatus: "unpaid" })).toEqual({ outcome: "pending" });
+    expect(checkPayment({ amountTotal: 100, currency: "usd" }, { ...facts, shipTo: null })).toEqual({
+      outcome: "paid",
+    });
+    expect(checkPayment({ amountTotal: 100, currency: "usd" }, { ...facts, paymentStatus: "unpaid" })).toEqual({
+      outcome: "pending",
+    });
   });
 });

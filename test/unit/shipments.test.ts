@@ -2,11 +2,30 @@
 import { describe, expect, it } from "vitest";
 import { confirmationEmail, deliveredEmail, shippedEmail } from "../../src/domain/emails.ts";
 import { withTracking } from "../../src/domain/order-view.ts";
-import { applyEvent, CenterEventSchema, fulfillmentOf, shipmentIncident, type ShipmentPatch } from "../../src/domain/shipments.ts";
+import {
+  applyEvent,
+  CenterEventSchema,
+  fulfillmentOf,
+  shipmentIncident,
+  type ShipmentPatch,
+} from "../../src/domain/shipments.ts";
 
-const accepted: ShipmentPatch = { status: "accepted", carrier: null, trackingNumber: null, trackingUrl: null, shippedAt: null, deliveredAt: null };
+const accepted: ShipmentPatch = {
+  status: "accepted",
+  carrier: null,
+  trackingNumber: null,
+  trackingUrl: null,
+  shippedAt: null,
+  deliveredAt: null,
+};
 const at = (minute: number) => `2026-12-04T10:${String(minute).padStart(2, "0")}:00.000Z`;
-const shipped = { status: "shipped", carrier: "Parcelwise", trackingNumber: "PP1", trackingUrl: "https://t.example.com/PP1", occurredAt: at(1) } as const;
+const shipped = {
+  status: "shipped",
+  carrier: "Parcelwise",
+  trackingNumber: "PP1",
+  trackingUrl: "https://t.example.com/PP1",
+  occurredAt: at(1),
+} as const;
 const delivered = { status: "delivered", occurredAt: at(5) } as const;
 const exception = { status: "exception", occurredAt: at(3) } as const;
 
@@ -14,7 +33,12 @@ describe("applyEvent", () => {
   it("moves accepted → shipped → delivered, keeping the tracking a later event leaves out", () => {
     const s = applyEvent(accepted, shipped)!;
     expect(s).toMatchObject({ status: "shipped", trackingNumber: "PP1", shippedAt: at(1), deliveredAt: null });
-    expect(applyEvent(s, delivered)).toMatchObject({ status: "delivered", trackingNumber: "PP1", shippedAt: at(1), deliveredAt: at(5) });
+    expect(applyEvent(s, delivered)).toMatchObject({
+      status: "delivered",
+      trackingNumber: "PP1",
+      shippedAt: at(1),
+      deliveredAt: at(5),
+    });
   });
 
   it("changes nothing for a repeat or a late shipped after delivered", () => {
@@ -27,7 +51,11 @@ describe("applyEvent", () => {
   });
 
   it("counts delivered straight from accepted as shipped too", () => {
-    expect(applyEvent(accepted, delivered)).toMatchObject({ status: "delivered", shippedAt: at(5), deliveredAt: at(5) });
+    expect(applyEvent(accepted, delivered)).toMatchObject({
+      status: "delivered",
+      shippedAt: at(5),
+      deliveredAt: at(5),
+    });
   });
 
   it("moves to exception from accepted or shipped, and on again when the center recovers", () => {
@@ -42,7 +70,13 @@ describe("applyEvent", () => {
 });
 
 describe("CenterEventSchema", () => {
-  const valid = { eventId: "evt_1", orderId: "ps_1", status: "shipped", trackingUrl: "https://t.example.com/1", occurredAt: "2026-12-04T10:00:00+01:00" };
+  const valid = {
+    eventId: "evt_1",
+    orderId: "ps_1",
+    status: "shipped",
+    trackingUrl: "https://t.example.com/1",
+    occurredAt: "2026-12-04T10:00:00+01:00",
+  };
   it("takes a well-formed event", () => expect(CenterEventSchema.parse(valid)).toMatchObject(valid));
   it.each([
     ["an http tracking URL", { trackingUrl: "http://t.example.com/1" }],
@@ -71,7 +105,10 @@ describe("fulfillmentOf", () => {
 
 describe("withTracking", () => {
   it("adds each row's tracking to the view's shipments, untracked ones as accepted", () => {
-    const records = [{ centerId: "a", shipmentId: "shp_a", estimatedArrival: "2026-12-06" }, { centerId: "b", shipmentId: "shp_b", estimatedArrival: null }];
+    const records = [
+      { centerId: "a", shipmentId: "shp_a", estimatedArrival: "2026-12-06" },
+      { centerId: "b", shipmentId: "shp_b", estimatedArrival: null },
+    ];
     const rows = [{ ...records[0]!, ...accepted, status: "shipped" as const, trackingNumber: "PP1" }];
     const view = withTracking(records, rows, ["a", "b"]);
     expect(view.fulfillment).toBe("partially_shipped");
@@ -84,7 +121,12 @@ describe("withTracking", () => {
 
 describe("emails", () => {
   it("shipped: one kind per center, subject says shipped, body carries carrier, tracking number and link", () => {
-    const mail = shippedEmail("ps_1", { centerId: "fc-east", carrier: "Parcelwise", trackingNumber: "PP1", trackingUrl: "https://t.example.com/PP1" });
+    const mail = shippedEmail("ps_1", {
+      centerId: "fc-east",
+      carrier: "Parcelwise",
+      trackingNumber: "PP1",
+      trackingUrl: "https://t.example.com/PP1",
+    });
     expect(mail.kind).toBe("shipped:fc-east");
     expect(mail.subject).toMatch(/shipped/);
     expect(mail.subject).toContain("ps_1");
@@ -94,7 +136,9 @@ describe("emails", () => {
   });
 
   it("shipped by hand: says there is no tracking number", () => {
-    expect(shippedEmail("ps_1", { centerId: "fc-east", carrier: null, trackingNumber: null, trackingUrl: null }).body).toContain("no tracking number");
+    expect(
+      shippedEmail("ps_1", { centerId: "fc-east", carrier: null, trackingNumber: null, trackingUrl: null }).body,
+    ).toContain("no tracking number");
   });
 
   it("delivered: one per order, subject says delivered", () => {
@@ -102,7 +146,9 @@ describe("emails", () => {
   });
 
   it("the confirmation says confirmed, not on its way", () => {
-    const order = { id: "ps_1", items: [], amountTotal: 100, currency: "usd" } as unknown as Parameters<typeof confirmationEmail>[0];
+    const order = { id: "ps_1", items: [], amountTotal: 100, currency: "usd" } as unknown as Parameters<
+      typeof confirmationEmail
+    >[0];
     const mail = confirmationEmail(order, "2026-12-06");
     expect(mail.subject).toContain("confirmed");
     expect(mail.subject).not.toContain("on its way");

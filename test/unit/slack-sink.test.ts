@@ -58,7 +58,11 @@ describe("the Slack stand-in", () => {
     journalCommand: "npx restate invocations describe inv_1",
   };
   const postAlert = async () => {
-    const res = await fetch(slack.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(slackMessage([alert])) });
+    const res = await fetch(slack.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(slackMessage([alert])),
+    });
     expect(res.status).toBe(200);
     return slack.posts.at(-1)!;
   };
@@ -81,7 +85,10 @@ describe("the Slack stand-in", () => {
       verifySlackRequest({
         signingSecret: slack.signingSecret,
         body: request!.body,
-        headers: { "x-slack-signature": String(request!.headers["x-slack-signature"]), "x-slack-request-timestamp": timestamp },
+        headers: {
+          "x-slack-signature": String(request!.headers["x-slack-signature"]),
+          "x-slack-request-timestamp": timestamp,
+        },
       }),
     ).not.toThrow();
     const payload = JSON.parse(new URLSearchParams(request!.body).get("payload")!);
@@ -90,17 +97,32 @@ describe("the Slack stand-in", () => {
       type: "block_actions",
       user: { id: "U0ALICE", username: "alice" },
       message: { ts: post.ts, text: post.text, blocks: post.blocks },
-      actions: [{ type: "button", action_id: "skip", block_id: actions.block_id, value: JSON.stringify({ orderId: "ps_1", incidentId: "ps_1#1" }) }],
+      actions: [
+        {
+          type: "button",
+          action_id: "skip",
+          block_id: actions.block_id,
+          value: JSON.stringify({ orderId: "ps_1", incidentId: "ps_1#1" }),
+        },
+      ],
     });
     expect(payload.response_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/actions\//);
 
     // A forger's signature is not Slack's.
-    const forged = slack.clickDelivery(post, "skip", { userId: "U0ALICE", userName: "alice" }, { signingSecret: "guess" });
+    const forged = slack.clickDelivery(
+      post,
+      "skip",
+      { userId: "U0ALICE", userName: "alice" },
+      { signingSecret: "guess" },
+    );
     expect(() =>
       verifySlackRequest({
         signingSecret: slack.signingSecret,
         body: forged.body,
-        headers: { "x-slack-signature": forged.headers["x-slack-signature"]!, "x-slack-request-timestamp": Number(forged.headers["x-slack-request-timestamp"]) },
+        headers: {
+          "x-slack-signature": forged.headers["x-slack-signature"]!,
+          "x-slack-request-timestamp": Number(forged.headers["x-slack-request-timestamp"]),
+        },
       }),
     ).toThrow(/signature mismatch/);
   });
@@ -109,7 +131,9 @@ describe("the Slack stand-in", () => {
     const post = await postAlert();
     const { delivery } = await slack.click(post, "retry", { userId: "U0BOB", userName: "bob" });
     const reply = { replace_original: true, text: post.text, blocks: [] };
-    expect((await fetch(delivery.payload.response_url, { method: "POST", body: JSON.stringify(reply) })).status).toBe(200);
+    expect((await fetch(delivery.payload.response_url, { method: "POST", body: JSON.stringify(reply) })).status).toBe(
+      200,
+    );
     expect(slack.replies.at(-1)).toMatchObject({ post, responseUrl: delivery.payload.response_url, body: reply });
     expect((await fetch(`${delivery.payload.response_url}x`, { method: "POST", body: "{}" })).status).toBe(404);
   });

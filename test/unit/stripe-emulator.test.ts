@@ -44,7 +44,14 @@ const checkoutParams = (paymentSessionId: string): Stripe.Checkout.SessionCreate
   customer_email: "ada@example.com",
   metadata: { paymentSessionId, customerId: "cus-ada" },
   line_items: [
-    { quantity: 2, price_data: { currency: "USD", unit_amount: 1999, product_data: { name: "Widget", metadata: { productId: "sku-1" } } } },
+    {
+      quantity: 2,
+      price_data: {
+        currency: "USD",
+        unit_amount: 1999,
+        product_data: { name: "Widget", metadata: { productId: "sku-1" } },
+      },
+    },
     { quantity: 1, price_data: { currency: "usd", unit_amount: 500, product_data: { name: "Gadget" } } },
   ],
   success_url: "http://127.0.0.1:3000/thanks",
@@ -60,7 +67,13 @@ describe("Stripe emulator", () => {
     receiver = await startReceiver();
     emulator = await startStripeEmulator({ port: 0, webhookUrl: receiver.url });
     const { hostname, port } = new URL(emulator.url);
-    stripe = new Stripe(emulator.secretKey, { host: hostname, port, protocol: "http", maxNetworkRetries: 0, telemetry: false });
+    stripe = new Stripe(emulator.secretKey, {
+      host: hostname,
+      port,
+      protocol: "http",
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
   });
   afterAll(async () => {
     await emulator?.close();
@@ -71,7 +84,8 @@ describe("Stripe emulator", () => {
     receiver.answerWith(200);
   });
 
-  const newSession = (id: string) => stripe.checkout.sessions.create(checkoutParams(id), { idempotencyKey: `checkout:${id}` });
+  const newSession = (id: string) =>
+    stripe.checkout.sessions.create(checkoutParams(id), { idempotencyKey: `checkout:${id}` });
   const verify = (r: Received | undefined) => {
     expect(r).toBeDefined();
     return Stripe.webhooks.constructEvent(r!.body, r!.signature, emulator.webhookSecret);
@@ -170,7 +184,10 @@ describe("Stripe emulator", () => {
     });
 
     it("answers other Stripe endpoints with a 404 invalid_request_error", async () => {
-      await expect(stripe.customers.list()).rejects.toMatchObject({ statusCode: 404, type: "StripeInvalidRequestError" });
+      await expect(stripe.customers.list()).rejects.toMatchObject({
+        statusCode: 404,
+        type: "StripeInvalidRequestError",
+      });
     });
   });
 
@@ -183,8 +200,18 @@ describe("Stripe emulator", () => {
       expect(receiver.received).toHaveLength(1);
       expect(receiver.received[0]!.contentType).toMatch(/^application\/json/);
       const event = verify(receiver.received[0]);
-      expect(event).toMatchObject({ id: delivery.eventId, object: "event", type: "checkout.session.completed", livemode: false });
-      expect(event.data.object).toMatchObject({ id: session.id, status: "complete", payment_status: "paid", amount_total: 4498 });
+      expect(event).toMatchObject({
+        id: delivery.eventId,
+        object: "event",
+        type: "checkout.session.completed",
+        livemode: false,
+      });
+      expect(event.data.object).toMatchObject({
+        id: session.id,
+        status: "complete",
+        payment_status: "paid",
+        amount_total: 4498,
+      });
       expect(emulator.events().map((e) => e.id)).toContain(delivery.eventId);
 
       const after = await stripe.checkout.sessions.retrieve(session.id);
@@ -214,8 +241,14 @@ describe("Stripe emulator", () => {
       await emulator.complete(session.id, { paymentStatus: "unpaid" });
       await emulator.asyncResult(session.id, "succeeded");
       const [completed, settled] = receiver.received.map(verify);
-      expect(completed).toMatchObject({ type: "checkout.session.completed", data: { object: { payment_status: "unpaid" } } });
-      expect(settled).toMatchObject({ type: "checkout.session.async_payment_succeeded", data: { object: { payment_status: "paid" } } });
+      expect(completed).toMatchObject({
+        type: "checkout.session.completed",
+        data: { object: { payment_status: "unpaid" } },
+      });
+      expect(settled).toMatchObject({
+        type: "checkout.session.async_payment_succeeded",
+        data: { object: { payment_status: "paid" } },
+      });
     });
 
     it("reports a failed delayed payment with async_payment_failed and stays unpaid", async () => {
@@ -298,7 +331,9 @@ describe("Stripe emulator", () => {
       expect((await post("/_emulator/checkout/sessions/cs_test_nope/complete")).status).toBe(404);
       expect((await post("/_emulator/events/evt_nope/resend")).status).toBe(404);
       const session = await newSession("ps-http-errors");
-      expect((await post(`/_emulator/checkout/sessions/${session.id}/async-result`, { outcome: "maybe" })).status).toBe(400);
+      expect((await post(`/_emulator/checkout/sessions/${session.id}/async-result`, { outcome: "maybe" })).status).toBe(
+        400,
+      );
       expect((await post(`/_emulator/checkout/sessions/${session.id}/complete`)).status).toBe(200);
       expect((await post(`/_emulator/checkout/sessions/${session.id}/complete`)).status).toBe(409);
     });
@@ -308,7 +343,8 @@ describe("Stripe emulator", () => {
       const page = await fetch(session.url!);
       expect(page.status).toBe(200);
       const text = await page.text();
-      for (const shown of ["Widget × 2", "39.98 USD", "Gadget × 1", "44.98 USD", 'value="pay"', 'value="decline"']) expect(text).toContain(shown);
+      for (const shown of ["Widget × 2", "39.98 USD", "Gadget × 1", "44.98 USD", 'value="pay"', 'value="decline"'])
+        expect(text).toContain(shown);
       expect((await fetch(`${emulator.url}/pay/cs_test_nope`)).status).toBe(404);
     });
 
@@ -327,7 +363,10 @@ describe("Stripe emulator", () => {
       receiver.received.length = 0;
       expect(await (await choose(declined.id, "decline")).text()).toContain("Payment declined");
       expect(emulator.session(declined.id)).toMatchObject({ status: "complete", payment_status: "unpaid" });
-      expect(receiver.received.map((r) => verify(r).type)).toEqual(["checkout.session.completed", "checkout.session.async_payment_failed"]);
+      expect(receiver.received.map((r) => verify(r).type)).toEqual([
+        "checkout.session.completed",
+        "checkout.session.async_payment_failed",
+      ]);
       expect((await choose((await newSession("ps-page-bad")).id, "maybe")).status).toBe(400);
     });
   });

@@ -13,13 +13,19 @@ describe("which Stripe events move an order", () => {
   });
 
   it("carries the outcome of async payments", () => {
-    expect(intentOf({ type: "checkout.session.async_payment_succeeded", data: { object: session } })).toMatchObject({ asyncOutcome: "succeeded" });
-    expect(intentOf({ type: "checkout.session.async_payment_failed", data: { object: session } })).toMatchObject({ asyncOutcome: "failed" });
+    expect(intentOf({ type: "checkout.session.async_payment_succeeded", data: { object: session } })).toMatchObject({
+      asyncOutcome: "succeeded",
+    });
+    expect(intentOf({ type: "checkout.session.async_payment_failed", data: { object: session } })).toMatchObject({
+      asyncOutcome: "failed",
+    });
   });
 
   it("falls back to metadata when client_reference_id is missing", () => {
     const { client_reference_id: _, ...bare } = session;
-    expect(intentOf({ type: "checkout.session.completed", data: { object: bare } })).toMatchObject({ paymentSessionId: "ps_1" });
+    expect(intentOf({ type: "checkout.session.completed", data: { object: bare } })).toMatchObject({
+      paymentSessionId: "ps_1",
+    });
   });
 
   it("ignores other event types and sessions that are not postpay's", () => {
@@ -30,8 +36,17 @@ describe("which Stripe events move an order", () => {
 
 describe("a card payment's checkout.session.completed", () => {
   it("says the session was paid on completion, so a run that started before the payment can hear it", () => {
-    expect(intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "paid" } } })).toMatchObject({ paidOnCompletion: true });
-    expect(intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "unpaid" } } })).not.toHaveProperty("paidOnCompletion");
-    expect(intentOf({ type: "checkout.session.async_payment_succeeded", data: { object: { ...session, payment_status: "paid" } } })).not.toHaveProperty("paidOnCompletion");
+    expect(
+      intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "paid" } } }),
+    ).toMatchObject({ paidOnCompletion: true });
+    expect(
+      intentOf({ type: "checkout.session.completed", data: { object: { ...session, payment_status: "unpaid" } } }),
+    ).not.toHaveProperty("paidOnCompletion");
+    expect(
+      intentOf({
+        type: "checkout.session.async_payment_succeeded",
+        data: { object: { ...session, payment_status: "paid" } },
+      }),
+    ).not.toHaveProperty("paidOnCompletion");
   });
 });

@@ -44,7 +44,10 @@ describe("restart delay", () => {
     const p = RESTART_POLICY;
     const delays: number[] = [];
     let last = 0;
-    for (let i = 0; i < 12; i++) delays.push((last = nextRestartDelay(p, 50, last)));
+    for (let i = 0; i < 12; i++) {
+      last = nextRestartDelay(p, 50, last);
+      delays.push(last);
+    }
     expect(delays.slice(0, 5)).toEqual([100, 200, 400, 800, 1600]);
     expect(delays.at(-1)).toBe(p.maxDelayMs);
     expect(nextRestartDelay(p, p.healthyAfterMs, p.maxDelayMs)).toBe(0);
@@ -59,7 +62,11 @@ describe("runWorkers (real processes)", () => {
     const { child, died } = startPrimary({ WORKER_MODE: "crash" });
     try {
       await expect.poll(() => died().length, poll).toBeGreaterThanOrEqual(4);
-      expect(died().slice(0, 4).map((l) => l.restartInMs)).toEqual([100, 200, 400, 800]);
+      expect(
+        died()
+          .slice(0, 4)
+          .map((l) => l.restartInMs),
+      ).toEqual([100, 200, 400, 800]);
       expect(died().every((l) => l.code === 1)).toBe(true);
       // The sixth restart waits 3.2 s. A stop signal must neither wait for it nor start it: the
       // primary is gone well before that wait is over (a bound on behaviour, not a speed claim).

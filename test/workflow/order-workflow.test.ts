@@ -37,8 +37,14 @@ beforeAll(async () => {
     configFile: path.join(root, "restate.toml"),
     env: { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" },
   });
-  const services = createServices(fake, { steps: STEPS, escalation: { remindAfterMs: 3_600_000 }, alerts: { minIntervalMs: 50, maxBackoffMs: 500 } });
-  endpoint = await startServiceEndpoint(services, { log: createLogger({ level: "error", bindings: { test: "workflow" } }) });
+  const services = createServices(fake, {
+    steps: STEPS,
+    escalation: { remindAfterMs: 3_600_000 },
+    alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
+  });
+  endpoint = await startServiceEndpoint(services, {
+    log: createLogger({ level: "error", bindings: { test: "workflow" } }),
+  });
   await registerDeployment(server.adminUrl, endpoint.url);
   ingress = clients.connect({ url: server.ingressUrl });
 });
@@ -69,7 +75,9 @@ async function journal(invocationId: string): Promise<{ index: number; entry_typ
   const res = await fetch(`${server!.adminUrl}/query`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query: `SELECT index, entry_type, name FROM sys_journal WHERE id = '${invocationId}' ORDER BY index` }),
+    body: JSON.stringify({
+      query: `SELECT index, entry_type, name FROM sys_journal WHERE id = '${invocationId}' ORDER BY index`,
+    }),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { rows: { index: number; entry_type: string; name: string | null }[] }).rows;
@@ -136,7 +144,11 @@ const paymentEvent = (id: string, event: PaymentEvent) => {
 /** An order of two centers whose fc-north shipment is rejected once; waits for the incident. */
 async function orderStuckAtNorth(name: string, failures = 1) {
   const order = fake.seed({ name, items: [item("sku-mug", "fc-east"), item("sku-cap", "fc-north")] });
-  fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable"), times: failures });
+  fake.fail(order.id, "sendToCenter", {
+    target: "fc-north",
+    error: () => new PermanentError("422 address not serviceable"),
+    times: failures,
+  });
   await submit(order.id);
   const incident = await openIncident(order.id);
   return { order, incident };
@@ -181,7 +193,12 @@ describe("a paid order", () => {
 
     expect(fake.succeeded(order.id, "recordHistory")).toHaveLength(1);
     expect(fake.history(order.id)).toMatchObject({ estimatedArrival: "2031-03-09" });
-    expect(fake.history(order.id)!.shipments.map((s) => [s.centerId, s.estimatedArrival]).sort()).toEqual([
+    expect(
+      fake
+        .history(order.id)!
+        .shipments.map((s) => [s.centerId, s.estimatedArrival])
+        .sort(),
+    ).toEqual([
       ["fc-east", "2031-03-09"],
       ["fc-north", "2031-03-05"],
       ["fc-west", "2031-03-07"],
@@ -255,7 +272,11 @@ describe("a paid order", () => {
 
   it("escalates a step whose transient failures outlast its retries, and completes after an operator retry", async () => {
     const order = fake.seed({ name: "outage" });
-    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new Error("ECONNREFUSED"), times: Infinity });
+    fake.fail(order.id, "sendToCenter", {
+      target: "fc-north",
+      error: () => new Error("ECONNREFUSED"),
+      times: Infinity,
+    });
     await submit(order.id);
 
     const incident = await openIncident(order.id);
@@ -274,7 +295,10 @@ describe("a paid order", () => {
 describe("a step that fails permanently", () => {
   it("shows an incident only once it is recorded, so a decision can never outrun it", async () => {
     const order = fake.seed({ name: "recorded-first", items: [item("sku-cap", "fc-north")] });
-    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable") });
+    fake.fail(order.id, "sendToCenter", {
+      target: "fc-north",
+      error: () => new PermanentError("422 address not serviceable"),
+    });
     await submit(order.id);
     const waiting = await viewWhen(order.id, "needs_attention");
     expect(fake.incidents(order.id).map((i) => i.id)).toEqual([waiting.incident!.id]);
@@ -290,7 +314,10 @@ describe("a step that fails permanently", () => {
     // The other center is not held back by the rejection.
     expect(fake.succeeded(order.id, "sendToCenter", "fc-east")).toHaveLength(1);
     await expect
-      .poll(() => fake.slackMessages().some((m) => m.text.includes(order.id) && m.text.includes("send to fc-north")), WAIT)
+      .poll(
+        () => fake.slackMessages().some((m) => m.text.includes(order.id) && m.text.includes("send to fc-north")),
+        WAIT,
+      )
       .toBe(true);
     // The support team's email: one per incident, about this one.
     await expect.poll(() => fake.succeeded(order.id, "emailSupport").map((c) => c.target), WAIT).toEqual([incident.id]);
@@ -310,7 +337,9 @@ describe("a step that fails permanently", () => {
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
     expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(2);
     expect(fake.succeeded(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
-    expect(fake.incidents(order.id)).toEqual([expect.objectContaining({ decision: expect.objectContaining({ action: "retry", note: "address fixed" }) })]);
+    expect(fake.incidents(order.id)).toEqual([
+      expect.objectContaining({ decision: expect.objectContaining({ action: "retry", note: "address fixed" }) }),
+    ]);
     expect(fake.emails(order.id).map((e) => e.kind)).toEqual(["confirmation"]);
     expect(fake.succeeded(order.id, "recordHistory")).toHaveLength(1);
     expect((await view(order.id))?.status).toBe("completed");
@@ -345,7 +374,10 @@ describe("a step that fails permanently", () => {
       centers: CENTERS.map((c) => (c.id === "fc-north" ? { ...c, leadTimeDays: 30 } : c)),
       arrivals: { "fc-east": addDays(Date.now(), 1) },
     });
-    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: () => new PermanentError("422 address not serviceable") });
+    fake.fail(order.id, "sendToCenter", {
+      target: "fc-north",
+      error: () => new PermanentError("422 address not serviceable"),
+    });
     const submittedAt = Date.now();
     await submit(order.id);
     const incident = await openIncident(order.id);
@@ -364,7 +396,12 @@ describe("a step that fails permanently", () => {
     expect(emails.map((e) => e.kind)).toEqual(["confirmation"]);
     expect(emails[0]!.body).toContain(result.estimatedArrival!);
     expect(fake.history(order.id)?.estimatedArrival).toBe(result.estimatedArrival);
-    expect(fake.history(order.id)!.shipments.map((s) => s.centerId).sort()).toEqual(["fc-east", "fc-north"]);
+    expect(
+      fake
+        .history(order.id)!
+        .shipments.map((s) => s.centerId)
+        .sort(),
+    ).toEqual(["fc-east", "fc-north"]);
     expect(fake.incidents(order.id)[0]!.decision).toMatchObject({ action: "skip", note: "shipped from the store" });
     expect(fake.row(order.id)?.status).toBe("completed");
   });
@@ -434,7 +471,10 @@ describe("an operator decision", () => {
 
 describe("payment", () => {
   it("a failed payment sends the payment-problem notice and nothing else: no stock, no center, no history", async () => {
-    const order = fake.seed({ name: "payment-failed", payment: { outcome: "failed", reason: "the checkout session expired unpaid" } });
+    const order = fake.seed({
+      name: "payment-failed",
+      payment: { outcome: "failed", reason: "the checkout session expired unpaid" },
+    });
     await submit(order.id);
 
     expect(await outcome(order.id)).toMatchObject({ status: "payment_failed", estimatedArrival: null });
@@ -458,7 +498,12 @@ describe("payment", () => {
     const checks = fake.calls(order.id, "checkPayment");
     expect(checks).toHaveLength(1);
     expect(checks[0]!.at).toBeLessThan(load!.endedAt!); // asked before the order had loaded
-    expect((await view(order.id))?.steps.map((s) => s.name).slice(0, 2).sort()).toEqual(["load payment session", "verify payment"]);
+    expect(
+      (await view(order.id))?.steps
+        .map((s) => s.name)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(["load payment session", "verify payment"]);
   });
 
   it("a run started without the webhook's hint verifies the payment after loading the order", async () => {
@@ -472,14 +517,24 @@ describe("payment", () => {
 
   it("a run started through the ingress naming someone else's paid checkout, or a smaller total, acts on nothing", async () => {
     for (const [name, forge] of [
-      ["forged-checkout", (p: NonNullable<OrderStart["payment"]>) => ({ ...p, stripeCheckoutSessionId: "cs_somebody_elses_paid_checkout" })],
+      [
+        "forged-checkout",
+        (p: NonNullable<OrderStart["payment"]>) => ({
+          ...p,
+          stripeCheckoutSessionId: "cs_somebody_elses_paid_checkout",
+        }),
+      ],
       ["forged-total", (p: NonNullable<OrderStart["payment"]>) => ({ ...p, amountTotal: 1 })],
     ] as const) {
       const order = fake.seed({ name, payment: "pending" });
       await submit(order.id, { payment: forge(fake.startHint(order.id).payment!) });
       await viewWhen(order.id, "awaiting_payment");
       // Stripe was asked again, about the order's own checkout, and that one is unpaid.
-      expect(fake.calls(order.id, "checkPayment").map((c) => (c.args[0] as { stripeCheckoutSessionId: string }).stripeCheckoutSessionId)).toContain(order.stripeCheckoutSessionId);
+      expect(
+        fake
+          .calls(order.id, "checkPayment")
+          .map((c) => (c.args[0] as { stripeCheckoutSessionId: string }).stripeCheckoutSessionId),
+      ).toContain(order.stripeCheckoutSessionId);
       expect(fake.calls(order.id, "takeStock")).toHaveLength(0);
       expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
       expect(fake.emails(order.id)).toHaveLength(0);
@@ -533,7 +588,9 @@ describe("payment", () => {
     // A real event for another order cannot be replayed onto this one.
     const other = fake.seed({ name: "forged-event-other", payment: "pending" });
     fake.recordPaymentEvent(other.id, { outcome: "failed", eventId: `evt_other_${other.id}` });
-    expect(await httpStatus(wf(order.id).paymentEvent({ outcome: "failed", eventId: `evt_other_${other.id}` }, timeout()))).toBe(403);
+    expect(
+      await httpStatus(wf(order.id).paymentEvent({ outcome: "failed", eventId: `evt_other_${other.id}` }, timeout())),
+    ).toBe(403);
     expect((await view(order.id))?.status).toBe("awaiting_payment");
     expect(fake.emails(order.id)).toHaveLength(0);
   });
@@ -575,7 +632,10 @@ describe("payment", () => {
   });
 
   it("an amount or currency mismatch escalates to an operator, never payment_failed; skip confirms the payment by hand", async () => {
-    const order = fake.seed({ name: "mismatch", payment: { outcome: "mismatch", reason: "Stripe charged 999 eur, the order is 1000 usd" } });
+    const order = fake.seed({
+      name: "mismatch",
+      payment: { outcome: "mismatch", reason: "Stripe charged 999 eur, the order is 1000 usd" },
+    });
     await submit(order.id);
 
     const incident = await openIncident(order.id);
@@ -597,19 +657,28 @@ describe("payment", () => {
 });
 
 describe("the ship-to address", () => {
-  const shipToOf = (id: string) => fake.succeeded(id, "sendToCenter").map((c) => [(c.args[1] as { center: { id: string } }).center.id, c.args[2]]);
+  const shipToOf = (id: string) =>
+    fake.succeeded(id, "sendToCenter").map((c) => [(c.args[1] as { center: { id: string } }).center.id, c.args[2]]);
 
   it("the one given at checkout reaches every center, and no step is added to find it", async () => {
     const order = fake.seed({ name: "given-address" });
     await submit(order.id);
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
-    expect(shipToOf(order.id).sort()).toEqual([["fc-east", SHIP_TO], ["fc-north", SHIP_TO], ["fc-west", SHIP_TO]]);
+    expect(shipToOf(order.id).sort()).toEqual([
+      ["fc-east", SHIP_TO],
+      ["fc-north", SHIP_TO],
+      ["fc-west", SHIP_TO],
+    ]);
     expect(fake.calls(order.id, "findShipTo")).toHaveLength(0);
   });
 
   it("the one Stripe's Checkout collected, journaled with the payment verdict, reaches the centers", async () => {
     const collected = { ...SHIP_TO, name: "Collected Person", country: "DE" };
-    const order = fake.seed({ name: "collected-address", shipTo: null, payment: { outcome: "paid", shipTo: collected } });
+    const order = fake.seed({
+      name: "collected-address",
+      shipTo: null,
+      payment: { outcome: "paid", shipTo: collected },
+    });
     await submit(order.id);
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
     expect(shipToOf(order.id).map(([, to]) => to)).toEqual([collected, collected, collected]);
@@ -620,7 +689,10 @@ describe("the ship-to address", () => {
     const order = fake.seed({ name: "no-address", shipTo: null, items: [item("sku-mug", "fc-east")] });
     await submit(order.id);
     const incident = await openIncident(order.id);
-    expect(incident).toMatchObject({ step: "find ship-to address", error: expect.stringContaining("no ship-to address") });
+    expect(incident).toMatchObject({
+      step: "find ship-to address",
+      error: expect.stringContaining("no ship-to address"),
+    });
     // Nothing was sent or stocked while the address was missing.
     expect(fake.calls(order.id, "sendToCenter")).toHaveLength(0);
     expect(fake.calls(order.id, "takeStock")).toHaveLength(0);

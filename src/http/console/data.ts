@@ -31,7 +31,8 @@ export type ConsoleDeps = {
 export const LOW_STOCK = 10;
 export const ORDERS_PAGE_SIZE = 25;
 
-export const version = (data: unknown) => createHash("sha256").update(JSON.stringify(data)).digest("base64url").slice(0, 16);
+export const version = (data: unknown) =>
+  createHash("sha256").update(JSON.stringify(data)).digest("base64url").slice(0, 16);
 
 /** The incident queue: open incidents, oldest first. */
 export const queueData = async (db: Db) => ({ incidents: await listOpenIncidents(db) });

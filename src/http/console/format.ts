@@ -41,8 +41,9 @@ const STATUS_LABEL: Record<OrderStatus, string> = {
 export const statusBadge = (status: OrderStatus) =>
   html`<span class="badge ${status}${isFinal(status) ? " final" : ""}" data-status="${status}">${STATUS_LABEL[status]}</span>`;
 
-export const orderLink = (id: string, text: string = id) => html`<a href="/console/orders/${encodeURIComponent(id)}">${text}</a>`;
-
+export const orderLink = (id: string, text: string = id) =>
+  html`<a href="/console/orders/${encodeURIComponent(id)}">${text}</a>`;
 
 /** `14:05:09.123` (UTC), for step times; the full instant is the title. */
-export const clock = (iso: string | undefined) => (iso ? html`<time datetime="${iso}" title="${time(iso)}">${iso.slice(11, 23)}</time>` : "—");
+export const clock = (iso: string | undefined) =>
+  iso ? html`<time datetime="${iso}" title="${time(iso)}">${iso.slice(11, 23)}</time>` : "—";

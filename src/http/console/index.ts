@@ -76,8 +76,18 @@ export function consoleRoutes(deps: ConsoleDeps) {
   });
 
   // Everything below needs the session; every POST below also the session's CSRF token.
-  ui.use("*", requireSession(lock, (c) => c.html(messagePage("Signed out", "Your session has ended: sign in again.", {}, "/console/sign-in"), 401)));
-  ui.use("*", requireCsrfToken(lock, (c) => c.html(messagePage("Refused", "This form has no valid CSRF token: reload the page and try again."), 403)));
+  ui.use(
+    "*",
+    requireSession(lock, (c) =>
+      c.html(messagePage("Signed out", "Your session has ended: sign in again.", {}, "/console/sign-in"), 401),
+    ),
+  );
+  ui.use(
+    "*",
+    requireCsrfToken(lock, (c) =>
+      c.html(messagePage("Refused", "This form has no valid CSRF token: reload the page and try again."), 403),
+    ),
+  );
   ui.route("/", liveRoutes(deps));
 
   ui.post("/sign-out", (c) => {
@@ -97,7 +107,13 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const data = await orderPageData(deps, id);
     if (!data) throw new ApiError("not_found", `There is no order ${id}.`);
     const decided = DecisionFormSchema.shape.action.safeParse(c.req.query("decided")).data;
-    return c.html(orderPage(c.get("session"), data, { live: liveUrl("order", version(data), id), decided, restateAdminUrl: deps.restateAdminUrl }));
+    return c.html(
+      orderPage(c.get("session"), data, {
+        live: liveUrl("order", version(data), id),
+        decided,
+        restateAdminUrl: deps.restateAdminUrl,
+      }),
+    );
   });
 
   ui.post("/orders/:id/decision", async (c) => {
@@ -110,7 +126,12 @@ export function consoleRoutes(deps: ConsoleDeps) {
       if (!incident) throw new ApiError("conflict", `Incident ${incidentId} is not open on order ${orderId}.`);
       return c.html(confirmPage(c.get("session"), { orderId, incidentId, step: incident.step }, action, note));
     }
-    const result = await decide(deps, orderId, { action, note, incidentId }, { decidedBy: ADMIN_TOKEN_LABEL, via: "console" });
+    const result = await decide(
+      deps,
+      orderId,
+      { action, note, incidentId },
+      { decidedBy: ADMIN_TOKEN_LABEL, via: "console" },
+    );
     log.info({ orderId, ...result, via: "console" }, "operator decision");
     return c.redirect(`/console/orders/${encodeURIComponent(orderId)}?decided=${action}`, 303);
   });

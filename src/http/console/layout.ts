@@ -23,7 +23,8 @@ const NAV: [Section, string, string][] = [
 ];
 
 /** The hidden field that carries the session's CSRF token in every form. */
-export const csrfField = (session: Session) => html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken}">`;
+export const csrfField = (session: Session) =>
+  html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken}">`;
 
 export function page(options: PageOptions, body: Html): Html {
   const { session, section, live } = options;
@@ -39,10 +40,12 @@ ${live ? html`<meta name="postpay-live" content="${live}"><script src="/console/
 <body>
 <header>
   <a class="brand" href="/console">postpay</a>
-  ${session
-    ? html`<nav>${NAV.map(([s, href, label]) => html`<a href="${href}"${s === section ? raw(' aria-current="page"') : ""}>${label}</a>`)}</nav>
+  ${
+    session
+      ? html`<nav>${NAV.map(([s, href, label]) => html`<a href="${href}"${s === section ? raw(' aria-current="page"') : ""}>${label}</a>`)}</nav>
       <form method="post" action="/console/sign-out" class="sign-out">${csrfField(session)}<button class="link">Sign out</button></form>`
-    : ""}
+      : ""
+  }
 </header>
 <main>
 <p id="stale" class="notice" hidden>This page has changed. <a href="">Reload</a> to see it.</p>
@@ -53,5 +56,9 @@ ${body}
 }
 
 /** A small message page (errors, refusals). */
-export const messagePage = (title: string, message: string, options: Omit<PageOptions, "title"> = {}, back = "/console") =>
-  page({ title, ...options }, html`<h1>${title}</h1><p>${message}</p><p><a href="${back}">Back</a></p>`);
+export const messagePage = (
+  title: string,
+  message: string,
+  options: Omit<PageOptions, "title"> = {},
+  back = "/console",
+) => page({ title, ...options }, html`<h1>${title}</h1><p>${message}</p><p><a href="${back}">Back</a></p>`);

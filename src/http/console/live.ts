@@ -44,9 +44,11 @@ export function liveRoutes(deps: ConsoleDeps) {
   live.get("/live", (c) => {
     const { page, id, v } = c.req.query();
     const current: (() => Promise<string>) | undefined =
-      page === "queue" ? async () => version(await queueData(deps.db))
-      : page === "order" && id ? async () => version((await orderPageData(deps, id)) ?? null)
-      : undefined;
+      page === "queue"
+        ? async () => version(await queueData(deps.db))
+        : page === "order" && id
+          ? async () => version((await orderPageData(deps, id)) ?? null)
+          : undefined;
     if (!current || !v) return c.text("page=queue or page=order&id=…, and v, are required", 400);
     return streamSSE(c, async (stream) => {
       const until = Date.now() + STREAM_MS;

@@ -62,7 +62,10 @@ export function sessionLock(adminToken: string, options: { secure: boolean }) {
  * Only signed-in operators get past. A GET without a session is sent to sign in (and back here
  * after); anything else is refused with 401. `refuse` renders the answer.
  */
-export function requireSession(lock: SessionLock, refuse: (c: Context) => Response | Promise<Response>): MiddlewareHandler<ConsoleEnv> {
+export function requireSession(
+  lock: SessionLock,
+  refuse: (c: Context) => Response | Promise<Response>,
+): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const session = await lock.read(c);
     if (session) {
@@ -82,7 +85,10 @@ export function requireSession(lock: SessionLock, refuse: (c: Context) => Respon
 }
 
 /** Every POST behind the session carries the session's CSRF token, or it is refused (403). */
-export function requireCsrfToken(lock: SessionLock, refuse: (c: Context) => Response | Promise<Response>): MiddlewareHandler<ConsoleEnv> {
+export function requireCsrfToken(
+  lock: SessionLock,
+  refuse: (c: Context) => Response | Promise<Response>,
+): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);

@@ -51,7 +51,12 @@ const CONSEQUENCE: Record<Exclude<DecisionAction, "retry">, { title: string; tex
   },
 };
 
-export function confirmPage(session: Session, target: DecisionTarget, action: Exclude<DecisionAction, "retry">, note: string | null) {
+export function confirmPage(
+  session: Session,
+  target: DecisionTarget,
+  action: Exclude<DecisionAction, "retry">,
+  note: string | null,
+) {
   const what = CONSEQUENCE[action];
   return page(
     { title: what.title, session },

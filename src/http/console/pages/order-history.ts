@@ -2,7 +2,13 @@
 // stored and sent, and where to read its Restate journal.
 import { html } from "hono/html";
 import { DEFAULT_ADMIN_URL } from "../../../config.ts";
-import { journalCommand, journalUrl, type AdminOrderView, type IncidentView, type ShipmentView } from "../../../domain/order-view.ts";
+import {
+  journalCommand,
+  journalUrl,
+  type AdminOrderView,
+  type IncidentView,
+  type ShipmentView,
+} from "../../../domain/order-view.ts";
 import type { OrderPageData } from "../data.ts";
 import { time } from "../format.ts";
 
@@ -32,7 +38,9 @@ export function incidentsTable(incidents: IncidentView[]) {
   return html`<table class="cards" id="incidents">
   <thead><tr><th>Opened</th><th>Step</th><th>Error</th><th>Status</th><th>Decision</th></tr></thead>
   <tbody>${incidents.map(
-    (i) => html`<tr data-incident="${i.id}"><td data-label="Opened">${time(i.openedAt)}<br><span class="muted id">${i.id}</span></td>
+    (
+      i,
+    ) => html`<tr data-incident="${i.id}"><td data-label="Opened">${time(i.openedAt)}<br><span class="muted id">${i.id}</span></td>
     <td data-label="Step">${i.step}</td><td data-label="Error"><pre>${i.error}</pre></td>
     <td data-label="Status">${i.status}</td><td data-label="Decision">${decisionCell(i)}</td></tr>`,
   )}</tbody>
@@ -44,7 +52,9 @@ export function emailsTable(emails: OrderPageData["emails"]) {
   return html`<table class="cards" id="emails">
   <thead><tr><th>Kind</th><th>To</th><th>Subject</th><th>Stored</th><th>Sent</th></tr></thead>
   <tbody>${emails.map(
-    (e) => html`<tr><td data-label="Kind">${e.kind}</td><td data-label="To">${e.recipient}</td><td data-label="Subject">${e.subject}</td>
+    (
+      e,
+    ) => html`<tr><td data-label="Kind">${e.kind}</td><td data-label="To">${e.recipient}</td><td data-label="Subject">${e.subject}</td>
     <td data-label="Stored">${time(e.createdAt)}</td><td data-label="Sent">${e.sentAt ? time(e.sentAt) : html`<span class="muted">outbox only</span>`}</td></tr>`,
   )}</tbody>
 </table>`;

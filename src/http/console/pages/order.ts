@@ -33,7 +33,8 @@ const stepRow = (s: StepView) => {
 };
 
 function timeline(steps: StepView[]) {
-  if (!steps.length) return html`<p class="muted">No steps yet: the order has not started, or its journal is past Restate's retention.</p>`;
+  if (!steps.length)
+    return html`<p class="muted">No steps yet: the order has not started, or its journal is past Restate's retention.</p>`;
   return html`<table class="cards" id="steps">
   <thead><tr><th>Step</th><th>Status</th><th>Started</th><th>Finished</th><th>Took</th><th>Error</th></tr></thead>
   <tbody>${steps.map(stepRow)}</tbody>
@@ -45,7 +46,9 @@ function bought({ bought }: OrderPageData) {
   return html`<table class="cards" id="items">
   <thead><tr><th>Product</th><th>Quantity</th><th>Unit price</th><th>Center</th></tr></thead>
   <tbody>${bought.items.map(
-    (i) => html`<tr><td data-label="Product">${i.name} <span class="muted id">${i.productId}</span></td><td data-label="Quantity">${i.quantity}</td>
+    (
+      i,
+    ) => html`<tr><td data-label="Product">${i.name} <span class="muted id">${i.productId}</span></td><td data-label="Quantity">${i.quantity}</td>
     <td data-label="Unit price">${money(i.unitPriceCents, bought.currency)}</td><td data-label="Center">${i.fulfillmentCenterId}</td></tr>`,
   )}</tbody>
 </table>`;
@@ -58,16 +61,23 @@ function openIncident(session: Session, data: OrderPageData) {
   return html`<div class="card" id="open-incident">
   <h2>Needs a decision: step “${open.step}” failed</h2>
   <pre>${open.error}</pre>
-  ${open.decision
-    ? html`<p class="notice">Decided: <strong>${open.decision.action}</strong> by ${open.decision.decidedBy} via ${open.decision.via} at ${time(open.decision.decidedAt)}. The order is taking it up.</p>`
-    : decisionForm(session, { orderId: order.orderId, incidentId: open.id, step: open.step })}
+  ${
+    open.decision
+      ? html`<p class="notice">Decided: <strong>${open.decision.action}</strong> by ${open.decision.decidedBy} via ${open.decision.via} at ${time(open.decision.decidedAt)}. The order is taking it up.</p>`
+      : decisionForm(session, { orderId: order.orderId, incidentId: open.id, step: open.step })
+  }
 </div>`;
 }
 
 export function orderPage(session: Session, data: OrderPageData, options: OrderPageOptions) {
   const { order, bought: b } = data;
   return page(
-    { title: `Order ${order.orderId}`, session, section: "orders", live: isFinal(order.status) ? undefined : options.live },
+    {
+      title: `Order ${order.orderId}`,
+      session,
+      section: "orders",
+      live: isFinal(order.status) ? undefined : options.live,
+    },
     html`<h1>Order <span class="id" id="order-id">${order.orderId}</span></h1>
 ${options.decided ? html`<p class="notice ok">Your decision (${options.decided}) is recorded; the order acts on it.</p>` : ""}
 <div class="card">

@@ -28,7 +28,11 @@ function filters({ filter }: OrdersData) {
 
 function pager({ filter, nextCursor }: OrdersData) {
   const query = (after?: string) =>
-    new URLSearchParams({ ...(filter.status && { status: filter.status }), ...(filter.q && { q: filter.q }), ...(after && { after }) }).toString();
+    new URLSearchParams({
+      ...(filter.status && { status: filter.status }),
+      ...(filter.q && { q: filter.q }),
+      ...(after && { after }),
+    }).toString();
   return html`<p class="pager">
   ${filter.after ? html`<a href="/console/orders?${query()}">« Newest</a>` : ""}
   ${nextCursor ? html`<a href="/console/orders?${query(nextCursor)}" rel="next">Older »</a>` : ""}
