@@ -184,7 +184,7 @@ export async function settleShipmentByHand(db: Db, orderId: string, centerId: st
   return updateOf(db, orderId, centerId, moved.length > 0);
 }
 
-/** The center took the order again after an exception (an operator's retry): waiting for it to ship. */
+/** The center took the order again (an operator's retry): waiting for it to ship, its deadline's clock restarted. */
 export async function reopenShipment(db: Db, orderId: string, centerId: string): Promise<void> {
   await db
     .update(fulfillmentRequests)
@@ -193,7 +193,7 @@ export async function reopenShipment(db: Db, orderId: string, centerId: string):
       and(
         eq(fulfillmentRequests.orderId, orderId),
         eq(fulfillmentRequests.centerId, centerId),
-        eq(fulfillmentRequests.status, "exception"),
+        inArray(fulfillmentRequests.status, ["exception", "accepted"]),
       ),
     );
 }

@@ -63,6 +63,7 @@ export type AppSettings = Pick<
   | "alerts"
   | "rateLimit"
   | "supportEmail"
+  | "shipments"
 >;
 
 /** Secrets for app child processes: long enough for the start-up checks, and never printed. */

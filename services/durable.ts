@@ -56,6 +56,7 @@ export const SHIPMENT_STEP = {
   resend: (centerId: string) => `resend to ${centerId}`,
   settle: (centerId: string) => `settle ${centerId} by hand`,
   resolveIncident: "resolve incident",
+  findUnshipped: "find unshipped",
 } as const;
 
 /** Timer names (ctx.sleep). */

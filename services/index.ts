@@ -3,22 +3,24 @@
 import type { EscalationPolicy } from "./escalation.ts";
 import { createOrderWorkflow } from "./order-workflow.ts";
 import type { AlertPorts, OrderPorts, ShipmentPorts } from "./ports.ts";
-import { createShipments } from "./shipments.ts";
+import { createShipments, type ShipmentPolicy } from "./shipments.ts";
 import { createSlackAlerts, type AlertOptions } from "./slack-alerts.ts";
 import type { StepPolicy } from "./step-runner.ts";
 import { createSupportDesk } from "./support-desk.ts";
 
-export type ServiceOptions = { steps: StepPolicy; escalation: EscalationPolicy; alerts: AlertOptions };
-export type { AlertOptions, EscalationPolicy, StepPolicy };
+export type ServiceOptions = {
+  steps: StepPolicy;
+  escalation: EscalationPolicy;
+  alerts: AlertOptions;
+  shipments: ShipmentPolicy;
+};
+export type { AlertOptions, EscalationPolicy, ShipmentPolicy, StepPolicy };
 
-/** Shipments is served when its ports are given (the real wiring always gives them; workflow tests' fakes need not). */
-export function createServices(ports: OrderPorts & AlertPorts & Partial<ShipmentPorts>, options: ServiceOptions) {
-  const withShipments = (p: typeof ports): p is OrderPorts & AlertPorts & ShipmentPorts =>
-    typeof p.applyShipmentEvent === "function";
+export function createServices(ports: OrderPorts & AlertPorts & ShipmentPorts, options: ServiceOptions) {
   return [
     createOrderWorkflow(ports, options),
     createSlackAlerts(ports, options.alerts),
     createSupportDesk(ports),
-    ...(withShipments(ports) ? [createShipments(ports, options)] : []),
+    createShipments(ports, options),
   ];
 }

@@ -3,26 +3,22 @@
 //   load payment session → verify payment with Stripe
 //     not paid → email a payment-problem notice → payment_failed
 //     pending (async method) → wait for async_payment_succeeded / _failed, verify again
+//   the ship-to address: given at checkout, or collected by Stripe's Checkout
 //   per fulfillment center, all at once: take stock ‖ send the order to the center
 //   email the confirmation with the arrival date ‖ record the order history → completed
+//   (after the hand-off, the order's Shipments object follows its parcels: shipments.ts)
 //
-// A step that fails after payment is never reversed: it becomes an incident, Slack hears of it,
-// and the order waits (needs_attention) for an operator to retry, skip or abandon it.
+// A step that fails after payment is never reversed: it becomes an incident, Slack and the support
+// team hear of it, and the order waits (needs_attention) for an operator to retry, skip or abandon
+// it. An abandoned order tells its customer a person will be in touch (order-phases.ts).
 import * as restate from "@restatedev/restate-sdk";
-import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts";
-import {
-  estimatedArrival,
-  groupByCenter,
-  headStartVerdict,
-  isFinal,
-  OrderStartSchema,
-  type OrderStart,
-} from "../src/domain/order.ts";
+import { headStartVerdict, isFinal, OrderStartSchema, type OrderStart } from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import { SERVICE, STEP } from "./durable.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
 import { createLiveView } from "./live-view.ts";
 import { createOrderHandlers } from "./order-handlers.ts";
+import { confirmAndRecord, emailPaymentProblem, handOff, shipToOf } from "./order-phases.ts";
 import { asTerminalError, type OrderPorts } from "./ports.ts";
 import { createStepRunner, step, type StepPolicy } from "./step-runner.ts";
 import { verifyPayment } from "./verify-payment.ts";
@@ -32,13 +28,8 @@ export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy }
 export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
   async function run(ctx: restate.WorkflowContext, start: OrderStart): Promise<OrderResult> {
     const view = createLiveView(ctx);
-    const steps = createStepRunner(
-      ctx,
-      view,
-      policy.steps,
-      createEscalation(ctx, view, ports, policy.escalation),
-      ports,
-    );
+    const escalation = createEscalation(ctx, view, ports, policy.escalation);
+    const steps = createStepRunner(ctx, view, policy.steps, escalation, ports);
     const hint = start.payment;
 
     // The webhook names the checkout it verified, so Stripe is asked while the order loads.
@@ -54,62 +45,18 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
     // may remember an Idempotency-Key for less time than that.
     if (order.storedStatus && isFinal(order.storedStatus)) return view.finish(order.storedStatus);
 
+    const run = { ctx, ports, view, steps };
     return steps.toFinalStatus(
       async () => {
-        const payment = await verifyPayment(
-          { ctx, ports, view, steps },
-          order,
-          headStartVerdict(order, hint, headStart),
-        );
+        const payment = await verifyPayment(run, order, headStartVerdict(order, hint, headStart));
         view.publish(); // payment settled: the order shows its progress from here
         if (payment.outcome === "failed") {
-          await steps.run(
-            step(STEP.emailPaymentProblem, () =>
-              ports.sendEmail(order.id, order.email, paymentProblemEmail(order, payment.reason)),
-            ),
-          );
+          await emailPaymentProblem(run, order, payment.reason);
           return "payment_failed";
         }
-
-        // Given at checkout, else collected by Stripe's Checkout; none at all is for a person to settle
-        // (done by hand: they arranged it with the centers, which then get no address from us).
-        const collected = payment.outcome === "paid" ? payment.shipTo : undefined;
-        const shipTo =
-          order.shipTo ??
-          collected ??
-          (await steps.run(
-            step(
-              STEP.findShipTo,
-              () => ports.findShipTo(order),
-              async () => null,
-            ),
-          ));
-
-        // Per center, all at once: take stock ‖ send the order to the center.
-        const centers = await steps.all(
-          groupByCenter(order.items, order.centers).map((group) => ({
-            stock: step(STEP.updateInventory(group.center.id), () => ports.takeStock(order.id, group.items)),
-            shipment: step(
-              STEP.sendTo(group.center.id),
-              () => ports.sendToCenter(order, group, shipTo),
-              () =>
-                steps.record(STEP.recordManualFulfillment(group.center.id), () =>
-                  ports.recordManualFulfillment(order.id, group.center.id),
-                ),
-            ),
-          })),
-        );
-        const shipments = centers.map((center) => center.shipment);
-        const arrival = estimatedArrival(shipments, order.centers, order.orderedAt);
-        view.show({ shipments, estimatedArrival: arrival });
-
-        // Tell the customer ‖ record the order in their history.
-        await steps.together({
-          confirmation: step(STEP.emailConfirmation, () =>
-            ports.sendEmail(order.id, order.email, confirmationEmail(order, arrival)),
-          ),
-          history: step(STEP.recordHistory, () => ports.recordHistory(order, shipments, arrival)),
-        });
+        const shipTo = await shipToOf(run, order, payment);
+        const shipments = await handOff(run, order, shipTo);
+        await confirmAndRecord(run, order, shipments);
         return "completed";
       },
       () => ports.emailAbandonNotice(order),

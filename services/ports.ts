@@ -101,6 +101,11 @@ export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks"> & {
   resolveShipmentIncident(incidentId: string): Promise<void>;
   /** Sends the order to the center again (same Idempotency-Key) and waits for it to ship again. */
   resendToCenter(orderId: string, centerId: string): Promise<void>;
+  /**
+   * The order's shipments handed to a center and not shipped since, each with when its clock
+   * started (hand-off, or the last re-send); those with an open incident are left out.
+   */
+  findUnshipped(orderId: string): Promise<{ centerId: string; customerId: string; handedOffAt: string }[]>;
   /** An operator said it shipped outside the system: shipped, without tracking. */
   settleShipmentByHand(orderId: string, centerId: string): Promise<ShipmentUpdate | undefined>;
 };

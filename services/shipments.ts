@@ -20,7 +20,7 @@ import { z } from "zod";
 import type { Alert } from "../src/domain/alerts.ts";
 import { DecisionSchema, type Decision } from "../src/domain/decision.ts";
 import { deliveredEmail, shippedEmail } from "../src/domain/emails.ts";
-import { hasShipped, shipmentIncident, type ShipmentUpdate } from "../src/domain/shipments.ts";
+import { hasShipped, shipmentIncident, silentCenterIncident, type ShipmentUpdate } from "../src/domain/shipments.ts";
 import type { Resolution } from "./order-handlers.ts";
 import { ALERTS_KEY, SERVICE, SHIPMENT_STEP as STEP } from "./durable.ts";
 import { asTerminalError, type ShipmentPorts } from "./ports.ts";
@@ -34,8 +34,17 @@ export type EventRef = z.infer<typeof EventRefSchema>;
 
 const refuse = (message: string, errorCode: number) => new restate.TerminalError(message, { errorCode });
 
-export function createShipments(ports: ShipmentPorts, options: { steps: StepPolicy }) {
+/** A shipment not `shipped` this long after its hand-off opens an incident (SHIPMENT_DEADLINE). */
+export type ShipmentPolicy = { deadlineMs: number };
+
+export function createShipments(ports: ShipmentPorts, options: { steps: StepPolicy; shipments: ShipmentPolicy }) {
   const { steps } = options;
+  const { deadlineMs } = options.shipments;
+  const self = { name: SERVICE.shipments } as Shipments;
+
+  /** Looks at the order's shipments again once the earliest deadline still running has passed. */
+  const watchAgain = (ctx: restate.ObjectContext, delayMs: number) =>
+    ctx.objectSendClient(self, ctx.key).watch(restate.rpc.sendOpts({ delay: Math.max(0, delayMs) }));
 
   /** The customer hears once per shipment that it left, and once per order that all arrived. */
   async function tellCustomer(ctx: restate.ObjectContext, { shipment, fulfillment, customer }: ShipmentUpdate) {
@@ -106,6 +115,31 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
         },
       ),
 
+      /**
+       * The watchdog for silent centers: a shipment handed over and not shipped within the deadline
+       * opens an incident ("fc-east has not shipped order … in 2 days"). A durable timer (a delayed
+       * call to this handler) keeps the watch across restarts and deploys; the order's run sends the
+       * first, after the hand-off, and a retry that sends the order again restarts the clock.
+       */
+      watch: async (ctx: restate.ObjectContext) => {
+        const now = await ctx.date.now();
+        const waiting = await ctx.run(STEP.findUnshipped, () => ports.findUnshipped(ctx.key));
+        let next: number | undefined;
+        for (const s of waiting) {
+          const due = Date.parse(s.handedOffAt) + deadlineMs;
+          if (due <= now) {
+            await openIncident(
+              ctx,
+              s.centerId,
+              s.customerId,
+              silentCenterIncident(ctx.key, s.centerId, s.handedOffAt, deadlineMs),
+            );
+          } else next = Math.min(next ?? due, due);
+        }
+        if (next !== undefined) watchAgain(ctx, next - now);
+        return { watching: waiting.length };
+      },
+
       /** Carries out the decision recorded on a shipment incident: retry, skip (shipped by hand) or abandon. */
       resolve: restate.handlers.object.exclusive(
         { input: restate.serde.schema(DecisionSchema) },
@@ -130,6 +164,7 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
                 initialRetryInterval: steps.initialRetryMs,
                 maxRetryInterval: steps.maxRetryMs,
               });
+              watchAgain(ctx, deadlineMs); // the center has the order again: its deadline starts over
             } catch (err) {
               if (!(err instanceof restate.TerminalError)) throw err;
               // The center still refuses: this decision is spent, so a person gets a new incident to decide.

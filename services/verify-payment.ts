@@ -11,6 +11,9 @@ import { step, type StepRunner } from "./step-runner.ts";
 /** What one order's run works with. */
 export type OrderRun = { ctx: restate.WorkflowContext; ports: OrderPorts; view: LiveView; steps: StepRunner };
 
+/** What verifyPayment settles on: paid as quoted (with the address Checkout collected), or failed. */
+export type SettledPayment = Awaited<ReturnType<typeof verifyPayment>>;
+
 /** Paid as quoted, or failed. An async payment method is waited for once, then verified again. */
 export async function verifyPayment(run: OrderRun, order: OrderSession, headStart: PaymentVerdict | undefined) {
   const verify = (afterAsyncSuccess: boolean) =>

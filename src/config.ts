@@ -168,6 +168,8 @@ const EnvSchema = z.object({
   STEP_RETRY_MAX_MS: positiveInt(10_000),
   // An undecided incident is posted to Slack again after this long, then at the same interval.
   INCIDENT_REMIND_AFTER: z.preprocess(blankIsUnset, duration.default(3_600_000)),
+  // A shipment not shipped this long after its hand-off opens an incident (a silent center).
+  SHIPMENT_DEADLINE: z.preprocess(blankIsUnset, duration.default(2 * 86_400_000)),
   // Outbound HTTP calls (Stripe, fulfillment centers, Slack) are cut off after this long.
   HTTP_TIMEOUT_MS: positiveInt(10_000),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(LOG_LEVELS).default("info")),

@@ -22,6 +22,7 @@ export type ServicesConfig = {
   httpTimeoutMs: number;
   steps: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
   escalation: { remindAfterMs: number };
+  shipments: { deadlineMs: number };
   alerts: { minIntervalMs: number; maxBackoffMs: number };
 };
 
@@ -73,6 +74,7 @@ export function servicesConfig(env: Env): ServicesConfig {
       maxRetryMs: env.STEP_RETRY_MAX_MS,
     },
     escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
+    shipments: { deadlineMs: env.SHIPMENT_DEADLINE },
     alerts: SLACK_ALERT_PACE,
   };
 }

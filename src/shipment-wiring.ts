@@ -2,6 +2,7 @@
 // Kept beside wiring.ts, which spreads them into the ports every entry point builds.
 import { beginOrder } from "../db/orders.ts";
 import { recordFulfillment } from "../db/fulfillment.ts";
+import { findUnshipped } from "../db/shipment-deadlines.ts";
 import { findIncident, openShipmentIncident, resolveShipmentIncident } from "../db/shipment-incidents.ts";
 import { applyShipmentEvent, findShipmentEvent, reopenShipment, settleShipmentByHand } from "../db/shipments.ts";
 import type { ShipmentPorts } from "../services/ports.ts";
@@ -51,5 +52,6 @@ export function createShipmentPorts(
       await reopenShipment(db, orderId, centerId);
     },
     settleShipmentByHand: (orderId, centerId) => settleShipmentByHand(db, orderId, centerId),
+    findUnshipped: (orderId) => findUnshipped(db, orderId),
   };
 }

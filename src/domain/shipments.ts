@@ -134,3 +134,26 @@ export const shipmentIncident = (
   step: `shipment ${centerId}`,
   error: `${centerId} reported an exception: ${note ?? "no note given"}`,
 });
+
+const UNITS: [number, string][] = [
+  [86_400_000, "day"],
+  [3_600_000, "hour"],
+  [60_000, "minute"],
+  [1000, "second"],
+];
+/** "2 days", "90 minutes", "8 seconds": the largest unit that divides the duration. */
+export function spelledDuration(ms: number): string {
+  const [size, unit] = UNITS.find(([size]) => ms >= size && ms % size === 0) ?? [1, "millisecond"];
+  const n = ms / size;
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The incident a silent center opens: handed the order, not shipped within the deadline. Named by
+ * when its clock started, so a replay opens the same one and a re-send's new clock a new one.
+ */
+export const silentCenterIncident = (orderId: string, centerId: string, handedOffAt: string, deadlineMs: number) => ({
+  id: `${orderId}#${centerId}#silent-${handedOffAt}`,
+  step: `shipment ${centerId}`,
+  error: `${centerId} has not shipped order ${orderId} in ${spelledDuration(deadlineMs)}`,
+});

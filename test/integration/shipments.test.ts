@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentsFor } from "../../db/incidents.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { quietFor } from "../support/wait.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -41,7 +42,6 @@ const orderPage = async (id: string) =>
 const until = (id: string, fulfillment: string) =>
   expect.poll(async () => (await orderPage(id)).fulfillment, { timeout: 15_000 }).toBe(fulfillment);
 const mails = (id: string, subject: RegExp) => stack.smtp.for(id).filter((m) => subject.test(m.subject));
-const settle = () => new Promise((r) => setTimeout(r, 1000));
 
 /** An order's page in the console, as a signed-in operator reads it. */
 async function consolePage(id: string) {
@@ -103,7 +103,7 @@ describe("an order shipped from two centers", () => {
         timeout: 15_000,
       })
       .toBe("delivered");
-    await settle();
+    await quietFor(1000); // duplicates would show by now
     expect(await orderPage(id)).toMatchObject({ fulfillment: "shipped" });
     expect(mails(id, /delivered/)).toEqual([]); // not while fc-west's parcel is on its way
     const westDelivered = await report("fc-west", { orderId: id, status: "delivered" });
@@ -111,7 +111,7 @@ describe("an order shipped from two centers", () => {
     await report("fc-west", { orderId: id, status: "delivered" });
     await report("fc-east", { orderId: id, status: "shipped" }); // late
     await until(id, "delivered");
-    await settle();
+    await quietFor(1000); // duplicates would show by now
 
     const page = await orderPage(id);
     expect(page.shipments.map((s) => [s.centerId, s.status])).toEqual([

@@ -2,6 +2,7 @@
 // secret. A verified event is recorded before the order's Shipments object hears of it, and the
 // object acts only on recorded events: repeats, late events and calls straight through Restate's
 // ingress change nothing.
+import { quietFor } from "../support/wait.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findShipmentEvent } from "../../db/shipments.ts";
 import { signCenterEvent } from "../../src/adapters/center-signature.ts";
@@ -142,7 +143,7 @@ describe("a verified event", () => {
     expect((await post("fc-north", e)).status).toBe(200);
     expect((await post("fc-north", e)).status).toBe(200);
     await expect.poll(() => shippedMails(id, "fc-north").length, { timeout: 15_000 }).toBe(1);
-    await new Promise((r) => setTimeout(r, 1000));
+    await quietFor(1000); // an effect would show by now
     expect(shippedMails(id, "fc-north")).toHaveLength(1);
   });
 
@@ -155,7 +156,7 @@ describe("a verified event", () => {
       (await post("fc-north", event(id, "shipped", { occurredAt: new Date(Date.now() - 60_000).toISOString() })))
         .status,
     ).toBe(200);
-    await new Promise((r) => setTimeout(r, 1000));
+    await quietFor(1000); // an effect would show by now
     expect(await shipmentOf(id, "fc-north")).toMatchObject({
       status: "delivered",
       trackingNumber: delivered.trackingNumber,

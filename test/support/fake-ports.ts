@@ -5,7 +5,7 @@
 // Everything that knows the shape of OrderPorts lives in the "ports" section of FakePorts, so a
 // change of that interface is an edit there. The effects mirror what the real adapters persist
 // (db/orders.ts, db/incidents.ts), keyed the same way, so `row(id)` reads like the orders table.
-import type { AlertPorts, OrderPorts } from "../../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
@@ -25,7 +25,7 @@ import {
   type ShipmentRecord,
 } from "../../src/domain/order.ts";
 
-export type PortName = Exclude<keyof (OrderPorts & AlertPorts), "alertLinks">;
+export type PortName = Exclude<keyof (OrderPorts & AlertPorts), "alertLinks"> | "findUnshipped";
 
 /** One call of a port. `target` is the center id for center steps, the email kind for emails. */
 export type PortCall = {
@@ -145,7 +145,7 @@ type Barrier = {
 
 let seq = 0;
 
-export class FakePorts implements OrderPorts, AlertPorts {
+export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
   private readonly orders = new Map<string, OrderState>();
   private readonly log: PortCall[] = [];
 
@@ -391,6 +391,19 @@ export class FakePorts implements OrderPorts, AlertPorts {
       return record;
     });
   }
+
+  // The Shipments object's ports: after the hand-off, which these specs end at. The order's run
+  // asks that object to watch its shipments; with nothing recorded here it finds none waiting.
+  findUnshipped(orderId: string) {
+    return this.call("findUnshipped", orderId, undefined, [orderId], () => []);
+  }
+  findShipmentEvent = async () => undefined;
+  applyShipmentEvent = async () => undefined;
+  openShipmentIncident = async () => undefined;
+  findShipmentIncident = async () => undefined;
+  resolveShipmentIncident = async () => undefined;
+  resendToCenter = async () => undefined;
+  settleShipmentByHand = async () => undefined;
 
   emailAbandonNotice(order: OrderSession): Promise<void> {
     return this.call("emailAbandonNotice", order.id, undefined, [order], () => {

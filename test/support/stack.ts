@@ -29,6 +29,8 @@ export const SUPPORT_EMAIL = "support@shop.test";
 export const QUICK_RECOVERY = { RESTATE_DEFAULT_RETRY_POLICY__MAX_INTERVAL: "1s" };
 
 export type StackOptions = {
+  /** SHIPMENT_DEADLINE, in ms (default 1 h: no silent center during a test). */
+  shipmentDeadlineMs?: number;
   /** INCIDENT_REMIND_AFTER, in ms (default 1 h: no reminder during a test). */
   remindAfterMs?: number;
   steps?: Partial<StepPolicy>;
@@ -55,6 +57,7 @@ export async function startStack(options: StackOptions = {}) {
       httpTimeoutMs: options.httpTimeoutMs ?? 5000,
       steps: { maxAttempts: 3, initialRetryMs: 50, maxRetryMs: 200, ...options.steps },
       escalation: { remindAfterMs: options.remindAfterMs ?? 3_600_000 },
+      shipments: { deadlineMs: options.shipmentDeadlineMs ?? 3_600_000 },
       alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
     },
   });

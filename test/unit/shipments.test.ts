@@ -1,12 +1,20 @@
 // The shipment rule, the event schema, the order's fulfillment and the customer's emails: pure.
 import { describe, expect, it } from "vitest";
-import { confirmationEmail, deliveredEmail, shippedEmail } from "../../src/domain/emails.ts";
+import {
+  abandonedEmail,
+  confirmationEmail,
+  deliveredEmail,
+  shippedEmail,
+  supportIncidentEmail,
+} from "../../src/domain/emails.ts";
 import { withTracking } from "../../src/domain/order-view.ts";
 import {
   applyEvent,
   CenterEventSchema,
   fulfillmentOf,
   shipmentIncident,
+  silentCenterIncident,
+  spelledDuration,
   type ShipmentPatch,
 } from "../../src/domain/shipments.ts";
 
@@ -162,5 +170,61 @@ describe("shipmentIncident", () => {
       step: "shipment fc-east",
       error: "fc-east reported an exception: parcel damaged",
     });
+  });
+});
+
+describe("a silent center's incident", () => {
+  it("says how long the center has been silent, in the largest unit that fits", () => {
+    expect(spelledDuration(2 * 86_400_000)).toBe("2 days");
+    expect(spelledDuration(86_400_000)).toBe("1 day");
+    expect(spelledDuration(90 * 60_000)).toBe("90 minutes");
+    expect(spelledDuration(8000)).toBe("8 seconds");
+    expect(spelledDuration(1500)).toBe("1500 milliseconds");
+  });
+
+  it("is named by when the center's clock started: the same hand-off the same incident, a re-send a new one", () => {
+    const first = silentCenterIncident("ps_1", "fc-east", "2026-12-01T10:00:00.000Z", 2 * 86_400_000);
+    expect(first).toEqual({
+      id: "ps_1#fc-east#silent-2026-12-01T10:00:00.000Z",
+      step: "shipment fc-east",
+      error: "fc-east has not shipped order ps_1 in 2 days",
+    });
+    expect(silentCenterIncident("ps_1", "fc-east", "2026-12-01T10:00:00.000Z", 1).id).toBe(first.id);
+    expect(silentCenterIncident("ps_1", "fc-east", "2026-12-03T10:00:00.000Z", 1).id).not.toBe(first.id);
+  });
+});
+
+describe("the emails around an incident", () => {
+  const alert = {
+    incidentId: "ps_9#1",
+    orderId: "ps_9",
+    customerId: "cus_9",
+    step: "send to fc-north",
+    error: "center fc-north answered 422",
+    orderUrl: "http://app/orders/ps_9",
+    consoleUrl: "http://app/console/orders/ps_9",
+    journalCommand: "npx restate invocations describe inv_1",
+    openedAt: "2026-12-05T00:00:00.000Z",
+  };
+
+  it("tells the support team the order, step, error and where to decide, keyed by the incident", () => {
+    const mail = supportIncidentEmail(alert);
+    expect(mail.kind).toBe("support:ps_9#1");
+    expect(mail.subject).toContain("ps_9");
+    expect(mail.subject).toContain("send to fc-north");
+    expect(mail.body).toContain("center fc-north answered 422");
+    expect(mail.body).toContain("http://app/console/orders/ps_9");
+  });
+
+  it("tells the customer of an abandoned order which items a center already has and which not", () => {
+    const items = [
+      { productId: "a", name: "Mug", quantity: 2, unitPriceCents: 1, fulfillmentCenterId: "fc-east" },
+      { productId: "b", name: "Cap", quantity: 1, unitPriceCents: 1, fulfillmentCenterId: "fc-north" },
+    ];
+    const mail = abandonedEmail({ id: "ps_9", items }, ["fc-east"]);
+    expect(mail.kind).toBe("abandoned");
+    expect(mail.body).toMatch(/Already handed to our fulfillment center:\n {2}2 x Mug/);
+    expect(mail.body).toMatch(/Not sent out:\n {2}1 x Cap/);
+    expect(abandonedEmail({ id: "ps_9", items }, []).body).not.toContain("Already handed");
   });
 });

@@ -41,6 +41,7 @@ beforeAll(async () => {
     steps: STEPS,
     escalation: { remindAfterMs: 3_600_000 },
     alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
+    shipments: { deadlineMs: 3_600_000 },
   });
   endpoint = await startServiceEndpoint(services, {
     log: createLogger({ level: "error", bindings: { test: "workflow" } }),
@@ -226,7 +227,7 @@ describe("a paid order", () => {
     expect(steps.every((c) => c.endedAt! >= lastStart)).toBe(true);
   });
 
-  it("journals what one order costs and nothing more: load ‖ verify, a view, the fan-out, a view, email ‖ history, a view", async () => {
+  it("journals what one order costs and nothing more: load ‖ verify, a view, the fan-out, the shipment watch, a view, email ‖ history, a view", async () => {
     const order = fake.seed({ name: "journal" }); // 4 items over 3 centers
     const submission = await wf(order.id).workflowSubmit(fake.startHint(order.id));
     submitted.push(order.id);
@@ -239,9 +240,11 @@ describe("a paid order", () => {
     );
     expect(runs.slice(8).sort()).toEqual(["email confirmation", "record history"]);
     expect(entries.filter((e) => e.entry_type === "Command: SetState")).toHaveLength(3);
-    // Every command: input, 10 steps, 3 view writes, output. A new entry here costs every order a
-    // write to restate-server's log (bench/journal-cost.ts); add one only on purpose.
-    expect(entries.filter((e) => e.entry_type.startsWith("Command:"))).toHaveLength(15);
+    // The one-way call that sets the order's Shipments object watching for silent centers.
+    expect(entries.filter((e) => e.entry_type === "Command: OneWayCall")).toHaveLength(1);
+    // Every command: input, 10 steps, the watch, 3 view writes, output. A new entry here costs every
+    // order a write to restate-server's log (bench/journal-cost.ts); add one only on purpose.
+    expect(entries.filter((e) => e.entry_type.startsWith("Command:"))).toHaveLength(16);
   });
 
   it("retries a step that fails transiently and completes the order", async () => {
