@@ -2,7 +2,8 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Decision, DecisionAuthor, RecordedDecision } from "../src/domain/decision.ts";
 import type { IncidentView } from "../src/domain/order-view.ts";
 import type { Db } from "./client.ts";
-import { incidents, orders } from "./schema.ts";
+import { orders } from "./schema.ts";
+import { incidents } from "./schema-signals.ts";
 
 export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = Pick<typeof incidents.$inferInsert, "id" | "orderId" | "customerId" | "step" | "error">;

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { paymentEvents } from "./schema.ts";
+import { paymentEvents } from "./schema-signals.ts";
 
 export type PaymentEventRecord = typeof paymentEvents.$inferInsert;
 

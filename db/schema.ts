@@ -1,33 +1,12 @@
-// The single source of truth for postpay's tables. Migrations in db/migrations are generated
-// from this file with `npm run db:generate` and committed.
+// The single source of truth for postpay's tables, with db/schema-enums.ts (the enums) and
+// db/schema-signals.ts (recorded outside news and incidents). Migrations in db/migrations are
+// generated from the three with `npm run db:generate` and committed.
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-} from "drizzle-orm/pg-core";
-import { DECISION_ACTIONS, DECISION_CHANNELS } from "../src/domain/decision.ts";
-import { SHIPMENT_STATUSES } from "../src/domain/shipments.ts";
-import { ORDER_STATUSES, type LineItemSnapshot, type ShipmentRecord } from "../src/domain/order.ts";
+import { check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import type { LineItemSnapshot, ShipmentRecord } from "../src/domain/order.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
-
-export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
-export const incidentStatus = pgEnum("incident_status", ["open", "resolved"]);
-export const decisionAction = pgEnum("decision_action", DECISION_ACTIONS);
-export const fulfillmentOutcome = pgEnum("fulfillment_outcome", ["accepted", "manual"]);
-export const decisionChannel = pgEnum("decision_channel", DECISION_CHANNELS);
-export const paymentOutcome = pgEnum("payment_outcome", ["succeeded", "failed"]);
-export const shipmentStatus = pgEnum("shipment_status", SHIPMENT_STATUSES);
-
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+import { createdAt, fulfillmentOutcome, orderStatus, shipmentStatus } from "./schema-enums.ts";
+import * as signals from "./schema-signals.ts";
 
 export const centers = pgTable("centers", {
   id: text("id").primaryKey(),
@@ -152,69 +131,8 @@ export const emailOutbox = pgTable(
   (t) => [primaryKey({ columns: [t.orderId, t.kind] })],
 );
 
-/** A failed step after payment, waiting for (or settled by) an operator. */
-export const incidents = pgTable(
-  "incidents",
-  {
-    id: text("id").primaryKey(),
-    orderId: text("order_id").notNull(),
-    customerId: text("customer_id").notNull(),
-    step: text("step").notNull(),
-    error: text("error").notNull(),
-    /** Set: the incident is about that center's shipment (the Shipments object decides it); null: about the order's workflow. */
-    centerId: text("center_id"),
-    status: incidentStatus("status").notNull(),
-    /** The decision, written by the HTTP app for the operator it authenticated; the workflow acts on it. */
-    resolution: decisionAction("resolution"),
-    note: text("note"),
-    decidedBy: text("decided_by"),
-    decidedVia: decisionChannel("decided_via"),
-    decidedAt: timestamp("decided_at", { withTimezone: true }),
-    createdAt: createdAt(),
-    /** When the workflow took the decision up. */
-    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
-  },
-  (t) => [index("incidents_open_idx").on(t.status, t.createdAt), index("incidents_order_idx").on(t.orderId)],
-);
-
-/**
- * Async payment outcomes from Stripe events whose signature the HTTP app verified. The workflow
- * acts only on outcomes recorded here, so a forged event sent straight to Restate changes nothing.
- */
-export const paymentEvents = pgTable("payment_events", {
-  eventId: text("event_id").primaryKey(),
-  orderId: text("order_id").notNull(),
-  outcome: paymentOutcome("outcome").notNull(),
-  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
-});
-
-/**
- * Shipment events from centers whose signature the HTTP app verified, once per (center, event id).
- * The Shipments object acts only on events recorded here. `appliedAt`/`changed` remember what
- * applying the event did, so applying it again (a retried step) answers the same.
- */
-export const shipmentEvents = pgTable(
-  "shipment_events",
-  {
-    centerId: text("center_id").notNull(),
-    eventId: text("event_id").notNull(),
-    orderId: text("order_id").notNull(),
-    status: shipmentStatus("status").notNull(),
-    carrier: text("carrier"),
-    trackingNumber: text("tracking_number"),
-    trackingUrl: text("tracking_url"),
-    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
-    note: text("note"),
-    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
-    appliedAt: timestamp("applied_at", { withTimezone: true }),
-    changed: boolean("changed"),
-  },
-  (t) => [primaryKey({ columns: [t.centerId, t.eventId] }), index("shipment_events_order_idx").on(t.orderId)],
-);
-
 export const schema = {
-  shipmentEvents,
-  paymentEvents,
+  ...signals,
   centers,
   products,
   paymentSessions,
@@ -223,5 +141,4 @@ export const schema = {
   fulfillmentRequests,
   orderHistory,
   emailOutbox,
-  incidents,
 };

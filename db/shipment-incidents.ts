@@ -4,7 +4,7 @@
 // need a person.
 import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { incidents } from "./schema.ts";
+import { incidents } from "./schema-signals.ts";
 
 export type NewShipmentIncident = {
   id: string;

@@ -12,7 +12,8 @@ import {
 } from "../src/domain/shipments.ts";
 import type { ShipmentView } from "../src/domain/order-view.ts";
 import type { Db } from "./client.ts";
-import { fulfillmentRequests, paymentSessions, shipmentEvents } from "./schema.ts";
+import { fulfillmentRequests, paymentSessions } from "./schema.ts";
+import { shipmentEvents } from "./schema-signals.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type ShipmentRow = typeof fulfillmentRequests.$inferSelect;
