@@ -9,11 +9,13 @@ import type { ShipmentPorts } from "../services/ports.ts";
 import { fulfillmentOrder } from "./adapters/fulfillment-center.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { groupByCenter } from "./domain/order.ts";
-import type { Adapters } from "./wiring.ts";
+import type { Db } from "../db/client.ts";
+import type { FulfillmentClient } from "./adapters/fulfillment-center.ts";
 
-export function createShipmentPorts(
-  a: Pick<Adapters, "db" | "centers">,
-): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
+export function createShipmentPorts(a: {
+  db: Db;
+  centers: FulfillmentClient;
+}): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
   const db = a.db;
   return {
     findShipmentEvent: (centerId, eventId) => findShipmentEvent(db, centerId, eventId),
