@@ -5,7 +5,9 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { CenterEvents } from "./center-events.ts";
-import type { ScriptedResponse } from "./fulfillment-centers.ts";
+
+/** What a center answers its next order with, as scripted by a test or this page. */
+export type ScriptedResponse = { status: number; body?: unknown; delayMs?: number };
 
 export type CenterControls = {
   ids: string[];

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Hono } from "hono";
 import { z } from "zod";
 import { FulfillmentOrderSchema, type FulfillmentOrder } from "../src/adapters/fulfillment-center.ts";
-import { centerControlsPage } from "./center-controls-page.ts";
+import { centerControlsPage, type ScriptedResponse } from "./center-controls-page.ts";
 import { centerEvents, type EventDelivery, type EventRequest } from "./center-events.ts";
 import { serveApp } from "./http-server.ts";
 
@@ -15,7 +15,7 @@ export type CenterConfig = { id: string; leadTimeDays: number };
  * A queued one-shot answer. A 2xx without `body` is handled normally after `delayMs` (a slow center
  * that still takes the order, even if the caller gave up); anything else is answered as given.
  */
-export type ScriptedResponse = { status: number; body?: unknown; delayMs?: number };
+export type { ScriptedResponse };
 
 /** An order as a center receives it: the wire format postpay's adapter sends, one schema for both. */
 export type CenterOrder = FulfillmentOrder;

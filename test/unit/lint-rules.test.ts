@@ -139,3 +139,27 @@ describe("dependency rules in biome.jsonc", () => {
     expect(goodRun.diagnostics.filter((d) => d.location.path === file)).toEqual([]);
   });
 });
+
+describe("no import circle (noImportCycles, type imports included)", () => {
+  it("refuses two services/ modules that import each other, even for types only", async () => {
+    const root = mkdtempSync(join(tmpdir(), "postpay-lint-cycle-"));
+    try {
+      copyFileSync(config, join(root, "biome.jsonc"));
+      mkdirSync(join(root, "services"));
+      writeFileSync(join(root, "services/lower.ts"), importsType("./upper.ts"));
+      writeFileSync(join(root, "services/upper.ts"), importsType("./lower.ts"));
+      writeFileSync(join(root, "services/alone.ts"), importsType("./lower.ts"));
+      const run = await lint(root, [
+        { file: "services/lower.ts", source: "" },
+        { file: "services/upper.ts", source: "" },
+      ]);
+      expect(run.code).not.toBe(0);
+      const cycles = run.diagnostics.filter((d) => d.category === "lint/suspicious/noImportCycles");
+      expect(cycles.map((d) => d.location.path).sort()).toEqual(["services/lower.ts", "services/upper.ts"]);
+      const oneWay = await lint(root, [{ file: "services/alone.ts", source: "" }]);
+      expect(oneWay.diagnostics.filter((d) => d.category === "lint/suspicious/noImportCycles")).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
