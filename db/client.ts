@@ -43,12 +43,17 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
  *   its row locks (stock rows!) instead of blocking every other order.
  * - idle_timeout 30 s, max_lifetime 10 min: idle sockets are not kept to a server that may have
  *   failed over, and every connection is renewed now and then (to the new primary).
+ * - backoff at most 0.5 s: postgres-js waits this long before it connects again after a failed
+ *   connection, growing to 20 s by default, and a query that needs that connection waits with it;
+ *   a minute into an outage every request would hang 20 s before its 503, and the first ones
+ *   after it up to 20 s more.
  * Migrations run on a connection of their own, without the statement timeout.
  */
 const POOL = {
   connect_timeout: 2,
   idle_timeout: 30,
   max_lifetime: 10 * 60,
+  backoff: (retries: number) => Math.min(0.1 * retries, 0.5),
   connection: { statement_timeout: 5_000, idle_in_transaction_session_timeout: 10_000 },
 } as const;
 
