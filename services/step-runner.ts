@@ -12,8 +12,14 @@ import { STEP } from "./durable.ts";
 import type { LiveView } from "./live-view.ts";
 import { asTerminalError, type OrderPorts } from "./ports.ts";
 
-/** Attempts per step (the first included) and the backoff between them. */
-export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+/**
+ * Attempts per step (the first included) and the backoff between them. `outageWaitMs`: how long a
+ * step waits for the platform inside its ctx.run before it hands the wait to Restate (withRetries).
+ */
+export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number; outageWaitMs?: number };
+
+/** Inside one ctx.run, well below restate-server's inactivity timeout (1 min) and abort timeout (10 min). */
+export const OUTAGE_WAIT_MS = 30_000;
 
 /** A side effect after payment, with what it yields when an operator says it was done by hand. */
 export type Step<T> = { name: string; action: () => Promise<T>; doneByHand: () => Promise<T> };
@@ -87,20 +93,57 @@ const timedRun = <T>(ctx: restate.Context, name: string, action: () => Promise<T
  * of its own step. A rejection (PermanentError) is not retried. When the attempts run out, the
  * last failure is journaled as the step's TerminalError and an operator decides. A crash in
  * between loses nothing: the step was not journaled, so it runs again, with fresh attempts.
+ *
+ * The one rule for platform faults (ARCHITECTURE 4: "a platform fault is not an order's fault"):
+ * a failure that `isPlatformFault` calls the platform's — the database cannot be reached, by the
+ * driver's error class and code (db/errors.ts, wired as a port) — is not the order's, so it never
+ * counts against the step's attempts and never reaches an operator: the step backs off
+ * (initialRetryMs doubling, up to maxRetryMs) and tries again until the database answers. A
+ * constraint violation or bad data is no platform fault: counted, then escalated, as before.
+ * Waiting here holds the invocation's attempt open with no journal progress, and restate-server
+ * asks an attempt that is silent for its inactivity timeout (1 min) to suspend, which a ctx.run
+ * in flight cannot, and aborts it after the abort timeout; so after `outageWaitMs` (30 s) of
+ * platform faults the step throws a plain error out of its ctx.run: nothing is journaled for it,
+ * the invocation's attempt ends, and Restate retries the invocation with its own backoff
+ * (restate.toml [default-retry-policy]: unbounded, up to 30 s apart). The replay skips every
+ * journaled step and enters this one afresh. An outage of any length thus waits, escalates
+ * nothing and loses nothing (steps still in flight beside this one run again on the replay; every
+ * step is idempotent). The price: a step's counted failures restart at zero with each such
+ * attempt, as after a crash.
  */
-async function withRetries<T>(ctx: restate.Context, s: Step<T>, policy: StepPolicy): Promise<Timed<T>> {
-  for (let attempt = 1; ; attempt++) {
+async function withRetries<T>(
+  ctx: restate.Context,
+  s: Step<T>,
+  policy: StepPolicy,
+  isPlatformFault: (err: unknown) => boolean,
+): Promise<Timed<T>> {
+  const outageWaitMs = policy.outageWaitMs ?? OUTAGE_WAIT_MS;
+  const backoff = (n: number) => Math.min(policy.initialRetryMs * 2 ** (n - 1), policy.maxRetryMs);
+  let failures = 0; // the step's own, counted against maxAttempts
+  let faults = 0; // the platform's, never counted
+  let outageSince: number | undefined;
+  for (;;) {
     try {
       return await timed(s.action);
     } catch (err) {
       const terminal = err instanceof restate.TerminalError ? err : asTerminalError(err);
       if (terminal) throw terminal;
       const message = err instanceof Error ? err.message : String(err);
-      if (attempt >= policy.maxAttempts) throw new restate.TerminalError(message);
-      const delayMs = Math.min(policy.initialRetryMs * 2 ** (attempt - 1), policy.maxRetryMs);
-      ctx.console.warn(
-        `step "${s.name}" failed (attempt ${attempt} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
-      );
+      let delayMs: number;
+      if (isPlatformFault(err)) {
+        outageSince ??= Date.now();
+        const waitedMs = Date.now() - outageSince;
+        if (waitedMs >= outageWaitMs)
+          throw new Error(`step "${s.name}": the database did not answer for ${waitedMs} ms; Restate retries`);
+        delayMs = backoff(++faults);
+        ctx.console.warn(`step "${s.name}" waits for the database (not counted), retrying in ${delayMs} ms`);
+      } else {
+        if (++failures >= policy.maxAttempts) throw new restate.TerminalError(message);
+        delayMs = backoff(failures);
+        ctx.console.warn(
+          `step "${s.name}" failed (attempt ${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
@@ -123,12 +166,12 @@ export function createStepRunner(
   view: LiveView,
   policy: StepPolicy,
   askOperator: AskOperator,
-  ports: Pick<OrderPorts, "setStatus">,
+  ports: Pick<OrderPorts, "setStatus" | "isPlatformFault">,
 ): StepRunner {
   // When its retries run out, the step fails with a TerminalError: a value here, not a throw.
   const attempt = <T>(s: Step<T>) =>
     ctx
-      .run(s.name, () => withRetries(ctx, s, policy))
+      .run(s.name, () => withRetries(ctx, s, policy, ports.isPlatformFault))
       .map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
 
   /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */

@@ -20,7 +20,7 @@ export type ServicesConfig = {
   /** Named in the journal command of alerts when it is not the CLI's default. */
   restateAdminUrl?: string;
   httpTimeoutMs: number;
-  steps: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+  steps: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number; outageWaitMs?: number };
   escalation: { remindAfterMs: number };
   shipments: { deadlineMs: number };
   alerts: { minIntervalMs: number; maxBackoffMs: number };

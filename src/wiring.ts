@@ -2,6 +2,7 @@
 // baseline all build their ports here, so every one of them runs the production code paths.
 import type { Db } from "../db/client.ts";
 import { fulfillmentsFor, recordFulfillment } from "../db/fulfillment.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { findDecision, openIncident, resolveIncident } from "../db/incidents.ts";
 import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
@@ -87,6 +88,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
     resolveIncident: (id, decision) => resolveIncident(db, id, decision),
     findDecision: (incidentId) => findDecision(db, incidentId),
     findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
+    // The database's own classification, the same the HTTP app answers 503 by.
+    isPlatformFault: isDatabaseUnavailable,
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,

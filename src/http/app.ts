@@ -11,6 +11,7 @@ import { adminRoutes } from "./admin.ts";
 import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
+import { healthRoutes } from "./health.ts";
 import type { RateLimit } from "./middleware.ts";
 import { orderRoutes } from "./orders.ts";
 import { shopRoutes } from "./shop.ts";
@@ -60,7 +61,7 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)), 404));
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", healthRoutes(deps));
   app.route("/", stripeWebhookRoutes(deps));
   if (deps.shipments)
     app.route(

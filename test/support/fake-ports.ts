@@ -5,6 +5,8 @@
 // Everything that knows the shape of OrderPorts lives in the "ports" section of FakePorts, so a
 // change of that interface is an edit there. The effects mirror what the real adapters persist
 // (db/orders.ts, db/incidents.ts), keyed the same way, so `row(id)` reads like the orders table.
+import { DrizzleQueryError } from "drizzle-orm";
+import { isDatabaseUnavailable } from "../../db/errors.ts";
 import type { AlertPorts, OrderPorts, ShipmentPorts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
@@ -25,7 +27,7 @@ import {
   type ShipmentRecord,
 } from "../../src/domain/order.ts";
 
-export type PortName = Exclude<keyof (OrderPorts & AlertPorts), "alertLinks"> | "findUnshipped";
+export type PortName = Exclude<keyof (OrderPorts & AlertPorts), "alertLinks" | "isPlatformFault"> | "findUnshipped";
 
 /** One call of a port. `target` is the center id for center steps, the email kind for emails. */
 export type PortCall = {
@@ -63,6 +65,28 @@ export type SeedOptions = {
   /** The address the shop gave at checkout (default SHIP_TO); null: Checkout is to collect one. */
   shipTo?: ShipTo | null;
 };
+
+/**
+ * What a repository function throws while the database cannot be reached: Drizzle's wrapper around
+ * the driver's socket error (as db/client.ts's pool gives it for a refused connection).
+ */
+export const databaseDown = () =>
+  new DrizzleQueryError(
+    "insert into fulfillment_requests …",
+    [],
+    Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", syscall: "connect" }),
+  );
+
+/** What a repository function throws for bad data: a unique violation (SQLSTATE 23505) from the server. */
+export const constraintViolation = () =>
+  new DrizzleQueryError(
+    "insert into fulfillment_requests …",
+    [],
+    Object.assign(new Error("duplicate key value violates unique constraint"), {
+      name: "PostgresError",
+      code: "23505",
+    }),
+  );
 
 export const SHIP_TO: ShipTo = {
   name: "Jenny Rosen",
@@ -475,6 +499,11 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
       incident.decision = decision;
       state.row = { status: decision.action === "abandon" ? "abandoned" : "processing" };
     });
+  }
+
+  /** The real classification (db/errors.ts), so a fake port can fail the way the database does. */
+  isPlatformFault(err: unknown): boolean {
+    return isDatabaseUnavailable(err);
   }
 
   alertLinks(orderId: string, invocationId: string): ReturnType<OrderPorts["alertLinks"]> {

@@ -37,6 +37,8 @@ export type StackOptions = {
   products?: typeof PRODUCTS;
   restateEnv?: Record<string, string>;
   httpTimeoutMs?: number;
+  /** A PostgreSQL server of the test's own (the run gets a scratch database there); default DATABASE_URL, else PGlite. */
+  postgres?: string;
 };
 
 export async function startStack(options: StackOptions = {}) {
@@ -44,7 +46,7 @@ export async function startStack(options: StackOptions = {}) {
     label: "test",
     centers: CENTERS,
     products: (options.products ?? PRODUCTS).map((p) => ({ ...p, currency: "usd" })),
-    postgres: parseEnv().DATABASE_URL,
+    postgres: options.postgres ?? parseEnv().DATABASE_URL,
     restateEnv: { ...QUICK_RECOVERY, ...options.restateEnv },
     app: "in-process",
     settings: {

@@ -18,10 +18,11 @@ import { createLogger } from "../../src/log.ts";
 import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
 import { startRestateServer, type RestateServer } from "../../dev/restate-server.ts";
 import { registerDeployment } from "../../src/adapters/restate-admin.ts";
-import { CENTERS, FakePorts, item, SHIP_TO } from "../support/fake-ports.ts";
+import { CENTERS, constraintViolation, databaseDown, FakePorts, item, SHIP_TO } from "../support/fake-ports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const STEPS = { maxAttempts: 3, initialRetryMs: 20, maxRetryMs: 100 };
+// A step waits for an unreachable database 1 s inside its ctx.run, then hands the wait to Restate.
+const STEPS = { maxAttempts: 3, initialRetryMs: 20, maxRetryMs: 100, outageWaitMs: 1_000 };
 const WAIT = { timeout: 20_000, interval: 20 };
 
 const fake = new FakePorts();
@@ -82,6 +83,17 @@ async function journal(invocationId: string): Promise<{ index: number; entry_typ
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { rows: { index: number; entry_type: string; name: string | null }[] }).rows;
+}
+
+/** The failure restate-server last retried the invocation after (null when it never failed). */
+async function lastFailure(invocationId: string): Promise<string | null> {
+  const res = await fetch(`${server!.adminUrl}/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query: `SELECT last_failure FROM sys_invocation WHERE id = '${invocationId}'` }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { rows: { last_failure: string | null }[] }).rows[0]?.last_failure ?? null;
 }
 
 /**
@@ -292,6 +304,69 @@ describe("a paid order", () => {
     await decide(order.id, { action: "retry", incidentId: incident.id });
     expect(await outcome(order.id)).toMatchObject({ status: "completed" });
     expect(fake.succeeded(order.id, "sendToCenter", "fc-north")).toHaveLength(1);
+  });
+});
+
+describe("a database that cannot be reached", () => {
+  it("is waited out by the step, however many tries it takes: no attempt counted, no incident", async () => {
+    const order = fake.seed({ name: "db-down" });
+    const tries = STEPS.maxAttempts * 4;
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: databaseDown, times: tries });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(tries + 1);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    expect(fake.slackMessages().filter((m) => m.text.includes(order.id))).toHaveLength(0);
+  });
+
+  it("does not use up the step's own attempts: a center's failures still count, the database's never do", async () => {
+    const order = fake.seed({ name: "db-and-center" });
+    const center = { target: "fc-north", error: () => new Error("500 center hiccup") };
+    fake.fail(order.id, "sendToCenter", { ...center, times: STEPS.maxAttempts - 1 });
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: databaseDown, times: STEPS.maxAttempts * 2 });
+    await submit(order.id);
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(STEPS.maxAttempts * 3);
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+  });
+
+  it(`longer than ${STEPS.outageWaitMs} ms hands the wait to Restate, which retries the order: still no incident, each step journaled once`, async () => {
+    const order = fake.seed({
+      name: "db-long-outage",
+      items: [item("sku-mug", "fc-east"), item("sku-cap", "fc-north")],
+    });
+    fake.fail(order.id, "takeStock", { target: "fc-north", error: databaseDown, times: Infinity });
+    const submission = await wf(order.id).workflowSubmit(fake.startHint(order.id));
+    submitted.push(order.id);
+
+    // Past the wait inside the ctx.run: the step gave up its attempt, and Restate retried the invocation.
+    await expect
+      .poll(() => lastFailure(submission.invocationId), WAIT)
+      .toMatch(/"update inventory fc-north": the database did not answer/);
+    expect((await view(order.id))?.status).toBe("processing");
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    fake.clearFailures(order.id); // the database is back
+
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+    expect(fake.calls(order.id, "openIncident")).toHaveLength(0);
+    expect(fake.succeeded(order.id, "takeStock", "fc-north")).toHaveLength(1);
+    const runs = (await journal(submission.invocationId)).filter((e) => e.entry_type === "Command: Run");
+    expect(runs.filter((e) => e.name === "update inventory fc-north")).toHaveLength(1);
+  });
+
+  it("is not what a constraint violation is: bad data from the database still escalates after the step's attempts", async () => {
+    const order = fake.seed({ name: "db-bad-data", items: [item("sku-cap", "fc-north")] });
+    fake.fail(order.id, "sendToCenter", { target: "fc-north", error: constraintViolation, times: Infinity });
+    await submit(order.id);
+
+    const incident = await openIncident(order.id);
+    expect(incident.step).toBe("send to fc-north");
+    expect(fake.calls(order.id, "sendToCenter", "fc-north")).toHaveLength(STEPS.maxAttempts);
+    fake.clearFailures(order.id);
+    await decide(order.id, { action: "retry", incidentId: incident.id });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
   });
 });
 

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { incidentViews } from "../../../db/incidents.ts";
 import { ADMIN_TOKEN_LABEL } from "../../domain/decision.ts";
 import { decide } from "../decisions.ts";
-import { ApiError, ERROR_STATUS, toApiError } from "../errors.ts";
+import { ApiError, ERROR_STATUS, RETRY_AFTER, toApiError } from "../errors.ts";
 import { limitBody, rateLimit } from "../middleware.ts";
 import { inventoryData, orderPageData, ordersData, queueData, version, type ConsoleDeps } from "./data.ts";
 import { messagePage } from "./layout.ts";
@@ -151,5 +151,7 @@ function errorPage(c: Context<ConsoleEnv>, err: Error, deps: ConsoleDeps) {
   const status = ERROR_STATUS[apiError.code];
   if (status >= 500) deps.log.error({ method: c.req.method, path: c.req.path, err }, "console request failed");
   if (apiError.code === "payload_too_large") c.header("Connection", "close");
+  const retryAfter = RETRY_AFTER[apiError.code];
+  if (retryAfter) c.header("Retry-After", String(retryAfter));
   return c.html(messagePage(status === 404 ? "Not found" : "Could not do that", apiError.message, { session }), status);
 }
