@@ -21,7 +21,7 @@ export const EventRequestSchema = z.object({
 });
 export type EventRequest = z.infer<typeof EventRequestSchema>;
 
-/** What postpay answered, and the event as it was sent. */
+/** What postpay answered (status 0: it could not be reached), and the event as it was sent. */
 export type EventDelivery = { status: number; body: unknown; event: CenterEvent };
 
 const CARRIERS = ["Parcelwise", "Northline Freight", "Swift Courier"];
@@ -54,14 +54,20 @@ export function centerEvents(options: { secrets: Readonly<Record<string, string>
       ...rest,
     } as CenterEvent;
     const body = JSON.stringify(event);
-    const res = await fetch(`${appUrl}/webhooks/centers/${encodeURIComponent(centerId)}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "postpay-signature": signCenterEvent(body, secret) },
-      body,
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? safeJson(text) : undefined, event };
+    try {
+      const res = await fetch(`${appUrl}/webhooks/centers/${encodeURIComponent(centerId)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "postpay-signature": signCenterEvent(body, secret) },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? safeJson(text) : undefined, event };
+    } catch (err) {
+      // postpay down or restarting: reported as the Stripe emulator reports it (status 0), for the sender to retry.
+      const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+      return { status: 0, body: `unreachable: ${cause}`, event };
+    }
   }
 
   const routes = new Hono();

@@ -1,8 +1,12 @@
 // `npm run demo`: places one order against a running `npm start` and follows it to the end:
 // checkout (as the shop's backend, with its API key) → pay in the Stripe emulator (which sends the
 // signed webhook) → poll the customer's order page → print the order as that page shows it, every
-// step included. With --pay-in-browser it stops after the checkout and prints the checkout page's
-// URL: pay or decline there, and follow it in the console.
+// step included. Then, as each stand-in center would, report its parcel shipped and then delivered
+// (signed events, through the centers' control endpoint), printing the page's tracking as the
+// order moves to delivered, and the emails the customer got (read as an operator, through
+// GET /admin/orders/:id/emails: without SMTP_URL they stay in the outbox). With --pay-in-browser
+// it stops after the checkout and prints the checkout page's URL: pay or decline there, and
+// follow it in the console.
 //
 // The page is the workflow's live view, published once per phase. The run's output is journaled
 // after its last publish, so once Restate's ingress gives the output, the page shows every step:
@@ -10,13 +14,21 @@
 import { parseEnv } from "../src/config.ts";
 import { isFinal } from "../src/domain/order.ts";
 import type { PublicOrderView } from "../src/domain/order-view.ts";
-import { localShopApiKey } from "./local-secrets.ts";
+import { givenOr, localPorts } from "./local-ports.ts";
+import { localTokens } from "./local-secrets.ts";
 
+// Where `npm start` put everything: the same environment (POSTPAY_PORT_OFFSET included) finds it.
 const env = parseEnv();
-const app = env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
-const ingress = env.RESTATE_INGRESS_URL[0]!.replace(/\/+$/, "");
-const emulator = env.STRIPE_API_BASE ?? "http://127.0.0.1:12111";
-const shopApiKey = env.SHOP_API_KEY ?? localShopApiKey(env.POSTPAY_DATA_DIR);
+const ports = localPorts();
+const app = env.PUBLIC_URL ?? `http://127.0.0.1:${givenOr(process.env.HTTP_PORT, ports.http)}`;
+const ingress = process.env.RESTATE_INGRESS_URL?.trim()
+  ? env.RESTATE_INGRESS_URL[0]!.replace(/\/+$/, "")
+  : `http://127.0.0.1:${ports.restateIngress}`;
+const emulator = env.STRIPE_API_BASE ?? `http://127.0.0.1:${ports.stripeEmulator}`;
+const centers = `http://127.0.0.1:${ports.centers}`;
+const tokens = localTokens(env.POSTPAY_DATA_DIR);
+const shopApiKey = env.SHOP_API_KEY ?? tokens.shopApiKey;
+const adminToken = env.ADMIN_TOKEN ?? tokens.adminToken;
 
 async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -35,6 +47,38 @@ async function call(method: string, url: string, body?: unknown, headers: Record
 const stepList = (order: PublicOrderView) =>
   order.steps.map((s) => `${s.name}${s.status === "done" ? "" : ` (${s.status})`}`).join(" → ");
 const time = (iso: string) => iso.slice(11, 23);
+const pause = () => new Promise((r) => setTimeout(r, 200));
+
+type Shipment = PublicOrderView["shipments"][number];
+const tracking = (s: Shipment) =>
+  s.trackingNumber ? `${s.carrier} ${s.trackingNumber} <${s.trackingUrl}>` : "no tracking yet";
+const shipmentLines = (order: PublicOrderView) =>
+  order.shipments.map((s) => `    ${s.centerId.padEnd(9)} ${s.status.padEnd(10)} ${tracking(s)}`).join("\n");
+
+/** As a center's staff would: its stand-in signs the event and sends it to postpay's door. */
+async function report(id: string, centerId: string, status: "shipped" | "delivered") {
+  const sent = await call("POST", `${centers}/_control/centers/${centerId}/events`, { orderId: id, status });
+  if (sent.status !== 200) throw new Error(`${centerId}'s ${status} event: postpay answered ${sent.status}`);
+  // The event is recorded; the order's Shipments object applies it a moment later.
+  let order: PublicOrderView = await call("GET", `${app}/orders/${id}`);
+  for (let i = 0; i < 100 && order.shipments.find((s) => s.centerId === centerId)?.status !== status; i++) {
+    await pause();
+    order = await call("GET", `${app}/orders/${id}`);
+  }
+  console.log(`${centerId} reports ${status} (event ${sent.event.eventId}) → postpay answered ${sent.status}`);
+  console.log(`  fulfillment: ${order.fulfillment}\n${shipmentLines(order)}`);
+}
+
+/** The customer's emails, as operators read them; waits for `kinds` (they follow the status by a moment). */
+async function emails(id: string, kinds: string[]) {
+  const admin = { authorization: `Bearer ${adminToken}` };
+  let sent: { kind: string; subject: string; sentAt: string | null }[] = [];
+  for (let i = 0; i < 100 && !kinds.every((k) => sent.some((e) => e.kind === k)); i++) {
+    if (i) await pause();
+    sent = (await call("GET", `${app}/admin/orders/${id}/emails`, undefined, admin)).emails;
+  }
+  return sent;
+}
 
 try {
   const checkout = await call(
@@ -90,7 +134,20 @@ try {
     );
   console.log(`  estimated arrival: ${order.estimatedArrival ?? "n/a"}`);
   if (order.status === "needs_attention") console.log(`\nan operator decides: ${app}/console/orders/${id}`);
-  console.log(`\njournal: npx restate invocations list --service OrderWorkflow --key ${id} --all`);
+
+  if (order.status === "completed") {
+    console.log(`\nafter the hand-off — fulfillment: ${order.fulfillment}\n${shipmentLines(order)}\n`);
+    for (const status of ["shipped", "delivered"] as const)
+      for (const s of order.shipments) await report(id, s.centerId, status);
+
+    const expected = ["confirmation", ...order.shipments.map((s) => `shipped:${s.centerId}`), "delivered"];
+    const sent = await emails(id, expected);
+    console.log(`\nthe customer's emails (GET /admin/orders/${id}/emails, as an operator):`);
+    for (const e of sent) console.log(`  ${e.kind.padEnd(17)} ${e.subject}${e.sentAt ? "  (sent)" : ""}`);
+    if (sent.some((e) => !e.sentAt)) console.log("  (not sent: kept in the outbox and logged, as SMTP_URL is unset)");
+  }
+  const cli = ports.offset ? `RESTATE_ADMIN_URL=http://127.0.0.1:${ports.restateAdmin} npx restate` : "npx restate";
+  console.log(`\njournal: ${cli} invocations list --service OrderWorkflow --key ${id} --all`);
 } catch (err) {
   console.error((err as Error).message);
   process.exit(1);

@@ -27,10 +27,10 @@ export function localSecrets(dataDir: string): LocalSecrets {
   return { ...tokens, identityKeyFile: keyFile, identityPublicKey: publicKeyV1(readFileSync(keyFile, "utf8")) };
 }
 
-/** The shop key a running `npm start` uses: SHOP_API_KEY, or the one it generated. */
-export function localShopApiKey(dataDir: string): string | undefined {
+/** The tokens a running `npm start` generated (it uses them where SHOP_API_KEY / ADMIN_TOKEN are unset). */
+export function localTokens(dataDir: string): Partial<Pick<LocalSecrets, "adminToken" | "shopApiKey">> {
   const tokensFile = path.join(dataDir, "secrets", "tokens.json");
-  return existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as LocalSecrets).shopApiKey : undefined;
+  return existsSync(tokensFile) ? (JSON.parse(readFileSync(tokensFile, "utf8")) as LocalSecrets) : {};
 }
 
 /** A webhook secret per local center (CENTER_WEBHOOK_SECRETS), kept beside the tokens; new centers get one. */

@@ -8,9 +8,9 @@
 // for its snapshots; Restate's data, the snapshots and PGlite under <data dir>/cluster/.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { countProducts } from "../db/catalog.ts";
+import { countProducts, upsertCatalog } from "../db/catalog.ts";
 import { centers as centersTable } from "../db/schema.ts";
-import { DEMO_CATALOG_FILE, seedCatalog } from "../db/seed.ts";
+import { DEMO_CATALOG_FILE, readCatalog } from "../db/seed.ts";
 import { registerDeployment } from "../src/adapters/restate-admin.ts";
 import { ConfigError, DEFAULT_ADMIN_URL, required } from "../src/config.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
@@ -19,15 +19,27 @@ import { PRIVATE_KEY_ENV } from "../src/runtime/request-identity.ts";
 import { serveHttpApp } from "../src/runtime/http-system.ts";
 import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters } from "./fulfillment-centers.ts";
+import { localPorts } from "./local-ports.ts";
 import { localCenterSecrets, localSecrets } from "./local-secrets.ts";
 import { startObjectStore } from "./object-store.ts";
 import { LOCAL_CLUSTER_PORTS, startRestateCluster, type RestateCluster } from "./restate-cluster.ts";
 import { startRestateServer, type RestateServer } from "./restate-server.ts";
 import { startStripeEmulator } from "./stripe-emulator/index.ts";
 
-const STRIPE_EMULATOR_PORT = 12111;
-const CENTERS_PORT = 4001;
+const { env: given, log } = boot();
+// POSTPAY_PORT_OFFSET moves every port npm start picks by default (dev/local-ports.ts).
+const ports = (() => {
+  try {
+    return localPorts();
+  } catch (err) {
+    return fail(log, err);
+  }
+})();
+const STRIPE_EMULATOR_PORT = ports.stripeEmulator;
+const CENTERS_PORT = ports.centers;
 const CENTERS_URL = `http://127.0.0.1:${CENTERS_PORT}/`;
+/** Where db/demo-catalog.json points its centers: moved with the offset when seeded. */
+const DEMO_CENTERS_URL = "http://127.0.0.1:4001/";
 /** The snapshot store restate-cluster/cluster.toml points at. */
 const SNAPSHOT_STORE_PORT = 9000;
 const CLUSTER = process.argv.includes("--cluster");
@@ -35,14 +47,18 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 const progress = (msg: string) => process.stdout.write(`▸ ${msg}\n`);
 
-const { env: given, log } = boot();
 // Secrets stay in the data dir either way (`npm run demo` finds the shop key there); a cluster keeps
 // its state (Restate, snapshots, PGlite) apart, since orders in a database belong with their journals.
 const DATA_DIR = given.POSTPAY_DATA_DIR;
 const STATE_DIR = CLUSTER ? path.join(DATA_DIR, "cluster") : DATA_DIR;
+const ownRestate = !CLUSTER && !given.RESTATE_ADMIN_URL;
 const env = {
   ...given,
   POSTPAY_DATA_DIR: STATE_DIR,
+  HTTP_PORT: process.env.HTTP_PORT?.trim() ? given.HTTP_PORT : ports.http,
+  SERVICE_PORT: process.env.SERVICE_PORT?.trim() ? given.SERVICE_PORT : ports.service,
+  ...(ownRestate &&
+    !process.env.RESTATE_INGRESS_URL?.trim() && { RESTATE_INGRESS_URL: [`http://127.0.0.1:${ports.restateIngress}`] }),
   ...(CLUSTER && { RESTATE_INGRESS_URL: LOCAL_CLUSTER_PORTS.map((p) => `http://127.0.0.1:${p.ingress}`) }),
 };
 try {
@@ -71,19 +87,19 @@ try {
       readyTimeoutMs: 120_000,
     });
     stops.push(() => cluster!.close());
-  } else if (!env.RESTATE_ADMIN_URL) {
+  } else if (ownRestate) {
     progress(`starting restate-server (data in ${path.join(DATA_DIR, "restate")})`);
     restate = await startRestateServer({
       baseDir: path.join(DATA_DIR, "restate"),
       configFile: path.join(root, "restate.toml"),
-      ports: { ingress: 8080, admin: 9070, fabric: 5122 },
+      ports: { ingress: ports.restateIngress, admin: ports.restateAdmin, fabric: ports.restateFabric },
       logFile: path.join(DATA_DIR, "restate-server.log"),
       // It signs every request to the service endpoint, which accepts only this key.
       env: { [PRIVATE_KEY_ENV]: secrets.identityKeyFile },
     });
     stops.push(() => restate!.stop());
   }
-  const adminUrl = cluster?.adminUrl ?? env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+  const adminUrl = cluster?.adminUrl ?? restate?.adminUrl ?? env.RESTATE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
   const ingressUrl = env.RESTATE_INGRESS_URL.join(", ");
 
   progress(
@@ -95,7 +111,9 @@ try {
   stops.push(() => database.close());
   if ((await countProducts(database.db)) === 0) {
     progress("seeding the demo catalog");
-    await seedCatalog(database.db, DEMO_CATALOG_FILE);
+    const catalog = await readCatalog(DEMO_CATALOG_FILE);
+    const centers = catalog.centers.map((c) => ({ ...c, orderUrl: c.orderUrl.replace(DEMO_CENTERS_URL, CENTERS_URL) }));
+    await upsertCatalog(database.db, { ...catalog, centers });
   }
 
   let stripe: Awaited<ReturnType<typeof startStripeEmulator>> | undefined;
@@ -134,6 +152,8 @@ try {
       STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
     }),
     ADMIN_TOKEN: env.ADMIN_TOKEN ?? secrets.adminToken,
+    // Journal links and commands name our restate-server when it is not on the CLI's default port.
+    ...(restate && adminUrl !== DEFAULT_ADMIN_URL && { RESTATE_ADMIN_URL: adminUrl }),
     CENTER_WEBHOOK_SECRETS: centerSecrets,
     SHOP_API_KEY: env.SHOP_API_KEY ?? secrets.shopApiKey,
     // Our own restate-server signs with the local key; another one with the keys configured.
@@ -162,6 +182,11 @@ try {
   stripe?.setWebhookUrl(`${http.url}/webhooks/stripe`);
   fcs?.setAppUrl(http.url);
 
+  // The demo finds this copy through the same variables.
+  const demoEnv = ["POSTPAY_PORT_OFFSET", "POSTPAY_DATA_DIR", "HTTP_PORT"]
+    .filter((name) => process.env[name]?.trim())
+    .map((name) => `${name}=${process.env[name]} `)
+    .join("");
   onShutdown(log, async () => {
     for (const stop of stops.reverse()) await stop();
   });
@@ -179,10 +204,10 @@ ${cluster ? clusterLines(cluster) : ""}  Stripe            ${stripe ? `${stripe.
   Admin token       ${generated.adminToken ? `${local.ADMIN_TOKEN}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "ADMIN_TOKEN"}
   Shop API key      ${generated.shopApiKey ? `${local.SHOP_API_KEY}  (generated, kept in ${path.join(DATA_DIR, "secrets")})` : "SHOP_API_KEY"}
 
-Place a demo order (checkout, pay, follow it to completion):
+Place a demo order (checkout, pay, follow it to completion, then as the centers: shipped, delivered):
 
-  npm run demo
-  npm run demo -- --pay-in-browser    # or: pay (or decline) it yourself on the checkout page
+  ${demoEnv}npm run demo
+  ${demoEnv}npm run demo -- --pay-in-browser    # or: pay (or decline) it yourself on the checkout page
 
 Follow orders:  curl ${http.url}/orders/<paymentSessionId>
 Journals:       npx restate invocations list --all    /    npx restate invocations describe <id>

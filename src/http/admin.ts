@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
 import { listOpenIncidents } from "../../db/incidents.ts";
+import { emailsFor } from "../../db/outbox.ts";
+import { findOrderItems } from "../../db/sessions.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import { ADMIN_TOKEN_LABEL, DecisionSchema } from "../domain/decision.ts";
 import type { Logger } from "../log.ts";
@@ -25,6 +27,24 @@ export function adminRoutes(deps: AdminDeps) {
     const order = await findAdminOrderView(deps, id);
     if (!order) throw new ApiError("not_found", `no order ${id}`);
     return c.json(order);
+  });
+
+  // What the customer was sent, as the outbox keeps it (with SMTP_URL unset, the only place it is).
+  admin.get("/orders/:id/emails", async (c) => {
+    const id = c.req.param("id");
+    if (!(await findOrderItems(deps.db, id))) throw new ApiError("not_found", `no order ${id}`);
+    const emails = (await emailsFor(deps.db, id)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return c.json({
+      orderId: id,
+      emails: emails.map(({ kind, recipient, subject, body, createdAt, sentAt }) => ({
+        kind,
+        recipient,
+        subject,
+        body,
+        createdAt,
+        sentAt,
+      })),
+    });
   });
 
   admin.post("/orders/:id/resolution", limitBody(JSON_MAX_BYTES), async (c) => {

@@ -1,7 +1,9 @@
 // The operator console in a real headless Chromium, against the whole stack: a person signs in,
 // sees an incident arrive in the queue, opens the order, retries once the center is fixed and
 // watches the order complete on its page, which refreshes by itself. Wrong tokens, missing
-// sessions and forms without their CSRF token decide nothing. Screenshots go to test/browser/artifacts/.
+// sessions and forms without their CSRF token decide nothing. After the hand-off, the address typed on
+// the checkout page reaches the center and the order page follows the parcel (status, carrier, a link
+// to its tracking, the fulfillment summary) to delivered. Screenshots go to test/browser/artifacts/.
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentsFor } from "../../db/incidents.ts";
@@ -17,6 +19,7 @@ import {
   waitInPage,
 } from "../support/browser.ts";
 import { PRODUCTS, startStack, type Stack } from "../support/stack.ts";
+import { until } from "../support/wait.ts";
 
 let stack: Stack;
 let browser: Browser;
@@ -248,5 +251,111 @@ describe("buying through the Stripe emulator's checkout page", () => {
     const all = await listed();
     expect(all.slice(0, 2)).toEqual([declined.paymentSessionId, paid.paymentSessionId]); // newest first
     await screenshot(page, "orders");
+  });
+});
+
+describe("an order after the hand-off", () => {
+  it("takes the address typed on the checkout page to the center, and its page tracks the parcel to delivered", async () => {
+    const page = await freshPage();
+    const order = await stack.checkout([{ productId: "sku-tee", quantity: 1 }], "cus_ships");
+    await page.goto(order.url);
+    // The form comes prefilled with a test address: the customer types their own over it.
+    const typed = {
+      name: "Ada O'Hara",
+      line1: "12 St James's Square",
+      line2: "Flat 3",
+      city: "London",
+      state: "",
+      postal_code: "SW1Y 4JH",
+    };
+    for (const [field, value] of Object.entries(typed))
+      await page.locator(`#shipping input[name=${field}]`).fill(value);
+    await page.select("#shipping select[name=country]", "GB");
+    await screenshot(page, "checkout-address");
+    await clickAndWait(page, 'button[value="pay"]');
+    expect(await textOf(page, "#outcome")).toBe("Payment succeeded");
+    await stack.waitForStatus(order.paymentSessionId, ["completed"]);
+
+    // What fc-west was handed: the address as typed (a blank optional field is left out).
+    const [handed] = stack.acceptedFor(order.paymentSessionId);
+    expect(handed?.order.shipTo).toEqual({
+      name: "Ada O'Hara",
+      line1: "12 St James's Square",
+      line2: "Flat 3",
+      city: "London",
+      postalCode: "SW1Y 4JH",
+      country: "GB",
+    });
+
+    await signIn(page, stack.http.url, token(), `/console/orders/${order.paymentSessionId}`);
+    expect(await evaluate(page, `document.querySelector("#ship-to").innerText`)).toBe(
+      "Ada O'Hara\n12 St James's Square\nFlat 3\nSW1Y 4JH London\nGB",
+    );
+    expect(await textOf(page, "#fulfillment")).toBe("awaiting shipment");
+    const west = '#shipments tr[data-center="fc-west"]';
+    const shipmentStatus = () =>
+      evaluate<string>(page, `document.querySelector('${west} [data-shipment-status]')?.dataset.shipmentStatus`);
+    expect(await shipmentStatus()).toBe("accepted");
+    // The shipment moves first, its email follows in the same invocation: reload until it is stored.
+    const reloadUntilEmailed = async (kind: string) => {
+      const kinds = () =>
+        evaluate<string[]>(
+          page,
+          `[...document.querySelectorAll('#emails [data-label="Kind"]')].map((td) => td.textContent)`,
+        );
+      const stored = async () => {
+        await page.reload();
+        return (await kinds()).includes(kind);
+      };
+      await until(stored, {
+        intervalMs: 200,
+        what: `a ${kind} email`,
+      });
+      return kinds();
+    };
+
+    // The center reports the parcel on its way, signed with its secret, as a real one would.
+    const parcel = {
+      carrier: "Parcelwise",
+      trackingNumber: "PW0042GB",
+      trackingUrl: "https://tracking.example.com/PW0042GB",
+    };
+    const shipped = await stack.centers.sendEvent("fc-west", {
+      orderId: order.paymentSessionId,
+      status: "shipped",
+      ...parcel,
+    });
+    expect(shipped.status).toBe(200);
+    const fulfillment = async () =>
+      (await stack.api("GET", `/orders/${order.paymentSessionId}`)).body.fulfillment as string;
+    await expect.poll(fulfillment).toBe("shipped");
+    // A completed order's page does not refresh itself: the operator reloads it.
+    await page.reload();
+    expect(await shipmentStatus()).toBe("shipped");
+    expect(await textOf(page, "#fulfillment")).toBe("shipped");
+    expect(await textOf(page, `${west} [data-label="Tracking"]`)).toBe("Parcelwise PW0042GB");
+    expect(
+      await evaluate(
+        page,
+        `(({ href, textContent }) => ({ href, text: textContent }))(document.querySelector('${west} [data-label="Tracking"] a'))`,
+      ),
+    ).toEqual({ href: parcel.trackingUrl, text: parcel.trackingNumber });
+    expect(await textOf(page, `${west} [data-label="Shipped"]`)).not.toBe("—");
+    await reloadUntilEmailed("shipped:fc-west");
+    await screenshot(page, "order-shipped");
+
+    const delivered = await stack.centers.sendEvent("fc-west", {
+      orderId: order.paymentSessionId,
+      status: "delivered",
+      ...parcel,
+    });
+    expect(delivered.status).toBe(200);
+    await expect.poll(fulfillment).toBe("delivered");
+    await page.reload();
+    expect(await shipmentStatus()).toBe("delivered");
+    expect(await textOf(page, "#fulfillment")).toBe("delivered");
+    expect(await textOf(page, `${west} [data-label="Tracking"]`)).toBe("Parcelwise PW0042GB");
+    expect(await reloadUntilEmailed("delivered")).toEqual(["confirmation", "shipped:fc-west", "delivered"]);
+    await screenshot(page, "order-delivered");
   });
 });

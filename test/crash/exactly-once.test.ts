@@ -2,11 +2,15 @@
 // endpoint + HTTP app, and PGlite when there is no DATABASE_URL) or restate-server is killed with
 // SIGKILL and started again, several times. Afterwards every order is completed, or in
 // needs_attention where a failure was injected, and every effect happened exactly once.
+// Then, with the app as the victim, the centers report on every shipment they were handed —
+// `shipped` twice with one event id, `delivered`, for some a late `shipped` — while the app is
+// killed twice more: every shipment ends delivered, with one shipped email each and one delivered
+// email per order.
 import { z } from "zod";
 import { parseEnv } from "../../src/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
-import { exactlyOnceCheck, formatReport } from "../support/exactly-once.ts";
+import { exactlyOnceCheck, formatReport, shipmentsCheck, type SentShipment } from "../support/exactly-once.ts";
 import { pool } from "../support/pool.ts";
 import { letTimePass, until } from "../support/wait.ts";
 import { QUICK_RECOVERY } from "../support/stack.ts";
@@ -14,6 +18,8 @@ import { QUICK_RECOVERY } from "../support/stack.ts";
 // CRASH_ORDERS changes the size (a quick local run: CRASH_ORDERS=40).
 const ORDERS = z.coerce.number().int().positive().default(200).parse(process.env.CRASH_ORDERS);
 const KILLS = 4;
+/** More kills of the app while the centers' shipment events arrive. */
+const EVENT_KILLS = 2;
 const CONCURRENCY = 10;
 const STOCK = 100_000;
 
@@ -171,6 +177,94 @@ async function verify(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>,
   expect(problems).toEqual([]);
 }
 
+/**
+ * What a center does: sign and send one event (through the stand-in's control endpoint, which
+ * reports what postpay answered), and send it again, same event id, until postpay answers 200.
+ * Gives the number of attempts.
+ */
+async function sendLikeACenter(h: Harness, centerId: string, event: Record<string, string>): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await fetch(`${h.centers.url}/_control/centers/${centerId}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    }).then((res) => res.json() as Promise<{ status: number; body: unknown }>);
+    // No answer (status 0: postpay is being restarted), 429 or 5xx: try again. Any other answer is
+    // final, and only 200 is right.
+    if (answer.status !== 0 && answer.status < 500 && answer.status !== 429) {
+      expect(answer, `${centerId} ${event.status} ${event.eventId} for ${event.orderId}`).toMatchObject({
+        status: 200,
+      });
+      return attempt;
+    }
+    await letTimePass(150); // the center's pause before it sends again
+  }
+}
+
+/**
+ * Every handed-over shipment of the run, reported by its center: `shipped` twice (one event id, the
+ * second a redelivery sent at the same time), `delivered`, and for every third order a `shipped`
+ * that arrives after `delivered` (it happened earlier; it is recorded and changes nothing).
+ */
+async function reportShipments(h: Harness, run: Awaited<ReturnType<typeof runWithKills>>) {
+  const shipments: (SentShipment & { late: boolean })[] = run.orders.flatMap((o, i) =>
+    [...new Set(o.items.map((item) => centerOf(item.productId)))]
+      .filter((center) => center !== "fc-reject") // never handed over there
+      .map((centerId) => ({ orderId: o.id, centerId, eventIds: [] as string[], late: i % 3 === 0 })),
+  );
+  const start = Date.parse("2026-12-04T09:00:00Z");
+  const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+  let sends = 0;
+  let reported = 0;
+  const reporting = pool(shipments, CONCURRENCY, async (s) => {
+    const event = (status: string, name: string, occurredAt: string) => {
+      const eventId = `evt_${s.orderId}_${s.centerId}_${name}`;
+      if (!s.eventIds.includes(eventId)) s.eventIds.push(eventId);
+      return { orderId: s.orderId, status, eventId, occurredAt };
+    };
+    const shipped = event("shipped", "shipped", at(60));
+    const counts = await Promise.all([
+      sendLikeACenter(h, s.centerId, shipped),
+      sendLikeACenter(h, s.centerId, shipped),
+    ]);
+    counts.push(await sendLikeACenter(h, s.centerId, event("delivered", "delivered", at(600))));
+    if (s.late) counts.push(await sendLikeACenter(h, s.centerId, event("shipped", "shipped-again", at(30))));
+    sends += counts.reduce((a, b) => a + b, 0);
+    reported++;
+  });
+  const killing = (async () => {
+    for (let k = 0; k < EVENT_KILLS; k++) {
+      await until(() => reported >= ((k + 1) * shipments.length) / (EVENT_KILLS + 1));
+      await h.restartApp();
+    }
+  })();
+  await Promise.all([reporting, killing]);
+
+  // Every event was answered 200, so it is recorded and Restate has it: wait for its effects.
+  const wholeOrders = new Set([...run.final].filter(([, status]) => status === "completed").map(([id]) => id));
+  const delivered = async (orderId: string) => {
+    const res = await fetch(`${h.url}/orders/${orderId}`).catch(() => undefined);
+    const page = res?.ok ? ((await res.json()) as { shipments: { status: string }[] }) : undefined;
+    return page?.shipments.every((s) => s.status === "delivered") ?? false;
+  };
+  const mailed = (text: string) => h.smtp.received.some((m) => m.text.includes(text));
+  const pending = new Set(run.orders.map((o) => o.id));
+  await until(
+    async () => {
+      await pool([...pending], CONCURRENCY, async (id) => {
+        const emails = shipments
+          .filter((s) => s.orderId === id)
+          .map((s) => `order ${id} has shipped from ${s.centerId}.`);
+        if (wholeOrders.has(id)) emails.push(`Every parcel of your order ${id} has been delivered.`);
+        if ((await delivered(id)) && emails.every(mailed)) pending.delete(id);
+      });
+      return pending.size === 0;
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  ).catch(() => {}); // what is still missing is named by shipmentsCheck
+  return { shipments, wholeOrders, sends };
+}
+
 describe.each([
   ["the app process (service endpoint + HTTP app)", "app" as const],
   ["restate-server", "restate" as const],
@@ -185,6 +279,18 @@ describe.each([
 
   it("leaves every order completed (or needs_attention where injected) with each effect exactly once", async () => {
     const run = await runWithKills(h, victim);
-    await verify(h, run, `kill ${victim}`);
+    if (victim === "app") {
+      const reported = await reportShipments(h, run);
+      await verify(h, run, `kill ${victim}`);
+      const db = await h.database();
+      const { problems, counts } = await shipmentsCheck({ db, smtp: h.smtp, ...reported });
+      const report = {
+        ...counts,
+        "event sends (with duplicates, out of order, center retries)": reported.sends,
+        "app process starts": h.app.starts,
+      };
+      console.log(formatReport(`exactly-once check of shipment events, kill app ${EVENT_KILLS} more times`, report));
+      expect(problems).toEqual([]);
+    } else await verify(h, run, `kill ${victim}`);
   }, 600_000);
 });

@@ -24,6 +24,7 @@ describe("the admin API's lock", () => {
       ["GET", "/admin/incidents", undefined],
       ["GET", "/admin/inventory", undefined],
       ["GET", `/admin/orders/${id}`, undefined],
+      ["GET", `/admin/orders/${id}/emails`, undefined],
       ["POST", `/admin/orders/${id}/resolution`, { action: "skip", note: "let me through" }],
     ];
     const credentials: Record<string, Record<string, string>> = {
@@ -117,13 +118,39 @@ describe("GET /admin/orders/:id", () => {
     expect(second.status).toBe(409);
     await stack.waitForStatus(id, ["abandoned"]);
     expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "abandon", note: "customer cancelled" });
-    expect(stack.smtp.for(id)).toEqual([]);
+    // The abandon's emails (the support team's for the incident, the customer's notice), and no
+    // confirmation, which the refused skip would have led to.
+    const kinds = () => stack.smtp.for(id).map((m) => m.messageId.replace(`<${id}.`, "").replace(/[.@].*/, ""));
+    await expect.poll(() => kinds().sort()).toEqual(["abandoned", "support"]);
   });
 
   it("answers 404 for an unknown order", async () => {
     const res = await stack.admin("GET", "/admin/orders/ps_no_such_order");
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("not_found");
+  });
+
+  it("lists the order's emails as the outbox keeps them (the only record without SMTP_URL); 404 for an unknown order", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_admin_emails",
+    );
+    expect((await stack.admin("GET", `/admin/orders/${id}/emails`)).body).toEqual({ orderId: id, emails: [] });
+    await stack.pay(stripeCheckoutSessionId);
+    await stack.waitForStatus(id, ["completed"]);
+    await expect
+      .poll(async () => (await stack.admin("GET", `/admin/orders/${id}/emails`)).body.emails)
+      .toEqual([
+        {
+          kind: "confirmation",
+          recipient: "cus_admin_emails@example.com",
+          subject: `Your order ${id} is confirmed`,
+          body: expect.stringContaining("Estimated arrival: "),
+          createdAt: expect.any(String),
+          sentAt: expect.any(String),
+        },
+      ]);
+    expect((await stack.admin("GET", "/admin/orders/ps_unknown/emails")).status).toBe(404);
   });
 });
 

@@ -5,6 +5,7 @@
 // and a report of the counts to print.
 import type { Db } from "../../db/client.ts";
 import { emailOutbox, fulfillmentRequests, inventoryMovements, orderHistory, products } from "../../db/schema.ts";
+import { shipmentEvents } from "../../db/schema-signals.ts";
 import type { FulfillmentCenters } from "../../dev/fulfillment-centers.ts";
 import type { SmtpSink } from "../../dev/smtp-sink.ts";
 
@@ -93,3 +94,79 @@ export const formatReport = (title: string, rows: Record<string, string | number
   `${title}:\n${Object.entries(rows)
     .map(([k, v]) => `  ${k.padEnd(60)} ${v}`)
     .join("\n")}`;
+
+/** One (order, center) shipment and the events its center sent about it (each id once, however often it was sent). */
+export type SentShipment = { orderId: string; centerId: string; eventIds: string[] };
+
+/**
+ * The exactly-once check of shipment events that arrived twice and out of order: every shipment
+ * delivered; one `shipped:<center>` email per shipment and one `delivered` email per order whose
+ * every center had it (outbox rows exactly once; on the wire, as for confirmations, at least once
+ * with one Message-ID); one `shipment_events` row per event id, each applied.
+ */
+export async function shipmentsCheck(run: {
+  db: Db;
+  smtp: SmtpSink;
+  shipments: SentShipment[];
+  /** Orders whose every center was handed the order: only they get a "delivered" email. */
+  wholeOrders: Set<string>;
+}) {
+  const { db, shipments } = run;
+  const [rows, outbox, events] = await Promise.all([
+    db.select().from(fulfillmentRequests),
+    db.select().from(emailOutbox),
+    db.select().from(shipmentEvents),
+  ]);
+  const mails = run.smtp.received;
+  const problems: string[] = [];
+  const outboxRows = (orderId: string, kind: string) =>
+    outbox.filter((e) => e.orderId === orderId && e.kind === kind).length;
+  // Emails found by what they say, so a resend under another Message-ID would count as a second email.
+  const shippedMails = (orderId: string, centerId: string) =>
+    mails.filter((m) => m.text.includes(`order ${orderId} has shipped from ${centerId}.`));
+  const deliveredMails = (orderId: string) =>
+    mails.filter((m) => m.text.includes(`Every parcel of your order ${orderId} has been delivered.`));
+  const distinct = (ms: typeof mails) => new Set(ms.map((m) => m.messageId)).size;
+  /** At least one on the wire, and one email: a single Message-ID however often it was sent. */
+  const once = (what: string, ms: typeof mails, want: number) => {
+    if (want === 1 ? ms.length === 0 || distinct(ms) !== 1 : ms.length !== 0)
+      problems.push(`${what}: ${distinct(ms)} emails (${ms.length} SMTP deliveries), expected ${want}`);
+  };
+
+  for (const s of shipments) {
+    const at = `${s.orderId} at ${s.centerId}`;
+    const row = rows.find((r) => r.orderId === s.orderId && r.centerId === s.centerId);
+    if (row?.status !== "delivered") problems.push(`${at}: shipment ${row?.status ?? "missing"}, expected delivered`);
+    const kind = `shipped:${s.centerId}`;
+    if (outboxRows(s.orderId, kind) !== 1) problems.push(`${at}: ${outboxRows(s.orderId, kind)} ${kind} outbox rows`);
+    once(`${at}: shipped`, shippedMails(s.orderId, s.centerId), 1);
+    for (const eventId of s.eventIds) {
+      const recorded = events.filter((e) => e.centerId === s.centerId && e.eventId === eventId);
+      if (recorded.length !== 1) problems.push(`${at}: ${recorded.length} rows for event ${eventId}`);
+      else if (!recorded[0]!.appliedAt) problems.push(`${at}: event ${eventId} recorded, never applied`);
+    }
+  }
+  for (const orderId of new Set(shipments.map((s) => s.orderId))) {
+    const want = run.wholeOrders.has(orderId) ? 1 : 0;
+    if (outboxRows(orderId, "delivered") !== want)
+      problems.push(`${orderId}: ${outboxRows(orderId, "delivered")} delivered outbox rows, expected ${want}`);
+    once(`${orderId}: delivered`, deliveredMails(orderId), want);
+  }
+  const allShipped = mails.filter((m) => / has shipped from /.test(m.text));
+  const allDelivered = mails.filter((m) => m.text.startsWith("Every parcel of your order"));
+  const counts = {
+    shipments: shipments.length,
+    "shipments delivered": rows.filter((r) => r.status === "delivered").length,
+    "shipment events (distinct ids)": shipments.reduce((n, s) => n + s.eventIds.length, 0),
+    "shipment_events rows": events.length,
+    "shipped emails (distinct Message-ID)": distinct(allShipped),
+    "shipped emails (SMTP deliveries)": allShipped.length,
+    "shipped outbox rows": outbox.filter((e) => e.kind.startsWith("shipped:")).length,
+    "delivered emails (distinct Message-ID)": distinct(allDelivered),
+    "delivered emails (SMTP deliveries)": allDelivered.length,
+    "delivered outbox rows": outbox.filter((e) => e.kind === "delivered").length,
+    "orders expecting a delivered email": run.wholeOrders.size,
+    problems: problems.length,
+  };
+  return { problems, counts };
+}
