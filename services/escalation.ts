@@ -59,13 +59,17 @@ export function createEscalation(
   }
 
   return async function askOperator(step, error) {
-    const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
+    // Unique across runs of this order, not just within one: a run started again (after Restate
+    // forgot the last one, or it was killed) counts from 1 again, and must never find an earlier
+    // run's recorded decision under its new incident's id. ctx.rand is seeded by the invocation
+    // id, so a replay draws the same suffix; nothing else in the workflow draws from it.
+    const fresh = `${view.orderId}#${++incidents}.${ctx.rand.uuidv4().replaceAll("-", "").slice(0, 12)}`;
     // The alert is built inside the step: its links come from configuration, which may differ
     // after a redeploy, and a replay must send exactly what the first execution sent.
     const alert = await record(STEP.recordIncident, async (): Promise<Alert> => {
-      await ports.openIncident({ id: incident.id, orderId: view.orderId, customerId: view.customerId, step, error });
+      await ports.openIncident({ id: fresh, orderId: view.orderId, customerId: view.customerId, step, error });
       return {
-        incidentId: incident.id,
+        incidentId: fresh,
         orderId: view.orderId,
         customerId: view.customerId,
         step,
@@ -74,6 +78,10 @@ export function createEscalation(
         ...ports.alertLinks(view.orderId, view.invocationId),
       };
     });
+    // The id is the journaled one, never recomputed: an order in flight that opened its incident
+    // under the old `${orderId}#${n}` ids replays that step's result, and goes on waiting on the
+    // same decision promise and database row it did before this deployment.
+    const incident: OpenIncident = { id: alert.incidentId, step, error };
     // Shown only now, so a decision can never arrive for an incident that is not recorded yet.
     view.show({ status: "needs_attention", incident });
     postToSlack(alert);

@@ -249,13 +249,13 @@ describe("an operator decision through the ingress", () => {
     );
     stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
     await stack.pay(cs);
-    await stack.waitForStatus(id, ["needs_attention"]);
+    const waiting = await stack.waitForStatus(id, ["needs_attention"]);
     // The operator's "abandon" is recorded, as the HTTP app does before it tells the workflow;
     // before it does, someone on the ingress claims "skip".
     expect(
       await decideIncident(
         stack.db,
-        { incidentId: `${id}#1`, orderId: id },
+        { incidentId: waiting.incident!.id, orderId: id },
         { action: "abandon", note: "customer called" },
         { decidedBy: "admin-api", via: "admin-api" },
       ),
