@@ -42,13 +42,14 @@ export type OrderPorts = {
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
+  /** Records the incident; answers its id (an open, undecided one at this step is reused). */
   openIncident(incident: {
     id: string;
     orderId: string;
     customerId: string;
     step: string;
     error: string;
-  }): Promise<void>;
+  }): Promise<string>;
   resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void>;
   /** The decision the HTTP app recorded on an incident for an operator it authenticated. */
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;

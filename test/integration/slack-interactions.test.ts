@@ -2,10 +2,13 @@
 // Slack delivers them (signed block_actions payloads), take the same decision path as the admin
 // API, attributed to the Slack user, and the alert then says what became of it, in place of its
 // buttons. Slack here is the stand-in (dev/slack-sink.ts), speaking Slack's formats.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { AnyBlock } from "@slack/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SlackDelivery, SlackPost, SlackReplyReceived } from "../../dev/slack-sink.ts";
 import { incidentsFor } from "../../db/incidents.ts";
+import { buttonKey, buttonSigner } from "../../src/domain/decision-buttons.ts";
 import { createLogger } from "../../src/log.ts";
 import { serveHttpApp } from "../../src/runtime/http-system.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -304,6 +307,68 @@ describe("a click that must decide nothing", () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("a click that names what Slack never would", () => {
+  it("with a response_url outside SLACK_RESPONSE_URL_PREFIX (a local canary): the canary hears nothing, allowed or refused", async () => {
+    const heard: string[] = [];
+    const canary = http.createServer((req, res) => {
+      heard.push(`${req.method} ${req.url}`);
+      res.writeHead(302, { location: `${stack.restate.adminUrl}/deployments` }).end();
+    });
+    await new Promise<void>((resolve) => canary.listen(0, "127.0.0.1", resolve));
+    const canaryUrl = `http://127.0.0.1:${(canary.address() as AddressInfo).port}/actions/x`;
+    const app = await anotherApp({ slackOperatorIds: ["U0ALICE"] });
+    try {
+      const to = `${app.url}/slack/interactions`;
+      const id = await orderStuckAtNorth("cus_slack_canary");
+      const inc = await firstIncident(id);
+      const post = await alertWithButtons(inc);
+      for (const [user, action] of [
+        [bob, "abandon"],
+        [alice, "retry"],
+      ] as const) {
+        const { payload } = stack.slack.clickDelivery(post, action, user, { incidentId: inc });
+        const res = await stack.slack.sendSigned({ ...payload, response_url: canaryUrl }, { to });
+        expect(res.status).toBe(200);
+      }
+      // Alice's click still decides (Slack's signature, our button MAC, the allow list); only the reply is withheld.
+      await stack.waitForStatus(id, ["completed"]);
+      await settle();
+      expect(heard).toEqual([]);
+    } finally {
+      await app.close();
+      await new Promise((resolve) => canary.close(resolve));
+    }
+  });
+
+  it("with a button value postpay did not sign for that button (unsigned, another key's, another action's) decides nothing", async () => {
+    const id = await orderStuckAtNorth("cus_slack_unsigned");
+    const inc = await firstIncident(id);
+    const post = await alertWithButtons(inc);
+    const { payload } = stack.slack.clickDelivery(post, "retry", alice, { incidentId: inc });
+    const button = payload.actions[0]!;
+    const signed = JSON.parse(button.value!) as { orderId: string; incidentId: string; mac: string };
+    const foreign = buttonSigner(buttonKey("someone else's signing secret"))({ orderId: id, incidentId: inc }, "skip");
+    const values = [
+      JSON.stringify({ orderId: id, incidentId: inc }), // unsigned, as every button was before
+      JSON.stringify({ ...signed, mac: foreign }), // signed with another key
+      button.value!, // retry's own value, sent as a click on "skip" (treat as done)
+    ];
+    for (const value of values) {
+      const res = await stack.slack.sendSigned({
+        ...payload,
+        actions: [{ ...button, action_id: "skip", value }],
+      });
+      expect(res.status).toBe(200);
+    }
+    await settle();
+    expect(await decisionOf(id)).toEqual([null]);
+    const replies = stack.slack.replies.filter((r) => r.responseUrl === payload.response_url).map((r) => r.body.text);
+    expect(replies).toHaveLength(3);
+    for (const text of replies) expect(text).toMatch(/not made by postpay for this decision/);
+    await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" });
   });
 });
 

@@ -69,7 +69,11 @@ describe("the service endpoint", () => {
   });
 
   it("gets past that check on loopback without keys, and beyond it with RESTATE_IDENTITY_KEYS=none (the explicit opt-out)", async () => {
-    for (const env of [{ SERVICE_HOST: "127.0.0.1" }, { SERVICE_HOST: "0.0.0.0", RESTATE_IDENTITY_KEYS: "none" }]) {
+    const envs: Record<string, string>[] = [
+      { SERVICE_HOST: "127.0.0.1" },
+      { SERVICE_HOST: "0.0.0.0", RESTATE_IDENTITY_KEYS: "none" },
+    ];
+    for (const env of envs) {
       const out = await start("src/main/services.ts", env);
       expect(out.output).not.toContain("RESTATE_IDENTITY_KEYS is required");
     }

@@ -445,11 +445,12 @@ export class FakePorts implements OrderPorts, AlertPorts {
     customerId: string;
     step: string;
     error: string;
-  }): Promise<void> {
+  }): Promise<string> {
     return this.call("openIncident", incident.orderId, incident.step, [incident], () => {
       const state = this.state(incident.orderId);
       if (!state.incidents.has(incident.id)) state.incidents.set(incident.id, { ...incident });
       state.row = { status: "needs_attention" };
+      return incident.id;
     });
   }
 
