@@ -57,7 +57,11 @@ async function serveInlineApp(env: Env, db: Db, log: Logger) {
       slack: {
         signingSecret: config.slackSigningSecret,
         operatorIds: config.slackOperatorIds,
-        respond: createSlackResponder({ timeoutMs: config.httpTimeoutMs, log }),
+        respond: createSlackResponder({
+          timeoutMs: config.httpTimeoutMs,
+          log,
+          allowedPrefix: config.slackResponseUrlPrefix,
+        }),
       },
     }),
   });

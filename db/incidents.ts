@@ -9,16 +9,37 @@ export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = Pick<typeof incidents.$inferInsert, "id" | "orderId" | "customerId" | "step" | "error">;
 
 /** Opens an incident (once per id) and marks its order needs_attention, in one transaction. */
-export async function openIncident(db: Db, incident: NewIncident): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx
-      .insert(incidents)
-      .values({ ...incident, status: "open" })
-      .onConflictDoNothing();
+/**
+ * Opens an incident and returns its id: the open, undecided one this order already has at this
+ * step (a retried `record incident` step, or a run that was killed before anyone decided), or
+ * else a new row under `incident.id`. An incident someone decided is never handed to another
+ * failure: its decision was about that one.
+ */
+export async function openIncident(db: Db, incident: NewIncident): Promise<string> {
+  return db.transaction(async (tx) => {
+    const [waiting] = await tx
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(
+        and(
+          eq(incidents.orderId, incident.orderId),
+          eq(incidents.step, incident.step),
+          eq(incidents.status, "open"),
+          isNull(incidents.centerId),
+          isNull(incidents.resolution),
+        ),
+      )
+      .orderBy(asc(incidents.createdAt));
+    if (!waiting)
+      await tx
+        .insert(incidents)
+        .values({ ...incident, status: "open" })
+        .onConflictDoNothing();
     await tx
       .update(orders)
       .set({ status: "needs_attention", failedStep: incident.step, updatedAt: new Date() })
       .where(eq(orders.id, incident.orderId));
+    return waiting?.id ?? incident.id;
   });
 }
 

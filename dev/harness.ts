@@ -295,7 +295,11 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     stripeWebhookSecret: stripe.webhookSecret,
     slackWebhookUrl: slack.url,
     slackSigningSecret: slack.signingSecret,
-    slackOperatorIds: [],
+    slackOperatorIds: "*",
+    slackResponseUrlPrefix: slack.responseUrlPrefix,
+    trustedProxies: [],
+    operators: [],
+    identityOptOut: false,
     smtpUrl: smtp.url,
     restateIngressUrls: restate.ingressUrls,
     restateAdminUrl: restate.adminUrl,
@@ -366,6 +370,8 @@ function appEnvironment(parts: Parts, httpPort: number, servicePort: number): Re
     SMTP_URL: parts.smtp.url,
     SLACK_WEBHOOK_URL: parts.slack.url,
     SLACK_SIGNING_SECRET: parts.slack.signingSecret,
+    SLACK_OPERATOR_IDS: "*",
+    SLACK_RESPONSE_URL_PREFIX: parts.slack.responseUrlPrefix,
     ...CHILD_SECRETS,
     CENTER_WEBHOOK_SECRETS: Object.entries(parts.centerSecrets)
       .map(([id, secret]) => `${id}=${secret}`)

@@ -122,6 +122,8 @@ export async function startSlackSink() {
     url: `${base}${WEBHOOK_PATH}`,
     /** The Slack app's signing secret: give it to postpay as SLACK_SIGNING_SECRET. */
     signingSecret,
+    /** Where this stand-in's response_urls live: give it to postpay as SLACK_RESPONSE_URL_PREFIX. */
+    responseUrlPrefix: `${base}/actions/`,
     posts,
     /** Everything the app posted to response_urls, oldest first. */
     replies,

@@ -1,6 +1,7 @@
 // Escalation to an operator: a failed step after payment becomes an incident (a row, a Slack
 // alert, the order in needs_attention) and the order waits durably, for hours if need be, for a
 // decision: retry, skip (done by hand) or abandon. Nothing is ever reversed here.
+import { randomUUID } from "node:crypto";
 import * as restate from "@restatedev/restate-sdk";
 import type { Alert } from "../src/domain/alerts.ts";
 import type { RecordedDecision } from "../src/domain/decision.ts";
@@ -59,13 +60,25 @@ export function createEscalation(
   }
 
   return async function askOperator(step, error) {
-    const incident: OpenIncident = { id: `${view.orderId}#${++incidents}`, step, error };
+    const n = ++incidents;
     // The alert is built inside the step: its links come from configuration, which may differ
     // after a redeploy, and a replay must send exactly what the first execution sent.
     const alert = await record(STEP.recordIncident, async (): Promise<Alert> => {
-      await ports.openIncident({ id: incident.id, orderId: view.orderId, customerId: view.customerId, step, error });
+      // Unique across runs of this order, not just within one: a run started again (after Restate
+      // forgot the last one, or it was killed) counts from 1 again, under the same invocation id
+      // (a workflow's is derived from its key, so ctx.rand repeats too), and must never find an
+      // earlier run's recorded decision under its incident's id. Random here, inside the step: the
+      // journal keeps it, and a retried step gets back the row its first attempt opened.
+      const fresh = `${view.orderId}#${n}.${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      const id = await ports.openIncident({
+        id: fresh,
+        orderId: view.orderId,
+        customerId: view.customerId,
+        step,
+        error,
+      });
       return {
-        incidentId: incident.id,
+        incidentId: id,
         orderId: view.orderId,
         customerId: view.customerId,
         step,
@@ -74,6 +87,10 @@ export function createEscalation(
         ...ports.alertLinks(view.orderId, view.invocationId),
       };
     });
+    // The id is the journaled one, never recomputed: an order in flight that opened its incident
+    // under the old `${orderId}#${n}` ids replays that step's result, and goes on waiting on the
+    // same decision promise and database row it did before this deployment.
+    const incident: OpenIncident = { id: alert.incidentId, step, error };
     // Shown only now, so a decision can never arrive for an incident that is not recorded yet.
     view.show({ status: "needs_attention", incident });
     postToSlack(alert);

@@ -5,6 +5,7 @@
 import * as restate from "@restatedev/restate-sdk";
 import type { Alert, SlackMessage } from "../src/domain/alerts.ts";
 import type { Decision, RecordedDecision } from "../src/domain/decision.ts";
+import type { ButtonSigner } from "../src/domain/decision-buttons.ts";
 import type { EmailContent } from "../src/domain/emails.ts";
 import { PermanentError } from "../src/domain/errors.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
@@ -41,13 +42,14 @@ export type OrderPorts = {
   recordHistory(order: OrderSession, shipments: ShipmentRecord[], estimatedArrival: string): Promise<void>;
   /** Writes the order row's final status. */
   setStatus(orderId: string, status: OrderStatus): Promise<void>;
+  /** Records the incident; answers its id (an open, undecided one at this step is reused). */
   openIncident(incident: {
     id: string;
     orderId: string;
     customerId: string;
     step: string;
     error: string;
-  }): Promise<void>;
+  }): Promise<string>;
   resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void>;
   /** The decision the HTTP app recorded on an incident for an operator it authenticated. */
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
@@ -67,6 +69,8 @@ export type OrderPorts = {
 
 export type AlertPorts = {
   postToSlack(message: SlackMessage): Promise<"posted" | "logged">;
+  /** Signs the decision buttons' values (only the HTTP app that checks them can mint them); none: no buttons. */
+  signButton?: ButtonSigner;
   /** Emails an incident to the support team (SUPPORT_EMAIL), once per incident; unset: nothing to do. */
   emailSupport(alert: Alert): Promise<"sent" | "no support address">;
 };

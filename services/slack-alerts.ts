@@ -47,7 +47,7 @@ export function createSlackAlerts(ports: AlertPorts, options: AlertOptions) {
             STEP.postToSlack,
             async () => {
               try {
-                await ports.postToSlack(slackMessage(pending, new Date()));
+                await ports.postToSlack(slackMessage(pending, new Date(), ports.signButton));
                 return null;
               } catch (err) {
                 if (err instanceof PermanentError) return err.message;

@@ -3,7 +3,9 @@
 import path from "node:path";
 import bs58 from "bs58";
 import { z } from "zod";
+import { OperatorEntrySchema } from "./domain/operators.ts";
 import { DEFAULT_SHIP_TO_COUNTRIES, isCountryCode } from "./domain/ship-to.ts";
+import { parseProxyEntry } from "./http/client.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
@@ -24,6 +26,13 @@ const duration = z
     return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
   })
   .pipe(z.number().int().positive());
+/** "a, b ,c" → ["a", "b", "c"]; blanks dropped. */
+const commaList = (v: string) =>
+  v
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 const decodedLength = (base58: string) => {
   try {
     return bs58.decode(base58).length;
@@ -81,18 +90,50 @@ const EnvSchema = z.object({
   SLACK_WEBHOOK_URL: optionalUrl,
   // Slack's interactions (the decision buttons): the app's signing secret, and who may click.
   SLACK_SIGNING_SECRET: optionalString,
+  // "*": anyone in the channel, written down as a choice; the HTTP app refuses an empty list.
   SLACK_OPERATOR_IDS: z.preprocess(
+    blankIsUnset,
+    z.union([
+      z.literal("*"),
+      z
+        .string()
+        .default("")
+        .transform(commaList)
+        .pipe(
+          z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "each id must be a Slack user id like U0123ABCD, or * alone")),
+        ),
+    ]),
+  ),
+  // A click's response_url is called only when it starts with this (Slack's own host by default).
+  SLACK_RESPONSE_URL_PREFIX: z.preprocess(
+    blankIsUnset,
+    z
+      .url()
+      .default("https://hooks.slack.com/")
+      .refine((v) => new URL(v).pathname.endsWith("/") && v.endsWith("/"), {
+        message: "must end with / (a bare host would also match hooks.slack.com.example.net)",
+      }),
+  ),
+  // Proxies whose X-Forwarded-For / -Proto are believed; unset: the peer address is the client.
+  TRUSTED_PROXIES: z.preprocess(
     blankIsUnset,
     z
       .string()
       .default("")
-      .transform((v) =>
-        v
-          .split(",")
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "each id must be a Slack user id like U0123ABCD"))),
+      .transform(commaList)
+      .pipe(
+        z.array(z.string().refine((e) => parseProxyEntry(e) !== undefined, "each entry must be an address or CIDR")),
+      ),
+  ),
+  // Operators who sign in to the console with tokens of their own: name:sha256hex(token), comma-separated.
+  OPERATORS: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .default("")
+      .transform(commaList)
+      .pipe(z.array(OperatorEntrySchema))
+      .refine((ops) => new Set(ops.map((o) => o.name.toLowerCase())).size === ops.length, "an operator is named twice"),
   ),
   SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
     message: "must look like smtp://host:port",
@@ -123,29 +164,33 @@ const EnvSchema = z.object({
   // Interfaces to listen on: loopback by default; containers set 0.0.0.0.
   HTTP_HOST: z.string().default("127.0.0.1"),
   SERVICE_HOST: z.string().default("127.0.0.1"),
-  // Request identity: the publickeyv1_… keys whose restate-server may call the service endpoint.
+  // Request identity: the publickeyv1_… keys whose restate-server may call the service endpoint;
+  // "none": an explicit opt-out (a mesh that authenticates otherwise).
   RESTATE_IDENTITY_KEYS: z.preprocess(
-    blankIsUnset,
-    z
-      .string()
-      .default("")
-      .transform((v) =>
-        v
-          .split(",")
-          .map((k) => k.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>")
-            .refine(
-              (k) => decodedLength(k.slice("publickeyv1_".length)) === 32,
-              "each key must be a 32-byte Ed25519 public key",
-            ),
+    (v) => (typeof v === "string" && v.trim() === "none" ? "none" : blankIsUnset(v)),
+    z.union([
+      z.literal("none"),
+      z
+        .string()
+        .default("")
+        .transform((v) =>
+          v
+            .split(",")
+            .map((k) => k.trim())
+            .filter(Boolean),
+        )
+        .pipe(
+          z.array(
+            z
+              .string()
+              .regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>")
+              .refine(
+                (k) => decodedLength(k.slice("publickeyv1_".length)) === 32,
+                "each key must be a 32-byte Ed25519 public key",
+              ),
+          ),
         ),
-      ),
+    ]),
   ),
   // The service endpoint's URL as restate-server reaches it (`npm run register`).
   SERVICE_URL: optionalUrl,

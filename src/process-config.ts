@@ -1,7 +1,9 @@
 // What each process takes from the parsed environment (config.ts): the service endpoint's
 // ServicesConfig and the HTTP app's HttpConfig. A process refuses to start without a value it
 // needs, and never receives what only the other one uses.
-import { required, type Env } from "./config.ts";
+import { BlockList, isIP } from "node:net";
+import { ConfigError, required, type Env } from "./config.ts";
+import type { Operator } from "./domain/operators.ts";
 
 export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountries: string[] };
 
@@ -9,6 +11,10 @@ export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountrie
 export type ServicesConfig = {
   /** Only restate-servers signing with these keys may call the endpoint; empty: anyone may. */
   identityKeys: string[];
+  /** RESTATE_IDENTITY_KEYS=none: unsigned calls accepted on purpose (logged at warn). */
+  identityOptOut: boolean;
+  /** The Slack app's signing secret: the alerts' button values are signed with a key derived from it. */
+  slackSigningSecret?: string;
   stripe: StripeConfig;
   slackWebhookUrl?: string;
   smtpUrl?: string;
@@ -41,8 +47,14 @@ export type HttpConfig = {
   httpTimeoutMs: number;
   /** Verifies POST /slack/interactions; unset: that route answers 404. */
   slackSigningSecret?: string;
-  /** Slack user ids allowed to decide from Slack; empty: anyone in the channel. */
-  slackOperatorIds: string[];
+  /** Slack user ids allowed to decide from Slack; "*": anyone in the channel. */
+  slackOperatorIds: string[] | "*";
+  /** response_urls outside this prefix are never called. */
+  slackResponseUrlPrefix: string;
+  /** Proxies whose X-Forwarded-For / -Proto are believed. */
+  trustedProxies: string[];
+  /** Operators who sign in to the console with their own tokens. */
+  operators: Operator[];
   /** Per center id, the secret its shipment events are signed with (POST /webhooks/centers/:centerId). */
   centerWebhookSecrets: Record<string, string>;
 };
@@ -57,9 +69,26 @@ const stripeOf = (env: Env, why: string): StripeConfig => ({
 /** Slack allows one message per second per webhook; while it fails, retries back off to 5 min. */
 export const SLACK_ALERT_PACE = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 };
 
+/** 127.0.0.0/8, ::1 and "localhost": the interfaces nothing outside this machine reaches. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+export const isLoopback = (host: string) =>
+  host === "localhost" || (isIP(host) !== 0 && LOOPBACK.check(host, isIP(host) === 6 ? "ipv6" : "ipv4"));
+
 export function servicesConfig(env: Env): ServicesConfig {
+  const identityOptOut = env.RESTATE_IDENTITY_KEYS === "none";
+  const identityKeys = identityOptOut ? [] : (env.RESTATE_IDENTITY_KEYS as string[]);
+  // Fail closed: an endpoint others can reach takes calls only from our restate-server.
+  if (identityKeys.length === 0 && !identityOptOut && !isLoopback(env.SERVICE_HOST)) {
+    throw new ConfigError(
+      `RESTATE_IDENTITY_KEYS is required when SERVICE_HOST (${env.SERVICE_HOST}) is not loopback: without it anyone who reaches the endpoint can invoke every handler. Set it to restate-server's publickeyv1_… key (npm run identity-keys), or to "none" if something else authenticates restate-server.`,
+    );
+  }
   return {
-    identityKeys: env.RESTATE_IDENTITY_KEYS,
+    identityKeys,
+    identityOptOut,
+    slackSigningSecret: env.SLACK_SIGNING_SECRET,
     stripe: stripeOf(env, "the workflow verifies every payment with Stripe"),
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     smtpUrl: env.SMTP_URL,
@@ -80,6 +109,12 @@ export function servicesConfig(env: Env): ServicesConfig {
 }
 
 export function httpConfig(env: Env): HttpConfig {
+  // Closed by default: with Slack's buttons on, who may click them is written down.
+  if (env.SLACK_SIGNING_SECRET && env.SLACK_OPERATOR_IDS !== "*" && env.SLACK_OPERATOR_IDS.length === 0) {
+    throw new ConfigError(
+      "SLACK_OPERATOR_IDS is empty while SLACK_SIGNING_SECRET is set: list the Slack user ids allowed to decide orders (U0123ABCD,U0456EFGH), or write * to let anyone in the channel decide.",
+    );
+  }
   return {
     stripe: stripeOf(env, "checkout creates Stripe Checkout Sessions"),
     stripeWebhookSecret: required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "it verifies Stripe's webhooks"),
@@ -92,6 +127,9 @@ export function httpConfig(env: Env): HttpConfig {
     httpTimeoutMs: env.HTTP_TIMEOUT_MS,
     slackSigningSecret: env.SLACK_SIGNING_SECRET,
     slackOperatorIds: env.SLACK_OPERATOR_IDS,
+    slackResponseUrlPrefix: env.SLACK_RESPONSE_URL_PREFIX,
+    trustedProxies: env.TRUSTED_PROXIES,
+    operators: env.OPERATORS,
     centerWebhookSecrets: env.CENTER_WEBHOOK_SECRETS,
   };
 }

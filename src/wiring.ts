@@ -14,6 +14,7 @@ import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
+import { buttonKey, buttonSigner } from "./domain/decision-buttons.ts";
 import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
@@ -32,6 +33,8 @@ export type Adapters = {
   restateAdminUrl?: string;
   /** SUPPORT_EMAIL: every incident is emailed there too. */
   supportEmail?: string;
+  /** SLACK_SIGNING_SECRET: the key of the alerts' button values is derived from it; unset: no buttons. */
+  slackSigningSecret?: string;
 };
 
 export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts {
@@ -97,6 +100,7 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
       ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
     }),
     postToSlack: (message) => a.slack.post(message),
+    ...(a.slackSigningSecret && { signButton: buttonSigner(buttonKey(a.slackSigningSecret)) }),
     ...createShipmentPorts(a),
   };
 }

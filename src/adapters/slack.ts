@@ -54,14 +54,33 @@ export type SlackReply = {
 /** Posts a reply to an interaction's response_url; true when Slack took it. Never throws. */
 export type SlackResponder = (responseUrl: string, reply: SlackReply) => Promise<boolean>;
 
-export function createSlackResponder({ timeoutMs, log }: { timeoutMs: number; log: Logger }): SlackResponder {
+/**
+ * Only URLs starting with `allowedPrefix` (SLACK_RESPONSE_URL_PREFIX, Slack's own host by default)
+ * are ever called, and a redirect is refused, not followed: a payload naming another URL cannot
+ * make this app, which sits next to Restate's admin API, POST anywhere else.
+ */
+export function createSlackResponder({
+  timeoutMs,
+  log,
+  allowedPrefix,
+}: {
+  timeoutMs: number;
+  log: Logger;
+  allowedPrefix: string;
+}): SlackResponder {
   return async (responseUrl, reply) => {
+    // Both as written and as fetch will read it (no tricks with userinfo, dots or backslashes).
+    if (!responseUrl.startsWith(allowedPrefix) || !URL.parse(responseUrl)?.href.startsWith(allowedPrefix)) {
+      log.warn({ allowedPrefix }, "response_url outside SLACK_RESPONSE_URL_PREFIX: not called");
+      return false;
+    }
     // The response_url itself is never logged: for 30 minutes it can post into the channel.
     try {
       const res = await fetch(responseUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(reply),
+        redirect: "error",
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (res.ok) return true;

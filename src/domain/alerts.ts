@@ -3,7 +3,7 @@
 // Pure formatting (the time "now" is passed in); every string that a customer, a center, an
 // upstream error or a Slack user could have shaped is escaped for mrkdwn.
 import type { KnownBlock } from "@slack/types";
-import { decisionButtons } from "./decision-buttons.ts";
+import { decisionButtons, type ButtonSigner } from "./decision-buttons.ts";
 import { clip, escapeCodeBlock, escapeInlineCode, escapeMrkdwn as esc, plain, slackTime } from "./mrkdwn.ts";
 
 export type Alert = {
@@ -53,7 +53,7 @@ export function waitedFor(ms: number): string {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
-function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: boolean): KnownBlock[] {
+function alertBlocks(a: Alert, now: Date | number | undefined, sign: ButtonSigner | undefined): KnownBlock[] {
   const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
   return [
     {
@@ -80,7 +80,7 @@ function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: bool
         ...(a.journalUrl ? [{ type: "mrkdwn" as const, text: `<${a.journalUrl}|Journal in the Restate UI>` }] : []),
       ],
     },
-    ...(withButtons ? [decisionButtons(a)] : []),
+    ...(sign ? [decisionButtons(a, sign)] : []),
   ];
 }
 
@@ -88,9 +88,10 @@ function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: bool
  * One message for one alert, or one digest for a burst: every alert is named in the top-level
  * text (so nothing is dropped silently), the first few also get full blocks, and the first of
  * those the decision buttons. `now` is when the message is built: alerts say how long their
- * order has waited by then.
+ * order has waited by then. Without `sign` (no Slack signing secret: nothing could verify a click)
+ * there are no buttons; operators decide in the console.
  */
-export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage {
+export function slackMessage(alerts: Alert[], now?: Date | number, sign?: ButtonSigner): SlackMessage {
   if (alerts.length === 1) {
     const a = alerts[0]!;
     const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
@@ -99,7 +100,7 @@ export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage
         `${a.reminder ? reminderLead(a.reminder) : ":rotating_light: "}Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId})` +
           `${waitedFor ? `, waiting ${waitedFor}` : ""} ${a.orderUrl}${a.consoleUrl ? ` | console: ${a.consoleUrl}` : ""} | journal: ${a.journalCommand}`,
       ),
-      blocks: alertBlocks(a, now, true),
+      blocks: alertBlocks(a, now, sign),
     };
   }
   const detailed = alerts.slice(0, MAX_DETAILED);
@@ -114,7 +115,10 @@ export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage
     text: `:rotating_light: ${alerts.length} orders need attention: ${named}${unnamed ? `, and ${unnamed} more under /admin/incidents` : ""}`,
     blocks: [
       { type: "header", text: plain(`${alerts.length} orders need attention`) },
-      ...detailed.flatMap((a, i) => [...alertBlocks(a, now, i < MAX_WITH_BUTTONS), { type: "divider" as const }]),
+      ...detailed.flatMap((a, i) => [
+        ...alertBlocks(a, now, i < MAX_WITH_BUTTONS ? sign : undefined),
+        { type: "divider" as const },
+      ]),
       ...(unbuttoned > 0 || rest > 0
         ? [
             {
@@ -122,7 +126,9 @@ export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage
               text: {
                 type: "mrkdwn" as const,
                 text: [
-                  unbuttoned > 0 ? `Buttons for the first ${MAX_WITH_BUTTONS}; decide the others in the console.` : "",
+                  unbuttoned > 0 && sign
+                    ? `Buttons for the first ${MAX_WITH_BUTTONS}; decide the others in the console.`
+                    : "",
                   rest > 0 ? `…and ${rest} more, listed above and under /admin/incidents.` : "",
                 ]
                   .filter(Boolean)

@@ -1,9 +1,18 @@
 // The decision buttons of a Slack alert, and what becomes of them once clicked. action_id is the
 // decision; value names the incident (and its order), so a click decides exactly the incident it
-// was shown for, never whichever is open by then.
+// was shown for, never whichever is open by then. Each value carries an HMAC over order, incident
+// and action, keyed by a secret of ours (derived from SLACK_SIGNING_SECRET with HKDF): a click
+// whose value we did not make, or made for another button, decides nothing.
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { ActionsBlock, AnyBlock, Button, ContextBlock } from "@slack/types";
 import { z } from "zod";
-import { DECISION_ACTIONS, DECISION_LABELS, type DecisionAction, type RecordedDecision } from "./decision.ts";
+import {
+  DECISION_ACTIONS,
+  DECISION_LABELS,
+  skipMeaning,
+  type DecisionAction,
+  type RecordedDecision,
+} from "./decision.ts";
 import { clip, escapeInlineCode, escapeMrkdwn as esc, plain, slackTime } from "./mrkdwn.ts";
 
 export const ButtonValueSchema = z.object({
@@ -11,12 +20,49 @@ export const ButtonValueSchema = z.object({
   incidentId: z.string().min(1).max(300),
 });
 export type ButtonValue = z.infer<typeof ButtonValueSchema>;
+const SignedValueSchema = ButtonValueSchema.extend({ mac: z.string().regex(/^[\w-]{43}$/) });
 export const isDecisionAction = (actionId: string): actionId is DecisionAction =>
   (DECISION_ACTIONS as readonly string[]).includes(actionId);
 
-/** One button per decision; abandon asks first, as it cannot be undone. */
-export function decisionButtons(target: ButtonValue): ActionsBlock {
-  const value = JSON.stringify({ orderId: target.orderId, incidentId: target.incidentId } satisfies ButtonValue);
+/** Signs a button's value: the HMAC of its order, incident and action, base64url. */
+export type ButtonSigner = (target: ButtonValue, action: DecisionAction) => string;
+
+/** The buttons' key, derived from the Slack app's signing secret (HKDF-SHA256, its own label). */
+export const buttonKey = (slackSigningSecret: string): Buffer =>
+  Buffer.from(hkdfSync("sha256", slackSigningSecret, "postpay", "decision button values v1", 32));
+
+export const buttonSigner =
+  (key: Buffer): ButtonSigner =>
+  (target, action) =>
+    createHmac("sha256", key)
+      .update(JSON.stringify([target.orderId, target.incidentId, action]))
+      .digest("base64url");
+
+/** The target of a clicked button's value, if we signed that value for that very action. */
+export function verifiedButtonValue(
+  sign: ButtonSigner,
+  value: string | undefined,
+  action: DecisionAction,
+): ButtonValue | undefined {
+  let parsed: ReturnType<typeof SignedValueSchema.safeParse>;
+  try {
+    parsed = SignedValueSchema.safeParse(JSON.parse(value ?? ""));
+  } catch {
+    return undefined;
+  }
+  if (!parsed.success) return undefined;
+  const { orderId, incidentId, mac } = parsed.data;
+  const expected = Buffer.from(sign({ orderId, incidentId }, action));
+  const given = Buffer.from(mac);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? { orderId, incidentId } : undefined;
+}
+
+/**
+ * One button per decision, each with its signed value; skip and abandon ask first, saying what they
+ * mean for this step (skip on "verify payment" treats the order as paid; abandon cannot be undone).
+ */
+export function decisionButtons(target: ButtonValue & { step: string }, sign: ButtonSigner): ActionsBlock {
+  const { orderId, incidentId } = target;
   return {
     type: "actions",
     elements: DECISION_ACTIONS.map((action): Button => {
@@ -25,13 +71,31 @@ export function decisionButtons(target: ButtonValue): ActionsBlock {
         type: "button",
         action_id: action,
         text: plain(button),
-        value,
+        value: JSON.stringify({ orderId, incidentId, mac: sign({ orderId, incidentId }, action) }),
         ...(style && { style }),
-        ...(action === "abandon" && { confirm: abandonConfirm(target.orderId) }),
+        ...(action === "abandon" && { confirm: abandonConfirm(orderId) }),
+        ...(action === "skip" && { confirm: skipConfirm(orderId, target.step) }),
       };
     }),
   };
 }
+
+const skipConfirm = (orderId: string, step: string): Button["confirm"] => {
+  const meaning = skipMeaning(step);
+  return {
+    title: plain(clip(meaning.title, 100)),
+    text: {
+      type: "mrkdwn",
+      text: clip(
+        `Order \`${escapeInlineCode(clip(orderId, 100))}\`, step *${esc(clip(step, 80))}*: ${esc(meaning.text)}`,
+        300,
+      ),
+    },
+    confirm: plain(clip(meaning.confirm, 30)),
+    deny: plain("Keep waiting"),
+    style: "danger",
+  };
+};
 
 const abandonConfirm = (orderId: string): Button["confirm"] => ({
   title: plain("Abandon this order?"),

@@ -28,6 +28,37 @@ export const DECISION_LABELS: Record<DecisionAction, { button: string; done: str
   abandon: { button: "Abandon", done: "Abandoned", style: "danger" },
 };
 
+/**
+ * What "Mark done by hand" means for a failed step, said before it is decided (Slack's confirm
+ * dialog, the console's confirm page). On "verify payment" it means: treat the order as paid.
+ */
+export function skipMeaning(step: string): { title: string; text: string; confirm: string } {
+  if (step === "verify payment")
+    return {
+      title: "Treat as paid?",
+      text: "postpay ships, stocks and confirms this order as if Stripe had confirmed the payment. Do this only after checking the payment yourself in Stripe.",
+      confirm: "Treat as paid",
+    };
+  const center = /^(?:send to|update inventory) (.+)$/.exec(step)?.[1];
+  if (step.startsWith("send to"))
+    return {
+      title: "Sent to the center by hand?",
+      text: `postpay sends nothing to ${center}: the order goes on as if ${center} had accepted it. Do this only when you gave ${center} the order yourself.`,
+      confirm: "It was sent by hand",
+    };
+  if (step.startsWith("update inventory"))
+    return {
+      title: "Stock moved by hand?",
+      text: `postpay takes no stock for ${center}: the order goes on as if it had. Do this only when you adjusted the stock yourself.`,
+      confirm: "Stock was moved",
+    };
+  return {
+    title: "Mark the step done by hand?",
+    text: "The order goes on as if this step had succeeded. Do this only when it really was done another way.",
+    confirm: "It was done by hand",
+  };
+}
+
 /** The label decisions made with ADMIN_TOKEN (admin API or console) are recorded under. */
 export const ADMIN_TOKEN_LABEL = "admin";
 

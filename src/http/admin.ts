@@ -1,4 +1,4 @@
-// The operators' API: /admin/*. One lock: ADMIN_TOKEN as a bearer token.
+// The operators' API: /admin/*. One lock: ADMIN_TOKEN as a bearer token (wrong ones limited per client).
 import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { listInventory } from "../../db/catalog.ts";
@@ -10,14 +10,22 @@ import { ADMIN_TOKEN_LABEL, DecisionSchema } from "../domain/decision.ts";
 import type { Logger } from "../log.ts";
 import { decide } from "./decisions.ts";
 import { ApiError } from "./errors.ts";
-import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
+import { type FailureCounter, JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
 import { findAdminOrderView } from "./orders.ts";
 
-export type AdminDeps = { db: Db; orders: OrderClient; shipments?: ShipmentClient; adminToken: string; log: Logger };
+export type AdminDeps = {
+  db: Db;
+  orders: OrderClient;
+  shipments?: ShipmentClient;
+  adminToken: string;
+  log: Logger;
+  /** Wrong tokens per client, shared with the shop API and the console's sign-in. */
+  tokenFailures: FailureCounter;
+};
 
 export function adminRoutes(deps: AdminDeps) {
   const admin = new Hono();
-  admin.use("*", requireBearer(deps.adminToken, "admin token"));
+  admin.use("*", requireBearer(deps.adminToken, "admin token", deps.tokenFailures));
 
   admin.get("/incidents", async (c) => c.json({ incidents: await listOpenIncidents(deps.db) }));
   admin.get("/inventory", async (c) => c.json({ products: await listInventory(deps.db) }));

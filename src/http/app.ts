@@ -6,13 +6,15 @@ import { HTTPException } from "hono/http-exception";
 import type { Db } from "../../db/client.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
+import type { Operator } from "../domain/operators.ts";
 import type { Logger } from "../log.ts";
 import { adminRoutes } from "./admin.ts";
 import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
+import { identifyClient } from "./client.ts";
 import { healthRoutes } from "./health.ts";
-import type { RateLimit } from "./middleware.ts";
+import { failureCounter, TOKEN_FAILURES, type RateLimit } from "./middleware.ts";
 import { orderRoutes } from "./orders.ts";
 import { shopRoutes } from "./shop.ts";
 import { slackRoutes, type SlackInteractions } from "./slack.ts";
@@ -37,6 +39,10 @@ export type AppDeps = {
   shipments?: ShipmentClient;
   /** Per center id, the secret its shipment events are signed with (CENTER_WEBHOOK_SECRETS). */
   centerSecrets?: Readonly<Record<string, string>>;
+  /** TRUSTED_PROXIES: the proxies whose X-Forwarded-For / -Proto are believed; none: the peer is the client. */
+  trustedProxies?: readonly string[];
+  /** OPERATORS: each operator's name and the SHA-256 (hex) of their console token. */
+  operators?: readonly Operator[];
 };
 
 export function createApp(deps: AppDeps) {
@@ -61,6 +67,10 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)), 404));
 
+  // Every per-client limit is keyed by the client this finds; one failure count for every token lock.
+  app.use("*", identifyClient(deps.trustedProxies ?? []));
+  const tokenFailures = failureCounter(TOKEN_FAILURES);
+
   app.route("/", healthRoutes(deps));
   app.route("/", stripeWebhookRoutes(deps));
   if (deps.shipments)
@@ -69,9 +79,9 @@ export function createApp(deps: AppDeps) {
       centerWebhookRoutes({ ...deps, shipments: deps.shipments, centerSecrets: deps.centerSecrets ?? {} }),
     );
   app.route("/", orderRoutes(deps));
-  app.route("/admin", adminRoutes(deps));
-  app.route("/console", consoleRoutes(deps));
-  app.route("/", shopRoutes(deps));
+  app.route("/admin", adminRoutes({ ...deps, tokenFailures }));
+  app.route("/console", consoleRoutes({ ...deps, tokenFailures }));
+  app.route("/", shopRoutes({ ...deps, tokenFailures }));
   app.route("/", slackRoutes(deps));
   return app;
 }

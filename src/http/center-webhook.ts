@@ -12,7 +12,7 @@ import type { ShipmentClient } from "../adapters/restate-ingress.ts";
 import { CenterEventSchema } from "../domain/shipments.ts";
 import type { Logger } from "../log.ts";
 import { ApiError } from "./errors.ts";
-import { limitBody, rateLimit, type RateLimit } from "./middleware.ts";
+import { limitBody, signatureFirst, type RateLimit } from "./middleware.ts";
 
 /** A shipment event is a few hundred bytes. */
 export const CENTER_EVENT_MAX_BYTES = 16 * 1024;
@@ -32,53 +32,52 @@ export function centerWebhookRoutes(deps: CenterWebhookDeps) {
   const secretOf = (centerId: string) =>
     Object.hasOwn(deps.centerSecrets, centerId) ? deps.centerSecrets[centerId] : undefined;
 
-  // As for Stripe's webhook: a center's accepted events never count against the limit, only
-  // refused requests do, so a forger's attempts run out and a busy center's never do.
-  routes.post(
-    "/webhooks/centers/:centerId",
-    rateLimit({ ...deps.rateLimit, onlyFailures: true }),
-    limitBody(CENTER_EVENT_MAX_BYTES),
-    async (c) => {
-      const centerId = c.req.param("centerId");
-      const secret = secretOf(centerId);
-      if (!secret) throw new ApiError("not_found", `no event route for center ${centerId}`);
-      const raw = await c.req.text();
-      const check = verifyCenterSignature(raw, c.req.header(SIGNATURE_HEADER), secret);
-      if (!check.ok) throw new ApiError("unauthorized", check.reason);
+  // As for Stripe's webhook, signature first: a center's verified events are never limited nor
+  // counted, whatever becomes of them (404, 409 are the center's business, not an attack); only
+  // refused requests count, per client, so a forger's attempts run out and a busy center's never do.
+  const verified = signatureFirst(deps.rateLimit, async (c) => {
+    const centerId = c.req.param("centerId") ?? "";
+    const secret = secretOf(centerId);
+    if (!secret) throw new ApiError("not_found", `no event route for center ${centerId}`);
+    const raw = await c.req.text();
+    const check = verifyCenterSignature(raw, c.req.header(SIGNATURE_HEADER), secret);
+    if (!check.ok) throw new ApiError("unauthorized", check.reason);
+    return { centerId, raw };
+  });
 
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        throw new ApiError("invalid_request", "signed body is not valid JSON");
-      }
-      const parsed = CenterEventSchema.safeParse(json);
-      if (!parsed.success) throw new ApiError("invalid_request", z.prettifyError(parsed.error));
-      const event = parsed.data;
+  routes.post("/webhooks/centers/:centerId", limitBody(CENTER_EVENT_MAX_BYTES), verified, async (c) => {
+    const { centerId, raw } = c.get("verified");
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ApiError("invalid_request", "signed body is not valid JSON");
+    }
+    const parsed = CenterEventSchema.safeParse(json);
+    if (!parsed.success) throw new ApiError("invalid_request", z.prettifyError(parsed.error));
+    const event = parsed.data;
 
-      const target = await shipmentTarget(db, event.orderId, centerId);
-      if (!target.order) throw new ApiError("not_found", `no order ${event.orderId}`);
-      if (!target.shipsFromCenter)
-        throw new ApiError("not_found", `order ${event.orderId} has no shipment at ${centerId}`);
-      if (!target.handedOver)
-        throw new ApiError("conflict", `order ${event.orderId} was not handed to ${centerId} yet`);
+    const target = await shipmentTarget(db, event.orderId, centerId);
+    if (!target.order) throw new ApiError("not_found", `no order ${event.orderId}`);
+    if (!target.shipsFromCenter)
+      throw new ApiError("not_found", `order ${event.orderId} has no shipment at ${centerId}`);
+    if (!target.handedOver) throw new ApiError("conflict", `order ${event.orderId} was not handed to ${centerId} yet`);
 
-      const recorded = await recordShipmentEvent(db, centerId, event);
-      // An event id is the center's promise of one event: reused for another order or status, it is refused.
-      if (recorded.orderId !== event.orderId || recorded.status !== event.status) {
-        throw new ApiError(
-          "conflict",
-          `event ${event.eventId} was first recorded for order ${recorded.orderId} as ${recorded.status}`,
-        );
-      }
-      await deps.shipments.shipmentEvent(event.orderId, { centerId, eventId: event.eventId });
-      log.info(
-        { centerId, eventId: event.eventId, orderId: event.orderId, status: event.status },
-        "shipment event accepted",
+    const recorded = await recordShipmentEvent(db, centerId, event);
+    // An event id is the center's promise of one event: reused for another order or status, it is refused.
+    if (recorded.orderId !== event.orderId || recorded.status !== event.status) {
+      throw new ApiError(
+        "conflict",
+        `event ${event.eventId} was first recorded for order ${recorded.orderId} as ${recorded.status}`,
       );
-      return c.json({ received: true });
-    },
-  );
+    }
+    await deps.shipments.shipmentEvent(event.orderId, { centerId, eventId: event.eventId });
+    log.info(
+      { centerId, eventId: event.eventId, orderId: event.orderId, status: event.status },
+      "shipment event accepted",
+    );
+    return c.json({ received: true });
+  });
 
   return routes;
 }

@@ -7,7 +7,7 @@ import { incidentViews } from "../../db/incidents.ts";
 import { findStoredOrder } from "../../db/orders.ts";
 import { openShipmentIncidents } from "../../db/shipment-incidents.ts";
 import { trackingOf } from "../../db/shipments.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
+import { RestateCallError, type OrderClient } from "../adapters/restate-ingress.ts";
 import { isStorableText } from "../domain/checkout-pricing.ts";
 import {
   publicView,
@@ -66,7 +66,14 @@ export function orderRoutes(deps: OrdersDeps) {
   const orders = new Hono();
   orders.get("/orders/:id", rateLimit(deps.rateLimit), async (c) => {
     const id = c.req.param("id");
-    const found = await findOrderView(deps, id);
+    const found = await findOrderView(deps, id).catch((err) => {
+      // Restate's own words (handler names, journal details) are for the log, never for a stranger.
+      if (err instanceof RestateCallError)
+        throw Object.assign(new ApiError("internal", "the order cannot be shown right now; try again shortly"), {
+          cause: err,
+        });
+      throw err;
+    });
     if (!found) throw new ApiError("not_found", "no such order");
     return c.json(publicView(found.view));
   });

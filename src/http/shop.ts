@@ -12,9 +12,17 @@ import type { Logger } from "../log.ts";
 import { placeCheckout } from "../place-checkout.ts";
 import { cursorCodec } from "./cursor.ts";
 import { ApiError } from "./errors.ts";
-import { JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
+import { type FailureCounter, JSON_MAX_BYTES, jsonBody, limitBody, requireBearer } from "./middleware.ts";
 
-export type ShopDeps = { db: Db; stripe: StripeGateway; shopApiKey: string; publicUrl: string; log: Logger };
+export type ShopDeps = {
+  db: Db;
+  stripe: StripeGateway;
+  shopApiKey: string;
+  publicUrl: string;
+  log: Logger;
+  /** Wrong keys per client, shared with the admin API and the console's sign-in. */
+  tokenFailures: FailureCounter;
+};
 
 const PageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -30,7 +38,7 @@ function decodeCursor(text: string) {
 
 export function shopRoutes(deps: ShopDeps) {
   const shop = new Hono();
-  const shopKey = requireBearer(deps.shopApiKey, "shop API key");
+  const shopKey = requireBearer(deps.shopApiKey, "shop API key", deps.tokenFailures);
   shop.use("/checkout", shopKey);
   shop.use("/customers/*", shopKey);
 

@@ -1,6 +1,6 @@
 // Slack's door: POST /slack/interactions, where Slack delivers operators' clicks on the decision
-// buttons of an alert. One lock: Slack's request signature (SLACK_SIGNING_SECRET), checked by
-// Slack's own verifier, and optionally an allow list of Slack user ids. Slack wants an answer
+// buttons of an alert. Three locks: Slack's request signature (SLACK_SIGNING_SECRET), our own HMAC
+// in each button's value, and the allow list of Slack user ids (SLACK_OPERATOR_IDS, or "*"). Slack wants an answer
 // within 3 seconds, so the route answers 200 at once and then, in the background, takes the
 // decision through the one decision path (decide()) and replaces the alert's buttons with what
 // became of it, through the click's response_url.
@@ -11,11 +11,14 @@ import type { Db } from "../../db/client.ts";
 import { findDecision } from "../../db/incidents.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { SlackResponder } from "../adapters/slack.ts";
+import { verifySlackSignature } from "../adapters/slack-signature.ts";
 import {
-  ButtonValueSchema,
+  buttonKey,
+  buttonSigner,
   decisionNotice,
   incidentOfBlock,
   isDecisionAction,
+  verifiedButtonValue,
   withNotices,
   type ButtonValue,
   type ClickOutcome,
@@ -24,17 +27,16 @@ import type { DecisionAction, DecisionAuthor } from "../domain/decision.ts";
 import type { Logger } from "../log.ts";
 import { DecisionConflict, decide } from "./decisions.ts";
 import { ApiError, toApiError } from "./errors.ts";
-import { limitBody, rateLimit, type RateLimit } from "./middleware.ts";
+import { limitBody, signatureFirst, type RateLimit } from "./middleware.ts";
 
 /** A block_actions payload carries the whole message the button sat in: up to 50 blocks. */
 export const SLACK_MAX_BYTES = 1024 * 1024;
-/** Slack's tolerance for X-Slack-Request-Timestamp, either way. */
-const TOLERANCE_S = 5 * 60;
 
 export type SlackInteractions = {
   signingSecret: string;
-  /** Slack user ids allowed to decide; empty: anyone in the channel. */
-  operatorIds: string[];
+  /** Slack user ids allowed to decide; "*": anyone in the channel (a choice written in the config). */
+  operatorIds: readonly string[] | "*";
+  /** Posts to a click's response_url, only within SLACK_RESPONSE_URL_PREFIX. */
   respond: SlackResponder;
 };
 
@@ -65,86 +67,72 @@ const ClickSchema = z.object({
 });
 type Click = z.infer<typeof ClickSchema>;
 
-/**
- * Slack's own verifier, bolt's `verifySlackRequest`, loaded only when the route exists. Its module
- * alone (node:crypto and tsscmp), not bolt's index, which also loads the App, Express, axios and
- * the Web API client: about 45 MB of RSS and a second of start-up that the app never uses.
- * bolt has no exports map; test/unit/slack-sink.test.ts checks this is the function bolt exports.
- */
-export const loadSlackVerifier = async (): Promise<typeof import("@slack/bolt").verifySlackRequest> =>
-  (await import("@slack/bolt/dist/receivers/verify-request.js")).verifySlackRequest;
-
 export function slackRoutes(deps: SlackDeps) {
   const routes = new Hono();
   if (!deps.slack) return routes; // without SLACK_SIGNING_SECRET there is no such route: 404
   const { signingSecret, operatorIds, respond } = deps.slack;
   const { log } = deps;
-  const verifier = loadSlackVerifier();
-  verifier.catch(() => {}); // a load failure surfaces in the first request, as a 500
+  const signButton = buttonSigner(buttonKey(signingSecret));
 
-  // Like Stripe's webhook: only refused requests count against the limit, so a forger runs out.
-  routes.post(
-    "/slack/interactions",
-    rateLimit({ ...deps.rateLimit, onlyFailures: true }),
-    limitBody(SLACK_MAX_BYTES),
-    async (c) => {
-      const body = await c.req.text();
-      const timestamp = c.req.header("x-slack-request-timestamp");
-      if (!timestamp || !/^\d{1,12}$/.test(timestamp))
-        throw new ApiError("invalid_request", "missing or malformed X-Slack-Request-Timestamp");
-      if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_S) {
-        throw new ApiError(
-          "invalid_request",
-          "X-Slack-Request-Timestamp is more than 5 minutes away: a stale or replayed request",
-        );
-      }
-      const verifySlackRequest = await verifier;
-      try {
-        verifySlackRequest({
-          signingSecret,
-          body,
-          headers: {
-            "x-slack-signature": c.req.header("x-slack-signature") ?? "",
-            "x-slack-request-timestamp": Number(timestamp),
-          },
-        });
-      } catch {
-        throw new ApiError("unauthorized", "bad or missing X-Slack-Signature");
-      }
+  // Signature first, like Stripe's webhook: Slack's own deliveries are never limited nor counted;
+  // only refused requests count, per client, so a forger runs out and operators' clicks never do.
+  const verified = signatureFirst(deps.rateLimit, async (c) => {
+    const body = await c.req.text();
+    const check = verifySlackSignature({
+      signingSecret,
+      body,
+      timestamp: c.req.header("x-slack-request-timestamp"),
+      signature: c.req.header("x-slack-signature"),
+    });
+    if (!check.ok) throw new ApiError(check.problem === "signature" ? "unauthorized" : "invalid_request", check.reason);
+    return body;
+  });
 
-      const click = parseClick(body);
-      const action = click.actions[0]!;
-      if (!isDecisionAction(action.action_id)) {
-        log.info({ actionId: action.action_id }, "Slack interaction that decides nothing acknowledged");
-        return c.body(null, 200);
-      }
-      const target = parseValue(action.value);
-      const user = { id: click.user.id, name: click.user.username ?? click.user.name ?? click.user.id };
-      const context = {
-        orderId: target.orderId,
-        incidentId: target.incidentId,
-        action: action.action_id,
-        slackUserId: user.id,
-      };
+  routes.post("/slack/interactions", limitBody(SLACK_MAX_BYTES), verified, async (c) => {
+    const click = parseClick(c.get("verified"));
+    const action = click.actions[0]!;
+    if (!isDecisionAction(action.action_id)) {
+      log.info({ actionId: action.action_id }, "Slack interaction that decides nothing acknowledged");
+      return c.body(null, 200);
+    }
+    const user = { id: click.user.id, name: click.user.username ?? click.user.name ?? click.user.id };
+    const refuse = (text: string) =>
+      void respond(click.response_url, { response_type: "ephemeral", replace_original: false, text });
 
-      if (operatorIds.length > 0 && !operatorIds.includes(user.id)) {
-        log.warn(context, "Slack user not in SLACK_OPERATOR_IDS tried to decide; nothing decided");
-        void respond(click.response_url, {
-          response_type: "ephemeral",
-          replace_original: false,
-          text: ":no_entry_sign: You are not one of the operators allowed to decide orders from Slack, so nothing was changed. Ask one of them, or use the console.",
-        });
-        return c.body(null, 200);
-      }
-
-      // Acknowledged now; decided in the background (Slack gives up after 3 seconds).
-      const author: DecisionAuthor = { decidedBy: `${user.name} (${user.id})`, via: "slack" };
-      void applyClick(click, target, action.action_id, author).catch((err) =>
-        log.error({ ...context, err }, "Slack click failed"),
+    // Our own HMAC over order, incident and action: a value we did not sign for this button decides nothing.
+    const target = verifiedButtonValue(signButton, action.value, action.action_id);
+    if (!target) {
+      log.warn(
+        { action: action.action_id, slackUserId: user.id },
+        "Slack click whose button value postpay did not sign for that action; nothing decided",
+      );
+      refuse(
+        ":no_entry_sign: This button was not made by postpay for this decision (an old alert, or a forged one), so nothing was changed. Decide in the console.",
       );
       return c.body(null, 200);
-    },
-  );
+    }
+    const context = {
+      orderId: target.orderId,
+      incidentId: target.incidentId,
+      action: action.action_id,
+      slackUserId: user.id,
+    };
+
+    if (operatorIds !== "*" && !operatorIds.includes(user.id)) {
+      log.warn(context, "Slack user not in SLACK_OPERATOR_IDS tried to decide; nothing decided");
+      refuse(
+        ":no_entry_sign: You are not one of the operators allowed to decide orders from Slack, so nothing was changed. Ask one of them, or use the console.",
+      );
+      return c.body(null, 200);
+    }
+
+    // Acknowledged now; decided in the background (Slack gives up after 3 seconds).
+    const author: DecisionAuthor = { decidedBy: `${user.name} (${user.id})`, via: "slack" };
+    void applyClick(click, target, action.action_id, author).catch((err) =>
+      log.error({ ...context, err }, "Slack click failed"),
+    );
+    return c.body(null, 200);
+  });
 
   async function applyClick(click: Click, target: ButtonValue, action: DecisionAction, author: DecisionAuthor) {
     const context = { orderId: target.orderId, incidentId: target.incidentId, action, decidedBy: author.decidedBy };
@@ -217,12 +205,4 @@ function parseClick(body: string): Click {
   if (!parsed.success)
     throw new ApiError("invalid_request", `malformed block_actions payload: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
-}
-
-function parseValue(value: string | undefined): ButtonValue {
-  try {
-    return ButtonValueSchema.parse(JSON.parse(value ?? ""));
-  } catch {
-    throw new ApiError("invalid_request", "button value must name the order and the incident");
-  }
 }

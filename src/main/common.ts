@@ -56,10 +56,13 @@ export async function runServer(
   what: string,
   workersOf: (env: Env) => number,
   serve: (env: Env, db: Db, log: Logger) => Promise<{ url: string; close(): Promise<void> }>,
+  /** The process's own configuration, checked before anything starts: a refusal exits 1 at once. */
+  check: (env: Env) => unknown = () => undefined,
 ): Promise<void> {
   const { env, log } = boot();
   const workers = workersOf(env);
   try {
+    check(env);
     required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
     // Migrations run once, before any worker starts: two migrators at once would collide.
     if (cluster.isPrimary) await (await openConfiguredDatabase(env, log)).close();

@@ -10,4 +10,5 @@ await runServer(
     const { serveHttpApp } = await import("../runtime/http-system.ts");
     return serveHttpApp(httpConfig(env), db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
   },
+  httpConfig,
 );

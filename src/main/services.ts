@@ -11,4 +11,5 @@ await runServer(
     const { serveServices } = await import("../runtime/services-system.ts");
     return serveServices(servicesConfig(env), db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
   },
+  servicesConfig,
 );

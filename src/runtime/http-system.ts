@@ -25,12 +25,18 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     shopApiKey: config.shopApiKey,
     rateLimit: config.rateLimit,
     publicUrl: config.publicUrl,
+    trustedProxies: config.trustedProxies,
+    operators: config.operators,
     log,
     ...(config.slackSigningSecret && {
       slack: {
         signingSecret: config.slackSigningSecret,
         operatorIds: config.slackOperatorIds,
-        respond: createSlackResponder({ timeoutMs: config.httpTimeoutMs, log }),
+        respond: createSlackResponder({
+          timeoutMs: config.httpTimeoutMs,
+          log,
+          allowedPrefix: config.slackResponseUrlPrefix,
+        }),
       },
     }),
   });

@@ -28,11 +28,17 @@ export function createSystemPorts(config: ServicesConfig, db: Db, log: Logger) {
     publicUrl: config.publicUrl,
     restateAdminUrl: config.restateAdminUrl,
     supportEmail: config.supportEmail,
+    slackSigningSecret: config.slackSigningSecret,
   });
 }
 
 /** The Restate service endpoint (HTTP/2). */
 export function serveServices(config: ServicesConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+  if (config.identityOptOut)
+    log.warn(
+      { host: listen.host ?? "127.0.0.1" },
+      "RESTATE_IDENTITY_KEYS=none: the service endpoint accepts unsigned invocations; something else must keep everyone but restate-server out",
+    );
   const services = createServices(createSystemPorts(config, db, log), config);
   return startServiceEndpoint(services, { ...listen, log, identityKeys: config.identityKeys });
 }

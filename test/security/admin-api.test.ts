@@ -4,6 +4,7 @@
 // with its author before the order acts on it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentsFor } from "../../db/incidents.ts";
+import { serveSecondApp } from "../support/security.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -16,6 +17,9 @@ afterAll(async () => {
 
 const orderStuckAtNorth = (customerId: string) => stack.orderStuckAtNorth(customerId);
 const decide = (id: string, body: unknown) => stack.admin("POST", `/admin/orders/${id}/resolution`, body);
+
+/** An order's first incident id: `<order>#1.` and 12 hex digits drawn by the run, so unique across runs. */
+const firstIncident = (orderId: string) => new RegExp(`^${orderId}#1\\.[0-9a-f]{12}$`);
 
 describe("the admin API's lock", () => {
   it("answers 401 on every route without the admin token, with a wrong one, another scheme or the shop's key; nothing is decided", async () => {
@@ -35,13 +39,21 @@ describe("the admin API's lock", () => {
       shopKey: { authorization: `Bearer ${stack.config.shopApiKey}` },
       lowercaseScheme: { authorization: `bearer ${stack.config.adminToken.toUpperCase()}` },
     };
-    for (const [method, route, body] of routes) {
-      for (const [what, headers] of Object.entries(credentials)) {
-        const res = await stack.api(method, route, body, headers);
-        expect(res.status, `${what} ${method} ${route}`).toBe(401);
-        expect(res.body.error.code).toBe("unauthorized");
-        expect(JSON.stringify(res.body)).not.toContain("cus_admin_lock");
+    // Each attempt from a client of its own (behind a trusted proxy): wrong tokens are limited
+    // per client (test/security/lockouts.test.ts), and this test is about the answer to one.
+    const app = await serveSecondApp(stack, { trustedProxies: ["127.0.0.1"] });
+    let client = 0;
+    try {
+      for (const [method, route, body] of routes) {
+        for (const [what, headers] of Object.entries(credentials)) {
+          const res = await app.call(method, route, body, { ...headers, "x-forwarded-for": `10.9.0.${++client}` });
+          expect(res.status, `${what} ${method} ${route}`).toBe(401);
+          expect(res.body.error.code).toBe("unauthorized");
+          expect(JSON.stringify(res.body)).not.toContain("cus_admin_lock");
+        }
       }
+    } finally {
+      await app.close();
     }
     expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ status: "open", resolution: null, decidedBy: null });
     expect((await stack.api("GET", `/orders/${id}`)).body.status).toBe("needs_attention");
@@ -59,10 +71,14 @@ describe("GET /admin/orders/:id", () => {
       customer: { id: "cus_admin_view", email: "cus_admin_view@example.com" },
       status: "needs_attention",
       invocationId: expect.stringMatching(/^inv_/),
-      incident: { id: `${id}#1`, step: "send to fc-north", error: expect.stringContaining("address not serviceable") },
+      incident: {
+        id: expect.stringMatching(firstIncident(id)),
+        step: "send to fc-north",
+        error: expect.stringContaining("address not serviceable"),
+      },
       incidents: [
         {
-          id: `${id}#1`,
+          id: expect.stringMatching(firstIncident(id)),
           step: "send to fc-north",
           error: expect.stringContaining("address not serviceable"),
           status: "open",
@@ -76,7 +92,9 @@ describe("GET /admin/orders/:id", () => {
     );
     // The open incident is also listed, with its id, for operators who start from the list.
     const open = await stack.admin("GET", "/admin/incidents");
-    expect(open.body.incidents).toContainEqual(expect.objectContaining({ id: `${id}#1`, orderId: id, status: "open" }));
+    expect(open.body.incidents).toContainEqual(
+      expect.objectContaining({ id: expect.stringMatching(firstIncident(id)), orderId: id, status: "open" }),
+    );
   });
 
   it("records each decision with who made it, through which door and when, and shows it", async () => {
@@ -84,13 +102,17 @@ describe("GET /admin/orders/:id", () => {
     const before = Date.now();
     const res = await decide(id, { action: "skip", note: "shipped from the store" });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ incidentId: `${id}#1`, step: "send to fc-north", action: "skip" });
+    expect(res.body).toEqual({
+      incidentId: expect.stringMatching(firstIncident(id)),
+      step: "send to fc-north",
+      action: "skip",
+    });
     await stack.waitForStatus(id, ["completed"]);
 
     const view = (await stack.admin("GET", `/admin/orders/${id}`)).body;
     expect(view.incidents).toEqual([
       expect.objectContaining({
-        id: `${id}#1`,
+        id: expect.stringMatching(firstIncident(id)),
         status: "resolved",
         decision: {
           action: "skip",
@@ -113,8 +135,9 @@ describe("GET /admin/orders/:id", () => {
 
   it("keeps the first decision: a different second one is answered 409 and changes nothing", async () => {
     const id = await orderStuckAtNorth("cus_admin_second");
-    expect((await decide(id, { action: "abandon", note: "customer cancelled" })).status).toBe(200);
-    const second = await decide(id, { action: "skip", incidentId: `${id}#1` });
+    const first = await decide(id, { action: "abandon", note: "customer cancelled" });
+    expect(first.status).toBe(200);
+    const second = await decide(id, { action: "skip", incidentId: first.body.incidentId });
     expect(second.status).toBe(409);
     await stack.waitForStatus(id, ["abandoned"]);
     expect((await incidentsFor(stack.db, id))[0]).toMatchObject({ resolution: "abandon", note: "customer cancelled" });

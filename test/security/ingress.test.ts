@@ -143,6 +143,75 @@ describe("run through the ingress for an order that already ended", () => {
   });
 });
 
+describe("a stale decision against a re-run order", () => {
+  it("never decides the new run's incident: an old run's recorded skip stays with the old incident", async () => {
+    const id = await stack.orderStuckAtNorth("cus_stale_decision");
+    const first = (await stack.waitForStatus(id, ["needs_attention"])).incident!;
+
+    // The run is killed and forgotten while it waits (an operator in Restate's UI, or retention),
+    // and a decision for its incident is recorded only then: it reaches no run.
+    const [run] = await restateQuery<{ id: string }>(
+      stack,
+      `SELECT id FROM sys_invocation WHERE target_service_key = '${id}' AND target_handler_name = 'run'`,
+    );
+    const killed = await fetch(`${stack.restate.adminUrl}/invocations/${run!.id}/kill`, { method: "PATCH" });
+    expect(killed.status, await killed.text()).toBeLessThan(300);
+    await expect
+      .poll(
+        async () =>
+          (
+            await restateQuery<{ status: string }>(stack, `SELECT status FROM sys_invocation WHERE id = '${run!.id}'`)
+          )[0]?.status,
+        { timeout: 10_000 },
+      )
+      .toBe("completed");
+    const purged = await fetch(`${stack.restate.adminUrl}/invocations/${run!.id}/purge`, { method: "PATCH" });
+    expect(purged.status, await purged.text()).toBeLessThan(300);
+    await expect
+      .poll(
+        async () =>
+          (await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}'`)).length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    expect(
+      await decideIncident(
+        stack.db,
+        { incidentId: first.id, orderId: id },
+        { action: "skip", note: "handled by hand in the old run" },
+        { decidedBy: "alice", via: "console" },
+      ),
+    ).toEqual({ decided: true });
+
+    // The order runs again (a Stripe redelivery, or the ingress) and fails at the same step again.
+    stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
+    const deliveries = stack.centers.deliveriesFor(`${id}:fc-north`);
+    const rerun = await viaIngress(stack, `/OrderWorkflow/${id}/run/send`, {});
+    expect(rerun.status, rerun.text).toBe(202);
+    await expect
+      .poll(() => stack.centers.deliveriesFor(`${id}:fc-north`), { timeout: 20_000 })
+      .toBeGreaterThan(deliveries);
+
+    // A new incident, undecided: the old "skip" did not mark the new failure done.
+    const order = await stack.waitForStatus(
+      id,
+      ["needs_attention", "completed"],
+      20_000,
+      (o) => o.incidents.length === 2,
+    );
+    await quietFor(500);
+    const again = await stack.waitForStatus(id, ["needs_attention", "completed"]);
+    expect(again.status).toBe("needs_attention");
+    expect(again.incident!.id).not.toBe(first.id);
+    expect(order.incidents.map((i) => [i.id, i.decision?.action ?? null])).toEqual([
+      [first.id, "skip"],
+      [again.incident!.id, null],
+    ]);
+    expect(stack.acceptedFor(id).filter((a) => a.centerId === "fc-north")).toHaveLength(0);
+    await stack.admin("POST", `/admin/orders/${id}/resolution`, { action: "abandon", note: "test done" });
+  });
+});
+
 describe("a payment event through the ingress", () => {
   it("claiming failure for a paying customer's order is refused (403) and the order completes when Stripe says paid", async () => {
     const { id, cs } = await awaitingAsyncPayment("cus_forged_failure");
@@ -249,13 +318,13 @@ describe("an operator decision through the ingress", () => {
     );
     stack.centers.script("fc-north", [{ status: 422, body: { error: "address not serviceable" } }]);
     await stack.pay(cs);
-    await stack.waitForStatus(id, ["needs_attention"]);
+    const waiting = await stack.waitForStatus(id, ["needs_attention"]);
     // The operator's "abandon" is recorded, as the HTTP app does before it tells the workflow;
     // before it does, someone on the ingress claims "skip".
     expect(
       await decideIncident(
         stack.db,
-        { incidentId: `${id}#1`, orderId: id },
+        { incidentId: waiting.incident!.id, orderId: id },
         { action: "abandon", note: "customer called" },
         { decidedBy: "admin-api", via: "admin-api" },
       ),

@@ -2,6 +2,8 @@
 // what a customer's order page needs and nothing else (no customer id, no internal error text,
 // no Restate invocation id, no incident), answers an unknown id from the database alone, leaving
 // nothing in Restate, and is rate limited per client.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrderClient } from "../../src/adapters/restate-ingress.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -169,6 +171,31 @@ describe("the public order page", () => {
       const res = await stack.api("GET", `/orders/${id}`);
       expect(res.status, id).toBe(404);
       expect(res.body.error.message).toBe("no such order");
+    }
+  });
+});
+
+describe("the public order page when Restate answers with an error of its own", () => {
+  it("says nothing of Restate's words (500, a generic message), and logs them", async () => {
+    const { paymentSessionId: id } = await stack.checkout([{ productId: "sku-pen", quantity: 1 }], "cus_restate_words");
+    // An ingress answering as Restate does when a handler fails: 400/500 with its own message.
+    const words = "invocation inv_1secret failed: handler OrderWorkflow/status threw at services/live-view.ts:42";
+    const ingress = http.createServer((_req, res) =>
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ message: words })),
+    );
+    await new Promise<void>((resolve) => ingress.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(ingress.address() as AddressInfo).port}`;
+    const app = await serveSecondApp(stack, { orders: createOrderClient({ ingressUrls: [url], timeoutMs: 5000 }) });
+    try {
+      const res = await app.call("GET", `/orders/${id}`);
+      expect(res.status).toBe(500);
+      expect(res.text).not.toContain("inv_1secret");
+      expect(res.text).not.toContain("OrderWorkflow");
+      expect(res.body.error.message).toBe("the order cannot be shown right now; try again shortly");
+      expect(app.logs.join("")).toContain("inv_1secret");
+    } finally {
+      await app.close();
+      await new Promise((resolve) => ingress.close(resolve));
     }
   });
 });

@@ -482,12 +482,22 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
     customerId: string;
     step: string;
     error: string;
-  }): Promise<void> {
+  }): Promise<string> {
     return this.call("openIncident", incident.orderId, incident.step, [incident], () => {
       const state = this.state(incident.orderId);
-      if (!state.incidents.has(incident.id)) state.incidents.set(incident.id, { ...incident });
+      // As the database answers for an open incident it already had (or, in a test, the id an
+      // older deployment journaled).
+      const id = this.incidentIds.get(incident.orderId)?.shift() ?? incident.id;
+      if (!state.incidents.has(id)) state.incidents.set(id, { ...incident, id });
       state.row = { status: "needs_attention" };
+      return id;
     });
+  }
+
+  private readonly incidentIds = new Map<string, string[]>();
+  /** The ids openIncident answers for this order's next incidents, in order. */
+  answerIncidentIds(orderId: string, ...ids: string[]) {
+    this.incidentIds.set(orderId, ids);
   }
 
   resolveIncident(incidentId: string, decision: Pick<Decision, "action">): Promise<void> {

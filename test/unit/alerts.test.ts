@@ -1,8 +1,19 @@
 import type { ActionsBlock, Button, ContextBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import { slackMessage, waited, type Alert, type SlackMessage } from "../../src/domain/alerts.ts";
-import { ButtonValueSchema, decisionNotice, withNotices } from "../../src/domain/decision-buttons.ts";
+import { slackMessage as unsignedMessage, waited, type Alert, type SlackMessage } from "../../src/domain/alerts.ts";
+import {
+  buttonKey,
+  buttonSigner,
+  ButtonValueSchema,
+  decisionNotice,
+  verifiedButtonValue,
+  withNotices,
+} from "../../src/domain/decision-buttons.ts";
 import type { RecordedDecision } from "../../src/domain/decision.ts";
+
+const sign = buttonSigner(buttonKey("unit-test slack signing secret"));
+/** The alert as the services post it: buttons signed with the key derived from the signing secret. */
+const slackMessage = (alerts: Alert[], now?: Date | number) => unsignedMessage(alerts, now, sign);
 
 const OPENED = "2030-05-04T10:00:00.000Z";
 const minutes = (n: number) => new Date(Date.parse(OPENED) + n * 60_000);
@@ -109,10 +120,40 @@ describe("the decision buttons of an alert", () => {
     }
   });
 
-  it("ask for confirmation before Abandon only (Slack's confirm dialog)", () => {
+  it("carry our HMAC over order, incident and action: a value verifies only for its own button and key", () => {
+    const [retry, skip] = buttons(slackMessage([alert(1)], minutes(5)))[0]!;
+    const target = { orderId: "ps_1", incidentId: "ps_1#1" };
+    expect(verifiedButtonValue(sign, retry!.value, "retry")).toEqual(target);
+    expect(verifiedButtonValue(sign, skip!.value, "skip")).toEqual(target);
+    // Retry's value sent with skip's action, another key's value, no MAC, a changed incident: none verifies.
+    expect(verifiedButtonValue(sign, retry!.value, "skip")).toBeUndefined();
+    expect(verifiedButtonValue(buttonSigner(buttonKey("another secret")), retry!.value, "retry")).toBeUndefined();
+    expect(verifiedButtonValue(sign, JSON.stringify(target), "retry")).toBeUndefined();
+    const moved = { ...JSON.parse(retry!.value!), incidentId: "ps_1#2" };
+    expect(verifiedButtonValue(sign, JSON.stringify(moved), "retry")).toBeUndefined();
+    expect(verifiedButtonValue(sign, "not json", "retry")).toBeUndefined();
+  });
+
+  it("are left out when nothing could verify a click (no signing secret): the console decides", () => {
+    expect(buttons(unsignedMessage([alert(1)], minutes(5)))).toEqual([]);
+  });
+
+  it("ask before Mark done by hand, saying what it means for the step: on verify payment, treat as paid", () => {
+    const [, skip] = buttons(slackMessage([{ ...alert(1), step: "verify payment" }], minutes(5)))[0]!;
+    expect(skip!.confirm).toMatchObject({
+      title: { type: "plain_text", text: "Treat as paid?" },
+      text: { type: "mrkdwn", text: expect.stringContaining("as if Stripe had confirmed the payment") },
+      confirm: { type: "plain_text", text: "Treat as paid" },
+      deny: { type: "plain_text", text: "Keep waiting" },
+    });
+    const [, sendSkip] = buttons(slackMessage([alert(1)], minutes(5)))[0]!;
+    expect(sendSkip!.confirm?.text.text).toContain("postpay sends nothing to fc-east");
+  });
+
+  it("ask for confirmation before Abandon and Mark done by hand, never before Retry (Slack's confirm dialog)", () => {
     const [retry, skip, abandon] = buttons(slackMessage([alert(1)], minutes(5)))[0]!;
     expect(retry!.confirm).toBeUndefined();
-    expect(skip!.confirm).toBeUndefined();
+    expect(skip!.confirm).toBeDefined();
     expect(abandon!.style).toBe("danger");
     expect(abandon!.confirm).toMatchObject({
       title: { type: "plain_text", text: "Abandon this order?" },

@@ -217,11 +217,25 @@ describe("docker-compose.yml contract", () => {
     });
   });
 
-  it("gives the Restate service endpoint and the HTTP app the compose Postgres as DATABASE_URL", () => {
-    const url = "postgres://postgres:postgres@postgres:5432/postpay";
-    expect(environment("services").DATABASE_URL).toBe(url);
-    expect(environment("http").DATABASE_URL).toBe(url);
-    expect(environment("migrate").DATABASE_URL).toBe(url);
+  it("gives each container its own database role: only migrate owns the tables, the HTTP app's is the narrowest", () => {
+    const url = (role: string, password: string) =>
+      `postgres://${role}:\${${password}:?set ${password}}@postgres:5432/postpay`;
+    expect(environment("migrate").DATABASE_URL).toBe(url("postpay_owner", "POSTPAY_OWNER_PASSWORD"));
+    expect(environment("services").DATABASE_URL).toBe(url("postpay_services", "POSTPAY_SERVICES_PASSWORD"));
+    expect(environment("http").DATABASE_URL).toBe(url("postpay_http", "POSTPAY_HTTP_PASSWORD"));
+    // Nobody connects as the superuser, and its password is not a default.
+    for (const name of ["migrate", "services", "http", "register"])
+      expect(String(environment(name).DATABASE_URL ?? "")).not.toMatch(/\/\/postgres:/);
+    expect(environment("postgres").POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    // The roles come from the init script, mounted read-only where the postgres image runs it.
+    expect(service("postgres").volumes).toContain("./deploy/postgres-init:/docker-entrypoint-initdb.d:ro");
+    const roles = readFileSync(
+      fileURLToPath(new URL("../../deploy/postgres-init/10-roles.sh", import.meta.url)),
+      "utf8",
+    );
+    expect(roles).toContain("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO postpay_services");
+    expect(roles).not.toMatch(/GRANT[^;]*(DELETE|TRUNCATE|CREATE|ALL)[^;]*TO postpay_http/);
+    expect(roles).not.toContain("'inventory_movements'");
   });
 
   it("requires the Stripe secrets from the host for the endpoint and the app, and ADMIN_TOKEN for the app", () => {
@@ -382,5 +396,34 @@ describe("docker-compose.yml keeps Restate private", () => {
     ] as const) {
       expect({ from, to, shared: shareInternal(from, to) }).toEqual({ from, to, shared: true });
     }
+  });
+});
+
+describe("the app image (Dockerfile)", () => {
+  const dockerfile = readFileSync(fileURLToPath(new URL("../../Dockerfile", import.meta.url)), "utf8");
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  it("pins its base image by digest", () => {
+    expect(dockerfile).toMatch(/^FROM node:22[\w.-]*@sha256:[0-9a-f]{64}$/m);
+  });
+
+  it("runs as node code that root owns and nobody can rewrite", () => {
+    expect(dockerfile).not.toContain("--chown");
+    const lines = dockerfile.split("\n");
+    const readOnly = lines.findIndex((l) => l.startsWith("RUN chmod -R a-w /app"));
+    const user = lines.findIndex((l) => l.startsWith("USER "));
+    expect(readOnly).toBeGreaterThan(lines.findLastIndex((l) => l.startsWith("COPY ")));
+    expect(lines[user]).toBe("USER node");
+    expect(user).toBeGreaterThan(readOnly);
+  });
+
+  it("installs neither the Node runtime package nor Slack's bolt (production dependencies only)", () => {
+    expect(dockerfile).toContain("npm ci --omit=dev");
+    expect(Object.keys(pkg.dependencies)).not.toContain("node");
+    expect(Object.keys(pkg.dependencies)).not.toContain("@slack/bolt");
+    expect(Object.keys(pkg.devDependencies)).toContain("node");
   });
 });

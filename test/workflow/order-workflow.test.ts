@@ -424,6 +424,41 @@ describe("a step that fails permanently", () => {
     expect(fake.row(order.id)?.status).toBe("completed");
   });
 
+  it("an incident id draws fresh randomness per run, and every later use takes the id the record incident step journaled", async () => {
+    // The old deployment's ids were `${orderId}#${n}`: an order in flight journaled its incident
+    // that way. Whatever the step returned is what the wait, the decision and the view use, so such
+    // an order goes on under its old id after the new code replays its journal.
+    const order = fake.seed({ name: "journaled-id", items: [item("sku-cap", "fc-north")] });
+    fake.answerIncidentIds(order.id, `${order.id}#1`);
+    fake.fail(order.id, "sendToCenter", {
+      target: "fc-north",
+      error: () => new PermanentError("422 address not serviceable"),
+      times: 1,
+    });
+    await submit(order.id);
+    const incident = await openIncident(order.id);
+    expect(incident.id).toBe(`${order.id}#1`);
+    // A restart of the endpoint: the run is replayed from its journal before it goes on.
+    const port = endpoint!.port;
+    await endpoint!.close();
+    endpoint = await startServiceEndpoint(
+      createServices(fake, {
+        steps: STEPS,
+        escalation: { remindAfterMs: 3_600_000 },
+        alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
+        shipments: { deadlineMs: 3_600_000 },
+      }),
+      { port, log: createLogger({ level: "error", bindings: { test: "workflow" } }) },
+    );
+    expect((await viewWhen(order.id, "needs_attention")).incident?.id).toBe(`${order.id}#1`);
+    expect(await decide(order.id, { action: "retry", incidentId: `${order.id}#1` })).toMatchObject({ action: "retry" });
+    expect(await outcome(order.id)).toMatchObject({ status: "completed" });
+
+    // A fresh incident (no id answered by the database) has the run's own suffix.
+    const fresh = await orderStuckAtNorth("fresh-id");
+    expect(fresh.incident.id).toMatch(new RegExp(`^${fresh.order.id}#1\\.[0-9a-f]{12}$`));
+  });
+
   it("a retry that fails again opens a second incident; a decision naming the first is refused as stale (409)", async () => {
     const { order, incident: first } = await orderStuckAtNorth("retry-again", 2);
 

@@ -10,6 +10,8 @@ import { emailsFor } from "../../../db/outbox.ts";
 import { findOrderItems } from "../../../db/sessions.ts";
 import type { OrderClient, ShipmentClient } from "../../adapters/restate-ingress.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
+import type { Operator } from "../../domain/operators.ts";
+import type { FailureCounter } from "../middleware.ts";
 import type { Logger } from "../../log.ts";
 import { cursorCodec } from "../cursor.ts";
 import { findAdminOrderView } from "../orders.ts";
@@ -25,6 +27,10 @@ export type ConsoleDeps = {
   /** For the journal command and the Restate UI link; the CLI's default when unset. */
   restateAdminUrl?: string;
   log: Logger;
+  /** OPERATORS: who else signs in, each with their own token. */
+  operators?: readonly Operator[];
+  /** Wrong tokens per client, shared with the admin and shop APIs. */
+  tokenFailures: FailureCounter;
 };
 
 /** Products below this stock are highlighted on the inventory page. */

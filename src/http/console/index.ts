@@ -1,19 +1,17 @@
 // The operator console, /console: server-rendered pages (hono/html, auto-escaped) behind a session
-// from ADMIN_TOKEN (session.ts). Every POST passes hono's csrf() origin check and carries the
+// of one operator (their own token from OPERATORS, or ADMIN_TOKEN as "admin"; session.ts). Every POST passes hono's csrf() origin check and carries the
 // session's CSRF token; decisions take the one decision path (decisions.ts), recorded as made
 // through the console. Routes are thin: load (data.ts), render (pages/), answer.
 import { setTimeout as sleep } from "node:timers/promises";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { incidentViews } from "../../../db/incidents.ts";
-import { ADMIN_TOKEN_LABEL } from "../../domain/decision.ts";
 import { decide } from "../decisions.ts";
 import { ApiError, ERROR_STATUS, RETRY_AFTER, toApiError } from "../errors.ts";
-import { limitBody, rateLimit } from "../middleware.ts";
+import { limitBody } from "../middleware.ts";
 import { inventoryData, orderPageData, ordersData, queueData, version, type ConsoleDeps } from "./data.ts";
 import { messagePage } from "./layout.ts";
 import { liveRoutes, liveUrl } from "./live.ts";
@@ -28,9 +26,8 @@ import { requireCsrfToken, requireSession, safeNext, sessionLock, type ConsoleEn
 export type { ConsoleDeps } from "./data.ts";
 
 const FORM_MAX_BYTES = 16 * 1024;
-/** A wrong token waits this long, and a client gets this many wrong tries per window. */
+/** A wrong token waits this long; a client's wrong tries are also counted with the APIs' (TOKEN_FAILURES). */
 const WRONG_TOKEN_DELAY_MS = 1000;
-const SIGN_IN_FAILURES = { limit: 10, windowMs: 15 * 60_000, onlyFailures: true };
 
 const CSP = {
   defaultSrc: ["'none'"],
@@ -45,7 +42,11 @@ const CSP = {
 
 export function consoleRoutes(deps: ConsoleDeps) {
   const { db, log } = deps;
-  const lock = sessionLock(deps.adminToken, { secure: deps.publicUrl.startsWith("https:") });
+  const lock = sessionLock(deps.adminToken, {
+    secure: deps.publicUrl.startsWith("https:"),
+    operators: deps.operators,
+  });
+  const failures = deps.tokenFailures;
   const publicOrigin = new URL(deps.publicUrl).origin;
   const ui = new Hono<ConsoleEnv>();
 
@@ -62,16 +63,22 @@ export function consoleRoutes(deps: ConsoleDeps) {
     const next = safeNext(c.req.query("next"));
     return (await lock.read(c)) ? c.redirect(next, 303) : c.html(signInPage({ next }));
   });
-  ui.post("/sign-in", rateLimit(SIGN_IN_FAILURES), async (c) => {
+  ui.post("/sign-in", async (c) => {
+    // A client past its wrong tokens (here or on the APIs) is not even checked: guessing stops.
+    const wait = failures.blocked(c);
+    if (wait !== undefined) return tooManyTries(c, wait);
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    if (typeof form.token !== "string" || !lock.isAdminToken(form.token)) {
-      log.warn({ client: getConnInfo(c).remote.address }, "console sign-in refused: wrong admin token");
+    const operator = typeof form.token === "string" ? lock.operatorOf(form.token) : undefined;
+    if (!operator) {
+      log.warn({ client: c.get("client") }, "console sign-in refused: not an operator's token");
+      const over = failures.fail(c);
       await sleep(WRONG_TOKEN_DELAY_MS);
+      if (over !== undefined) return tooManyTries(c, over);
       return c.html(signInPage({ next, refused: true }), 401);
     }
-    await lock.start(c);
-    log.info({ client: getConnInfo(c).remote.address }, "operator signed in to the console");
+    await lock.start(c, operator);
+    log.info({ client: c.get("client"), operator }, "operator signed in to the console");
     return c.redirect(next, 303);
   });
 
@@ -130,15 +137,24 @@ export function consoleRoutes(deps: ConsoleDeps) {
       deps,
       orderId,
       { action, note, incidentId },
-      { decidedBy: ADMIN_TOKEN_LABEL, via: "console" },
+      { decidedBy: c.get("session").operator, via: "console" },
     );
-    log.info({ orderId, ...result, via: "console" }, "operator decision");
+    log.info({ orderId, ...result, via: "console", decidedBy: c.get("session").operator }, "operator decision");
     return c.redirect(`/console/orders/${encodeURIComponent(orderId)}?decided=${action}`, 303);
   });
 
   ui.get("/inventory", async (c) => c.html(inventoryPage(c.get("session"), await inventoryData(db))));
 
   return ui;
+}
+
+/** 429 as a page: this client sent too many wrong tokens (here or to the APIs). */
+function tooManyTries(c: Context<ConsoleEnv>, retryAfterS: number) {
+  c.header("Retry-After", String(retryAfterS));
+  return c.html(
+    messagePage("Too many tries", `Too many wrong tokens from here: try again in ${Math.ceil(retryAfterS / 60)} min.`),
+    429,
+  );
 }
 
 /** Errors as pages: the same codes and statuses as the JSON API (errors.ts), in words. */

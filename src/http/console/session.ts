@@ -1,52 +1,77 @@
-// The console's lock: a session from ADMIN_TOKEN. Signing in with the token sets a signed,
-// HttpOnly, SameSite=Strict cookie holding a random session id and its expiry; every key is derived
-// from ADMIN_TOKEN with HMAC, so changing the token ends every session. Forms carry a CSRF token,
+// The console's lock: a session per operator. Signing in with an operator's own token (OPERATORS)
+// or ADMIN_TOKEN (the operator "admin") sets a signed, HttpOnly, SameSite=Strict cookie holding a
+// random session id, its expiry, the operator's name and a fingerprint of their token; every key
+// is derived from ADMIN_TOKEN with HMAC, so changing it ends every session. Each request checks
+// that the operator is still configured with the same token: removing (or re-keying) one operator
+// ends that operator's sessions and no one else's. The cookie is Secure when PUBLIC_URL is https
+// or the request came over https (through a trusted proxy, client.ts). Forms carry a CSRF token,
 // the HMAC of the session id, checked on every POST (next to hono's csrf() origin check).
-// Sessions are not stored: signing out clears this browser's cookie; a copied cookie stays valid
-// until it expires or the token changes.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { ADMIN_OPERATOR, type Operator } from "../../domain/operators.ts";
 
 export const SESSION_COOKIE = "postpay_console";
 export const SESSION_MAX_AGE_S = 12 * 3600;
 /** The form field every console POST must carry. */
 export const CSRF_FIELD = "csrf";
 
-export type Session = { id: string; expiresAt: number; csrfToken: string };
+export type Session = { id: string; expiresAt: number; csrfToken: string; operator: string };
 export type ConsoleEnv = { Variables: { session: Session } };
 
 export type SessionLock = ReturnType<typeof sessionLock>;
 
-export function sessionLock(adminToken: string, options: { secure: boolean }) {
+export function sessionLock(adminToken: string, options: { secure: boolean; operators?: readonly Operator[] }) {
   const derive = (purpose: string) => createHmac("sha256", adminToken).update(`postpay console: ${purpose}`).digest();
   const cookieKey = derive("session cookie signing key").toString("base64url");
   const csrfKey = derive("csrf token key");
-  const tokenKey = derive("admin token comparison key");
+  const fingerprintKey = derive("operator fingerprint key");
   const mac = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest();
-  const tokenDigest = mac(tokenKey, adminToken);
   const csrfTokenOf = (sessionId: string) => mac(csrfKey, sessionId).toString("base64url");
-  const cookieOptions = { path: "/console", httpOnly: true, sameSite: "Strict", secure: options.secure } as const;
+  const sha256 = (text: string) => createHash("sha256").update(text).digest();
+  // Every operator who may sign in, ADMIN_TOKEN's "admin" first, with their token's digest.
+  const people = [
+    { name: ADMIN_OPERATOR, digest: sha256(adminToken) },
+    ...(options.operators ?? []).map((o) => ({ name: o.name, digest: Buffer.from(o.tokenSha256, "hex") })),
+  ];
+  const fingerprints = new Map(
+    people.map((p) => [p.name, mac(fingerprintKey, `${p.name}:${p.digest.toString("hex")}`).subarray(0, 16)]),
+  );
+  const cookieOptions = (c: Context) =>
+    ({ path: "/console", httpOnly: true, sameSite: "Strict", secure: options.secure || c.get("https") }) as const;
 
   return {
-    /** Constant-time: digests of equal length are compared, whatever was typed. */
-    isAdminToken: (given: string) => timingSafeEqual(mac(tokenKey, given), tokenDigest),
-
-    async start(c: Context): Promise<void> {
-      const value = `${randomBytes(18).toString("base64url")}.${Date.now() + SESSION_MAX_AGE_S * 1000}`;
-      await setSignedCookie(c, SESSION_COOKIE, value, cookieKey, { ...cookieOptions, maxAge: SESSION_MAX_AGE_S });
+    /** The operator `given` is the token of, if any. Constant-time: every digest is compared, whatever was typed. */
+    operatorOf(given: string): string | undefined {
+      const digest = sha256(given);
+      let found: string | undefined;
+      for (const person of people) if (timingSafeEqual(digest, person.digest) && !found) found = person.name;
+      return found;
     },
 
-    end: (c: Context) => void deleteCookie(c, SESSION_COOKIE, cookieOptions),
+    async start(c: Context, operator: string): Promise<void> {
+      const fingerprint = fingerprints.get(operator);
+      if (!fingerprint) throw new Error(`no operator ${operator}`);
+      const value = `${randomBytes(18).toString("base64url")}.${Date.now() + SESSION_MAX_AGE_S * 1000}.${operator}.${fingerprint.toString("base64url")}`;
+      await setSignedCookie(c, SESSION_COOKIE, value, cookieKey, { ...cookieOptions(c), maxAge: SESSION_MAX_AGE_S });
+    },
 
-    /** The request's session: signed by our key and not expired; else undefined. */
+    end: (c: Context) => void deleteCookie(c, SESSION_COOKIE, cookieOptions(c)),
+
+    /** The request's session: signed by our key, not expired, its operator still configured with the same token. */
     async read(c: Context): Promise<Session | undefined> {
       const value = await getSignedCookie(c, cookieKey, SESSION_COOKIE);
-      const match = typeof value === "string" ? /^([\w-]{24})\.(\d{13,})$/.exec(value) : null;
+      const match =
+        typeof value === "string"
+          ? /^([\w-]{24})\.(\d{13,})\.([A-Za-z0-9][\w.-]{0,39})\.([\w-]{22})$/.exec(value)
+          : null;
       if (!match) return undefined;
-      const [, id, expires] = match as unknown as [string, string, string];
+      const [, id, expires, operator, fingerprint] = match as unknown as [string, string, string, string, string];
       if (Number(expires) <= Date.now()) return undefined;
-      return { id, expiresAt: Number(expires), csrfToken: csrfTokenOf(id) };
+      const current = fingerprints.get(operator);
+      const given = Buffer.from(fingerprint, "base64url");
+      if (!current || given.length !== current.length || !timingSafeEqual(given, current)) return undefined;
+      return { id, expiresAt: Number(expires), csrfToken: csrfTokenOf(id), operator };
     },
 
     /** The form's token is the session's (constant time). */

@@ -3,7 +3,7 @@
 // browser posts it: the form offers exactly the actions and limits the schema has.
 import { html } from "hono/html";
 import { z } from "zod";
-import { DECISION_LABELS, DecisionSchema, type DecisionAction } from "../../../domain/decision.ts";
+import { DECISION_LABELS, DecisionSchema, skipMeaning, type DecisionAction } from "../../../domain/decision.ts";
 import type { Html } from "../format.ts";
 import { csrfField, page } from "../layout.ts";
 import type { Session } from "../session.ts";
@@ -38,17 +38,17 @@ export const decisionForm = (session: Session, target: DecisionTarget): Html =>
   ${action.options.map((choice, i) => html`${i ? "\n  " : ""}${actionButton(choice)}`)}
 </form>`;
 
-const CONSEQUENCE: Record<Exclude<DecisionAction, "retry">, { title: string; text: string; button: string }> = {
-  skip: {
-    title: "Mark the step done by hand?",
-    text: "The order goes on as if this step had succeeded. Do this only when it really was done another way (e.g. the goods were shipped by hand).",
-    button: "Yes, it was done by hand",
-  },
-  abandon: {
-    title: "Abandon the order?",
-    text: "The order ends as abandoned: nothing further ships and no confirmation is sent. postpay refunds nothing; a refund, if due, is made in Stripe.",
-    button: "Yes, abandon the order",
-  },
+/** What skip means for the failed step (on "verify payment": treat as paid), and abandon. */
+const consequence = (action: Exclude<DecisionAction, "retry">, step: string) => {
+  if (action === "abandon") return ABANDON;
+  const meaning = skipMeaning(step);
+  return { title: meaning.title, text: meaning.text, button: `Yes: ${meaning.confirm.toLowerCase()}` };
+};
+
+const ABANDON = {
+  title: "Abandon the order?",
+  text: "The order ends as abandoned: nothing further ships and no confirmation is sent. postpay refunds nothing; a refund, if due, is made in Stripe.",
+  button: "Yes, abandon the order",
 };
 
 export function confirmPage(
@@ -57,7 +57,7 @@ export function confirmPage(
   action: Exclude<DecisionAction, "retry">,
   note: string | null,
 ) {
-  const what = CONSEQUENCE[action];
+  const what = consequence(action, target.step);
   return page(
     { title: what.title, session },
     html`<h1>${what.title}</h1>
