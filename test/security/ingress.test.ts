@@ -116,7 +116,12 @@ describe("run through the ingress for an order that already ended", () => {
     await expect
       .poll(
         async () =>
-          (await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}'`)).length,
+          (
+            await restateQuery(
+              stack,
+              `SELECT id FROM sys_invocation WHERE target_service_name = 'OrderWorkflow' AND target_service_key = '${id}'`,
+            )
+          ).length,
         { timeout: 10_000 },
       )
       .toBe(0);
@@ -170,7 +175,12 @@ describe("a stale decision against a re-run order", () => {
     await expect
       .poll(
         async () =>
-          (await restateQuery(stack, `SELECT id FROM sys_invocation WHERE target_service_key = '${id}'`)).length,
+          (
+            await restateQuery(
+              stack,
+              `SELECT id FROM sys_invocation WHERE target_service_name = 'OrderWorkflow' AND target_service_key = '${id}'`,
+            )
+          ).length,
         { timeout: 10_000 },
       )
       .toBe(0);
@@ -342,7 +352,12 @@ describe("an operator decision through the ingress", () => {
       decidedBy: "admin-api",
       status: "resolved",
     });
-    expect(stack.smtp.for(id)).toEqual([]);
+    // No confirmation: the customer hears only that a person will be in touch; support heard of the incident.
+    await expect.poll(() => stack.smtp.for(id).length, { timeout: 10_000 }).toBe(2);
+    expect(stack.smtp.for(id).map((m) => m.subject.replace(id, "<id>")).sort()).toEqual([
+      "Your order <id> needs our attention",
+      `[postpay] order <id> needs a decision: "send to fc-north" failed`,
+    ]);
   });
 });
 

@@ -16,8 +16,8 @@ import type { Stack } from "./stack.ts";
 export async function viaIngress(stack: Stack, path: string, body?: unknown) {
   const res = await fetch(`${stack.restate.ingressUrl}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
+    // No body, no content type: restate-server refuses a JSON content type with an empty body (400).
+    ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
