@@ -72,6 +72,6 @@ describe("POST /admin/orders/:id/resolution", () => {
     expect((await stack.api("GET", `/orders/${id}`)).body.status).toBe("needs_attention");
     expect((await decide(id, { action: "retry" })).status).toBe(200);
     await stack.waitForStatus(id, ["completed"]);
-    expect(stack.smtp.for(id)).toHaveLength(1);
+    expect(stack.mailsToCustomer(id)).toHaveLength(1);
   });
 });

@@ -253,7 +253,7 @@ describe("a click that must decide nothing", () => {
       expect.objectContaining({ action: "retry", decidedBy: "alice (U0ALICE)", via: "slack" }),
     ]);
     expect(stack.acceptedFor(id).filter((a) => a.centerId === "fc-north")).toHaveLength(1);
-    expect(stack.smtp.for(id)).toHaveLength(1);
+    expect(stack.mailsToCustomer(id)).toHaveLength(1);
   });
 
   it("on an incident decided before through the admin API says 'already decided by admin (retry)', and the order is not decided twice", async () => {

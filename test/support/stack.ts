@@ -86,6 +86,8 @@ export async function startStack(options: StackOptions = {}) {
     stripe,
     centers: h.centers,
     smtp: h.smtp,
+    /** What reached the customer over SMTP about the order (not the support team's copies of incidents). */
+    mailsToCustomer: (orderId: string) => h.smtp.for(orderId).filter((m) => !m.to.includes(SUPPORT_EMAIL)),
     slack: h.slack,
     http,
     config,
