@@ -2,11 +2,14 @@
 // ServicesConfig and the HTTP app's HttpConfig. A process refuses to start without a value it
 // needs, and never receives what only the other one uses.
 import { required, type Env } from "./config.ts";
+import { serviceVersion } from "./runtime/service-version.ts";
 
 export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountries: string[] };
 
 /** What the Restate service endpoint needs. */
 export type ServicesConfig = {
+  /** This build's version, reported to Restate in every service's metadata. */
+  version: string;
   /** Only restate-servers signing with these keys may call the endpoint; empty: anyone may. */
   identityKeys: string[];
   stripe: StripeConfig;
@@ -28,6 +31,8 @@ export type ServicesConfig = {
 
 /** What the HTTP app needs. */
 export type HttpConfig = {
+  /** This build's version, shown in the console's footer. */
+  version: string;
   stripe: StripeConfig;
   stripeWebhookSecret: string;
   adminToken: string;
@@ -59,6 +64,7 @@ export const SLACK_ALERT_PACE = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 
 
 export function servicesConfig(env: Env): ServicesConfig {
   return {
+    version: serviceVersion(env.SERVICE_VERSION),
     identityKeys: env.RESTATE_IDENTITY_KEYS,
     stripe: stripeOf(env, "the workflow verifies every payment with Stripe"),
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
@@ -81,6 +87,7 @@ export function servicesConfig(env: Env): ServicesConfig {
 
 export function httpConfig(env: Env): HttpConfig {
   return {
+    version: serviceVersion(env.SERVICE_VERSION),
     stripe: stripeOf(env, "checkout creates Stripe Checkout Sessions"),
     stripeWebhookSecret: required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "it verifies Stripe's webhooks"),
     adminToken: required(env.ADMIN_TOKEN, "ADMIN_TOKEN", "it protects /admin/*"),

@@ -34,5 +34,10 @@ export function createSystemPorts(config: ServicesConfig, db: Db, log: Logger) {
 /** The Restate service endpoint (HTTP/2). */
 export function serveServices(config: ServicesConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
   const services = createServices(createSystemPorts(config, db, log), config);
-  return startServiceEndpoint(services, { ...listen, log, identityKeys: config.identityKeys });
+  return startServiceEndpoint(services, {
+    ...listen,
+    log,
+    identityKeys: config.identityKeys,
+    version: config.version,
+  });
 }
