@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as restate from "@restatedev/restate-sdk";
 import * as clients from "@restatedev/restate-sdk-clients";
+import { html } from "hono/html";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRestateServer, type RestateServer } from "../../dev/restate-server.ts";
 import { SERVICE, STEP } from "../../services/durable.ts";
@@ -28,6 +29,8 @@ import { inertPorts, recordWaiting, replayAll } from "../../src/deployments/repl
 import { PermanentError } from "../../src/domain/errors.ts";
 import { OrderStartSchema } from "../../src/domain/order.ts";
 import type { OrderView } from "../../src/domain/order-view.ts";
+import { page } from "../../src/http/console/layout.ts";
+import { createVersionDirectory } from "../../src/http/console/versions.ts";
 import { createLogger } from "../../src/log.ts";
 import { startServiceEndpoint, type ServiceEndpoint } from "../../src/runtime/endpoint.ts";
 import { FakePorts, item } from "../support/fake-ports.ts";
@@ -244,6 +247,17 @@ describe("deploying version 2 beside version 1 while orders wait", () => {
     const freshSteps = (await journalOf(freshRun.id)).filter((e) => e.entry_type === "Command: Run").map((e) => e.name);
     expect(freshSteps.slice(0, 2)).toEqual([ADDED_STEP, RENAMED[STEP.loadPaymentSession]]);
 
+    // The console says which version ran what: its footer both versions, an order's page its run's.
+    const versions = createVersionDirectory(admin, "v2", 0);
+    expect(await versions.ranOn((await runInvocation(attention)).id)).toBe("v1");
+    expect(await versions.ranOn(freshRun.id)).toBe("v2");
+    const footer = await versions.footer();
+    expect(footer).toEqual({ app: "v2", deployed: ["v2", "v1"] });
+    const shell = String(
+      await page({ title: "t", session: { id: "s", expiresAt: 0, csrfToken: "c", footer } }, html``),
+    );
+    expect(shell).toContain("postpay v2 · services v2, v1 (the older ones drain their orders)");
+
     // The reminded order gets another reminder after the deploy: it goes on waiting on version 1.
     const fired = await remindersFired(reminded);
     await until(async () => (await remindersFired(reminded)) > fired, { what: "a reminder after the deploy" });
@@ -277,5 +291,6 @@ describe("deploying version 2 beside version 1 while orders wait", () => {
     const retired = await npmRun("deployments", ["retire", v1Deployment!.id], {});
     expect(retired).toMatchObject({ code: 0, out: expect.stringContaining(`retired ${v1Deployment!.id}`) });
     expect((await admin.deployments()).map((d) => d.id)).toEqual([v2Deployment.id]);
+    expect((await versions.footer()).deployed).toEqual(["v2"]);
   });
 });

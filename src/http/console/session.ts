@@ -7,13 +7,20 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import type { Footer } from "./versions.ts";
 
 export const SESSION_COOKIE = "postpay_console";
 export const SESSION_MAX_AGE_S = 12 * 3600;
 /** The form field every console POST must carry. */
 export const CSRF_FIELD = "csrf";
 
-export type Session = { id: string; expiresAt: number; csrfToken: string };
+export type Session = {
+  id: string;
+  expiresAt: number;
+  csrfToken: string;
+  /** The versions the page's footer names (versions.ts); set on each request, not stored. */
+  footer?: Footer;
+};
 export type ConsoleEnv = { Variables: { session: Session } };
 
 export type SessionLock = ReturnType<typeof sessionLock>;
