@@ -10,7 +10,7 @@
 // workflow's run handler: a context whose ctx.run renames one step, and one step run before it.
 // Nothing in the product knows about it.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -229,8 +229,21 @@ describe("deploying version 2 beside version 1 while orders wait", () => {
     const onV2 = runs(await replayAll(versionTwo(inertPorts<Ports>()), recorded));
     expect(onV2.map((v) => v.outcome)).toEqual(["mismatch", "mismatch", "mismatch"]);
     expect(onV2[0]!.detail).toContain(ADDED_STEP);
-    const check = await npmRun("replay-check", ["--deployment", v1Deployment!.id], {});
+    const journals = path.join(baseDir, "journals");
+    const check = await npmRun("replay-check", ["--deployment", v1Deployment!.id, "--record", journals], {});
     expect(check).toMatchObject({ code: 0, out: expect.stringContaining("0 do not") });
+    expect(await npmRun("replay-check", ["--journals", journals], {})).toMatchObject({ code: 0 });
+    // RECORD_JOURNALS=test/fixtures/journals: the waiting orders' journals become CI's fixtures.
+    const fixtures = process.env.RECORD_JOURNALS;
+    if (fixtures) {
+      mkdirSync(fixtures, { recursive: true });
+      for (const r of recorded.filter((r) => r.service === SERVICE.order && r.handler === "run")) {
+        writeFileSync(
+          path.join(fixtures, `${r.key.replace(/_\d+_\d+_\w+$/, "")}.json`),
+          `${JSON.stringify(r, null, 1)}\n`,
+        );
+      }
+    }
 
     // Version 2's status handler answers for version 1's orders, from their views.
     const calls = v2StatusCalls;
