@@ -306,4 +306,20 @@ describe("deploying version 2 beside version 1 while orders wait", () => {
     expect((await admin.deployments()).map((d) => d.id)).toEqual([v2Deployment.id]);
     expect((await versions.footer()).deployed).toEqual(["v2"]);
   });
+
+  it("re-registers a URL in place only with --force, for development, saying what that risks", async () => {
+    const first = await serve(createServices(fake, OPTIONS), "dev-1");
+    expect((await npmRun("register", [], { SERVICE_URL: first.url })).code).toBe(0);
+    await first.close();
+    const second = await serve(versionTwo(), "dev-2", first.port);
+    const refused = await npmRun("register", [], { SERVICE_URL: first.url });
+    expect(refused).toMatchObject({ code: 2, out: expect.stringContaining("registered for version dev-1") });
+    const forced = await npmRun("register", ["--force"], { SERVICE_URL: first.url });
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain("with --force, for development only");
+    expect(forced.out).toContain("now replay their journals on this code");
+    const [deployment] = (await admin.deployments()).filter((d) => d.uri.startsWith(first.url));
+    expect(deployment!.services.map((svc) => svc.version)).toContain("dev-2");
+    await second.close();
+  });
 });
