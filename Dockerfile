@@ -2,7 +2,8 @@
 #   npm run start:services   Restate service endpoint (default, port 9080)
 #   npm run start:http       Hono HTTP app (port 3000)
 #   npm run db:migrate       apply the committed Drizzle migrations, then exit
-#   npm run register         register the service endpoint with Restate, then exit
+#   npm run register         register the service endpoint with Restate (never over another version), then exit
+#   npm run deployments      list the deployments (and `-- retire <id>` one nothing runs on)
 #   npm run db:seed -- FILE  upsert a catalog
 # Node runs the TypeScript itself (type stripping, Node >= 22.18; no build step, no tsx), from the
 # base image: the `node` npm package that pins the runtime for development is a devDependency, so
@@ -36,6 +37,13 @@ COPY src ./src
 # process runs as the unprivileged `node` user, whose only writable place is its home (npm's logs).
 RUN chmod -R a-w /app
 USER node
+
+# The build's version (docker build --build-arg SERVICE_VERSION=$(npm run -s service-version) .):
+# the endpoint reports it to Restate, register and deployments go by it, and the image has no .git
+# to compute it from. After `npm ci`: a new version reinstalls nothing.
+ARG SERVICE_VERSION
+RUN test -n "$SERVICE_VERSION" || { echo "build with --build-arg SERVICE_VERSION=\$(npm run -s service-version)" >&2; exit 1; }
+ENV SERVICE_VERSION=$SERVICE_VERSION
 
 # HTTP app, Restate service endpoint.
 EXPOSE 3000 9080

@@ -1,5 +1,5 @@
 // Two tiers of named projects (`vitest run --project NAME`):
-//   npm test       unit, workflow, integration, security — the inner loop, minutes;
+//   npm test       unit, workflow, integration, security, upgrade — the inner loop, minutes;
 //   npm run test:slow  crash, cluster, browser, bench — hundreds of orders, a 3-node cluster,
 //                      a real Chromium, the benchmark with a dozen orders.
 // The projects of a tier run one after another (groupOrder); inside one, the files that start a
@@ -30,11 +30,13 @@ export default defineConfig({
       // The whole stack in one process: each door (checkout, webhook, admin API, Slack, console) reaching the workflow.
       project("integration", 2),
       project("security", 3),
+      // A new version deployed beside the running one while orders wait; the replay check.
+      project("upgrade", 4),
       // The slow tier.
-      project("crash", 4),
-      project("cluster", 5),
-      project("browser", 6),
-      project("bench", 7),
+      project("crash", 5),
+      project("cluster", 6),
+      project("browser", 7),
+      project("bench", 8),
     ],
   },
 });

@@ -17,6 +17,7 @@ import { createLogger } from "../src/log.ts";
 import type { HttpConfig, ServicesConfig } from "../src/process-config.ts";
 import { generateIdentityKeyPair, PRIVATE_KEY_ENV, writePrivateKey } from "../src/runtime/request-identity.ts";
 import { serveHttpApp } from "../src/runtime/http-system.ts";
+import { checkoutVersion } from "../src/runtime/service-version.ts";
 import { serveServices } from "../src/runtime/services-system.ts";
 import { startFulfillmentCenters, type CenterConfig, type FulfillmentCenters } from "./fulfillment-centers.ts";
 import { httpReady, nodeProcess, type NodeProcess } from "./node-process.ts";
@@ -290,6 +291,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
   // The HTTP app's port is chosen first, so that links the services build point at it.
   const httpPort = await freePort();
   const config: AppConfig = {
+    version: checkoutVersion(),
     identityKeys: [parts.identityKey],
     stripe: { secretKey: stripe.secretKey, apiBase: stripe.url, shipToCountries: DEFAULT_SHIP_TO_COUNTRIES },
     stripeWebhookSecret: stripe.webhookSecret,

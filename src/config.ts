@@ -4,6 +4,7 @@ import path from "node:path";
 import bs58 from "bs58";
 import { z } from "zod";
 import { OperatorEntrySchema } from "./domain/operators.ts";
+import { SERVICE_VERSION_FORMAT } from "./domain/deployment.ts";
 import { DEFAULT_SHIP_TO_COUNTRIES, isCountryCode } from "./domain/ship-to.ts";
 import { parseProxyEntry } from "./http/client.ts";
 import { LOG_LEVELS } from "./log.ts";
@@ -192,8 +193,9 @@ const EnvSchema = z.object({
         ),
     ]),
   ),
-  // The service endpoint's URL as restate-server reaches it (`npm run register`).
+  // The service endpoint's URL as restate-server reaches it, and its build's version (`npm run register`).
   SERVICE_URL: optionalUrl,
+  SERVICE_VERSION: z.preprocess(blankIsUnset, SERVICE_VERSION_FORMAT.optional()),
   // Bearer secrets: long enough that guessing is pointless.
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
     message: "must be at least 24 characters",
@@ -223,7 +225,6 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
-
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

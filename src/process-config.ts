@@ -4,11 +4,14 @@
 import { BlockList, isIP } from "node:net";
 import { ConfigError, required, type Env } from "./config.ts";
 import type { Operator } from "./domain/operators.ts";
+import { serviceVersion } from "./runtime/service-version.ts";
 
 export type StripeConfig = { secretKey: string; apiBase?: string; shipToCountries: string[] };
 
 /** What the Restate service endpoint needs. */
 export type ServicesConfig = {
+  /** This build's version, reported to Restate in every service's metadata. */
+  version: string;
   /** Only restate-servers signing with these keys may call the endpoint; empty: anyone may. */
   identityKeys: string[];
   /** RESTATE_IDENTITY_KEYS=none: unsigned calls accepted on purpose (logged at warn). */
@@ -34,6 +37,8 @@ export type ServicesConfig = {
 
 /** What the HTTP app needs. */
 export type HttpConfig = {
+  /** This build's version, shown in the console's footer. */
+  version: string;
   stripe: StripeConfig;
   stripeWebhookSecret: string;
   adminToken: string;
@@ -86,6 +91,7 @@ export function servicesConfig(env: Env): ServicesConfig {
     );
   }
   return {
+    version: serviceVersion(env.SERVICE_VERSION),
     identityKeys,
     identityOptOut,
     slackSigningSecret: env.SLACK_SIGNING_SECRET,
@@ -116,6 +122,7 @@ export function httpConfig(env: Env): HttpConfig {
     );
   }
   return {
+    version: serviceVersion(env.SERVICE_VERSION),
     stripe: stripeOf(env, "checkout creates Stripe Checkout Sessions"),
     stripeWebhookSecret: required(env.STRIPE_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET", "it verifies Stripe's webhooks"),
     adminToken: required(env.ADMIN_TOKEN, "ADMIN_TOKEN", "it protects /admin/*"),

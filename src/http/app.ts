@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import { adminRoutes } from "./admin.ts";
 import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
+import type { VersionDirectory } from "./console/versions.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
 import { identifyClient } from "./client.ts";
 import { healthRoutes } from "./health.ts";
@@ -30,6 +31,8 @@ export type AppDeps = {
   publicUrl: string;
   /** Restate's admin URL, for the console's journal command and UI link; the CLI's default when unset. */
   restateAdminUrl?: string;
+  /** Which version of the services ran what, for the console's footer and order pages. */
+  versions?: VersionDirectory;
   /** Per client on anonymous routes (the order page, the webhook before its signature is checked). */
   rateLimit: RateLimit;
   log: Logger;

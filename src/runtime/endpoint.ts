@@ -2,6 +2,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as restate from "@restatedev/restate-sdk";
+import { VERSION_METADATA_KEY } from "../domain/deployment.ts";
 import type { Logger } from "../log.ts";
 
 type Services = Parameters<typeof restate.createEndpointHandler>[0]["services"];
@@ -15,17 +16,23 @@ export async function startServiceEndpoint(
     host = "127.0.0.1",
     log,
     identityKeys = [],
+    version,
   }: {
     port?: number;
     host?: string;
     log: Logger;
     /** `publickeyv1_…` keys of the restate-servers allowed to call; none: anyone may (the SDK warns). */
     identityKeys?: string[];
+    /**
+     * The build's version, put in every service's metadata: Restate records it with the deployment,
+     * so `npm run register` and `npm run deployments` know which version each URL serves.
+     */
+    version?: string;
   },
 ): Promise<ServiceEndpoint> {
   const sdkLog = log.child({ component: "restate-sdk" });
   const handler = restate.createEndpointHandler({
-    services,
+    services: version ? withVersion(services, version) : services,
     ...(identityKeys.length > 0 && { identityKeys }),
     logger: (meta, message, ...rest) => {
       if (meta.replaying) return;
@@ -45,6 +52,11 @@ export async function startServiceEndpoint(
     },
   });
   const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -56,8 +68,20 @@ export async function startServiceEndpoint(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Open HTTP/2 sessions (Restate keeps them alive) would hold close() forever.
-        setTimeout(resolve, 500).unref();
+        // Restate keeps its HTTP/2 sessions open, and would go on sending new invocations down them to
+        // this closed server: each is told to go away (its streams finish), then cut after 500 ms.
+        for (const session of sessions) session.close();
+        setTimeout(() => {
+          for (const session of sessions) session.destroy();
+          resolve();
+        }, 500).unref();
       }),
   };
 }
+
+/** The services with the version in their metadata (what Restate records with the deployment). */
+export const withVersion = (services: Services, version: string): Services =>
+  services.map((s) => {
+    const { metadata } = s as { metadata?: Record<string, string> };
+    return { ...s, metadata: { ...metadata, [VERSION_METADATA_KEY]: version } };
+  });

@@ -3,7 +3,10 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Db } from "../../db/client.ts";
+import { createRestateAdmin } from "../adapters/restate-admin.ts";
 import { createOrderClient } from "../adapters/restate-ingress.ts";
+import { DEFAULT_ADMIN_URL } from "../config.ts";
+import { createVersionDirectory } from "../http/console/versions.ts";
 import { createSlackResponder } from "../adapters/slack.ts";
 import type { HttpConfig } from "../process-config.ts";
 import { createApp } from "../http/app.ts";
@@ -20,6 +23,7 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     shipments: restate,
     centerSecrets: config.centerWebhookSecrets,
     restateAdminUrl: config.restateAdminUrl,
+    versions: createVersionDirectory(createRestateAdmin(config.restateAdminUrl ?? DEFAULT_ADMIN_URL), config.version),
     webhookSecret: config.stripeWebhookSecret,
     adminToken: config.adminToken,
     shopApiKey: config.shopApiKey,

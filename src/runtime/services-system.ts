@@ -40,5 +40,10 @@ export function serveServices(config: ServicesConfig, db: Db, log: Logger, liste
       "RESTATE_IDENTITY_KEYS=none: the service endpoint accepts unsigned invocations; something else must keep everyone but restate-server out",
     );
   const services = createServices(createSystemPorts(config, db, log), config);
-  return startServiceEndpoint(services, { ...listen, log, identityKeys: config.identityKeys });
+  return startServiceEndpoint(services, {
+    ...listen,
+    log,
+    identityKeys: config.identityKeys,
+    version: config.version,
+  });
 }

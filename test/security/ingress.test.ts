@@ -354,7 +354,12 @@ describe("an operator decision through the ingress", () => {
     });
     // No confirmation: the customer hears only that a person will be in touch; support heard of the incident.
     await expect.poll(() => stack.smtp.for(id).length, { timeout: 10_000 }).toBe(2);
-    expect(stack.smtp.for(id).map((m) => m.subject.replace(id, "<id>")).sort()).toEqual([
+    expect(
+      stack.smtp
+        .for(id)
+        .map((m) => m.subject.replace(id, "<id>"))
+        .sort(),
+    ).toEqual([
       "Your order <id> needs our attention",
       `[postpay] order <id> needs a decision: "send to fc-north" failed`,
     ]);

@@ -216,9 +216,9 @@ describe("docker-compose.cluster.yml passes dclint", () => {
 });
 
 describe("docker-compose.cluster.yml runs a three-node Restate cluster", () => {
-  it("defines restate-1, restate-2 and restate-3 next to postgres, migrate, services, http and register, and no single restate", () => {
+  it("defines restate-1, restate-2 and restate-3 next to postgres, migrate, services (and the previous version's), http and register, and no single restate", () => {
     expect(Object.keys(cluster.services).sort()).toEqual(
-      ["http", "migrate", "postgres", "register", "services", ...NODES].sort(),
+      ["http", "migrate", "postgres", "register", "services", "services-previous", ...NODES].sort(),
     );
     expect(cluster.name).not.toBe(single.name);
   });
@@ -352,10 +352,12 @@ describe("docker-compose.cluster.yml runs the app on the cluster", () => {
     const admin = environment("register").RESTATE_ADMIN_URL ?? "";
     const node = /^http:\/\/(restate-[123]):9070$/.exec(admin)?.[1];
     expect(node).toBeDefined();
-    expect(environment("register").SERVICE_URL).toBe("http://services:9080");
+    expect(interpolate(environment("register").SERVICE_URL ?? "", { SERVICE_VERSION: "v7" })).toBe(
+      "http://services-v7:9080/",
+    );
     expect(dependencyCondition("register", node!)).toBe("service_healthy");
     expect(dependencyCondition("register", "services")).toBeDefined();
-    expect(service("register").restart).toBe("on-failure");
+    expect(service("register").restart).toBe("no");
   });
 
   it("starts the HTTP app once the database is migrated and the cluster is ready", () => {

@@ -186,9 +186,9 @@ describe("docker-compose.yml passes dclint", () => {
 });
 
 describe("docker-compose.yml contract", () => {
-  it("defines the restate, postgres, migrate, services, http and register services", () => {
+  it("defines the restate, postgres, migrate, services, services-previous, http and register services", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ["http", "migrate", "postgres", "register", "restate", "services"].sort(),
+      ["http", "migrate", "postgres", "register", "restate", "services", "services-previous"].sort(),
     );
   });
 
@@ -268,12 +268,13 @@ describe("docker-compose.yml contract", () => {
     expect(commandOf("register")).toBe("npm run register");
     expect(environment("register")).toMatchObject({
       RESTATE_ADMIN_URL: "http://restate:9070",
-      SERVICE_URL: "http://services:9080",
+      SERVICE_URL: expect.stringMatching(/^http:\/\/services-\$\{SERVICE_VERSION:\?[^}]+\}:9080\/$/),
     });
     expect(environment("services").SERVICE_PORT).toBe("9080");
     expect(dependencyCondition("register", "restate")).toBeDefined();
     expect(dependencyCondition("register", "services")).toBeDefined();
-    expect(service("register").restart).toBe("on-failure");
+    // A refusal (the URL serves another version) is for a person, not for a restart loop.
+    expect(service("register").restart).toBe("no");
   });
 
   it("migrates the database once Postgres is healthy, before the endpoint and the app start", () => {
@@ -311,8 +312,8 @@ describe("docker-compose.yml contract", () => {
     for (const name of ["migrate", "services", "http", "register"]) {
       expect({ name, image: service(name).image, build: service(name).build }).toEqual({
         name,
-        image: "postpay-app:local",
-        build: { context: "." },
+        image: expect.stringMatching(/^postpay-app:\$\{SERVICE_VERSION:\?/),
+        build: { context: ".", args: { SERVICE_VERSION: expect.stringMatching(/^\$\{SERVICE_VERSION:\?/) } },
       });
     }
     expect(commandOf("services")).toBe("npm run start:services");
@@ -356,7 +357,7 @@ describe("docker-compose.yml keeps Restate private", () => {
     expect(network(egress).internal).not.toBe(true);
     // The egress network carries only the endpoint's outbound calls: nobody else is on it and
     // nothing is published through it.
-    expect(servicesOn(egress)).toEqual(["services"]);
+    expect(servicesOn(egress)).toEqual(["services", "services-previous"]);
     for (const name of servicesOn(egress)) expect({ name, ports: ports(name) }).toEqual({ name, ports: [] });
     // It still reaches restate-server over an internal network it shares with it.
     const shared = networksOf("services").filter((net) => isInternal(net) && networksOf("restate").includes(net));

@@ -15,6 +15,7 @@ import type { FailureCounter } from "../middleware.ts";
 import type { Logger } from "../../log.ts";
 import { cursorCodec } from "../cursor.ts";
 import { findAdminOrderView } from "../orders.ts";
+import type { VersionDirectory } from "./versions.ts";
 
 export type ConsoleDeps = {
   db: Db;
@@ -26,6 +27,8 @@ export type ConsoleDeps = {
   publicUrl: string;
   /** For the journal command and the Restate UI link; the CLI's default when unset. */
   restateAdminUrl?: string;
+  /** Which version ran what (footer, order page); without it neither is shown. */
+  versions?: VersionDirectory;
   log: Logger;
   /** OPERATORS: who else signs in, each with their own token. */
   operators?: readonly Operator[];
@@ -45,11 +48,13 @@ export const queueData = async (db: Db) => ({ incidents: await listOpenIncidents
 export type QueueData = Awaited<ReturnType<typeof queueData>>;
 
 /** One order's whole story: the operators' view, what was bought, the emails sent. */
-export async function orderPageData(deps: Pick<ConsoleDeps, "db" | "orders">, id: string) {
+export async function orderPageData(deps: Pick<ConsoleDeps, "db" | "orders" | "versions">, id: string) {
   const order = await findAdminOrderView(deps, id);
   if (!order) return undefined;
   const [bought, emails] = [await findOrderItems(deps.db, id), await emailsFor(deps.db, id)];
-  return { order, bought, emails };
+  /** The version of the services the order's run is pinned to (its deployment's). */
+  const ranOn = await deps.versions?.ranOn(order.invocationId);
+  return { order, bought, emails, ranOn };
 }
 export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;
 

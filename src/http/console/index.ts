@@ -96,6 +96,10 @@ export function consoleRoutes(deps: ConsoleDeps) {
     ),
   );
   ui.route("/", liveRoutes(deps));
+  ui.use("*", async (c, next) => {
+    if (deps.versions) c.set("session", { ...c.get("session"), footer: await deps.versions.footer() });
+    await next();
+  });
 
   ui.post("/sign-out", (c) => {
     lock.end(c);

@@ -51,9 +51,13 @@ ${live ? html`<meta name="postpay-live" content="${live}"><script src="/console/
 <p id="stale" class="notice" hidden>This page has changed. <a href="">Reload</a> to see it.</p>
 ${body}
 </main>
+${session?.footer ? footer(session.footer) : ""}
 </body>
 </html>`;
 }
+
+const footer = (f: NonNullable<Session["footer"]>) =>
+  html`<footer id="versions" class="muted">postpay ${f.app} · services ${f.deployed.length ? f.deployed.join(", ") : "not deployed"}${f.deployed.length > 1 ? " (the older ones drain their orders)" : ""}</footer>`;
 
 /** A small message page (errors, refusals). */
 export const messagePage = (

@@ -10,13 +10,21 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { ADMIN_OPERATOR, type Operator } from "../../domain/operators.ts";
+import type { Footer } from "./versions.ts";
 
 export const SESSION_COOKIE = "postpay_console";
 export const SESSION_MAX_AGE_S = 12 * 3600;
 /** The form field every console POST must carry. */
 export const CSRF_FIELD = "csrf";
 
-export type Session = { id: string; expiresAt: number; csrfToken: string; operator: string };
+export type Session = {
+  id: string;
+  expiresAt: number;
+  csrfToken: string;
+  operator: string;
+  /** The versions the page's footer names (versions.ts); set on each request, not stored. */
+  footer?: Footer;
+};
 export type ConsoleEnv = { Variables: { session: Session } };
 
 export type SessionLock = ReturnType<typeof sessionLock>;

@@ -89,6 +89,7 @@ ${options.decided ? html`<p class="notice ok">Your decision (${options.decided})
     <dt>Total</dt><dd>${b ? money(b.amountTotal, b.currency) : "—"}</dd>
     <dt>Estimated arrival</dt><dd>${order.estimatedArrival ?? "—"}</dd>
     <dt>Fulfillment</dt><dd id="fulfillment">${order.fulfillment.replace("_", " ")}</dd>
+    <dt>Ran on</dt><dd id="ran-on">${data.ranOn ? `services ${data.ranOn}` : html`<span class="muted">unknown</span>`}</dd>
   </dl>
 </div>
 ${openIncident(session, data)}
