@@ -208,7 +208,7 @@ describe("deploying version 2 beside version 1 while orders wait", () => {
     expect(report[0]!.nonFinal).toBeGreaterThanOrEqual(3);
     expect(report[0]!.oldestWaitingOrder).toMatchObject({ orderId: attention });
     expect(report[0]!.oldestWaitingOrder!.waitingOn).toEqual([
-      `promise "decision:${attention}#1"`,
+      `promise "decision:${fake.incidents(attention)[0]!.id}"`,
       expect.stringMatching(/^timer "remind" until /),
     ]);
     const listed = await npmRun("deployments", [], {});
