@@ -10,23 +10,10 @@ import type { OrderStatus } from "../src/domain/order.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import { STEP } from "./durable.ts";
 import type { LiveView } from "./live-view.ts";
-import { asTerminalError, type OrderPorts } from "./ports.ts";
+import type { OrderPorts } from "./ports.ts";
+import { type Step, type StepPolicy, type Timed, timed, timedRun, withRetries } from "./step-attempts.ts";
 
-/**
- * Attempts per step (the first included) and the backoff between them. `outageWaitMs`: how long a
- * step waits for the platform inside its ctx.run before it hands the wait to Restate (withRetries).
- */
-export type StepPolicy = { maxAttempts: number; initialRetryMs: number; maxRetryMs: number; outageWaitMs?: number };
-
-/** Inside one ctx.run, well below restate-server's inactivity timeout (1 min) and abort timeout (10 min). */
-export const OUTAGE_WAIT_MS = 30_000;
-
-/** A side effect after payment, with what it yields when an operator says it was done by hand. */
-export type Step<T> = { name: string; action: () => Promise<T>; doneByHand: () => Promise<T> };
-
-export function step<T>(name: string, action: () => Promise<T>, doneByHand?: () => Promise<T>): Step<T> {
-  return { name, action, doneByHand: doneByHand ?? (async () => undefined as T) };
-}
+export { OUTAGE_WAIT_MS, type Step, type StepPolicy, step } from "./step-attempts.ts";
 
 /** How a failed step gets an operator's decision (escalation.ts). */
 export type AskOperator = (step: string, error: string) => Promise<RecordedDecision>;
@@ -40,7 +27,6 @@ class Abandoned extends restate.TerminalError {}
 
 type Steps = Record<string, Step<unknown>>;
 type Results<S extends Steps> = { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
-type Timed<T> = { value: T; at: number; startedAt?: number };
 type Attempt<T> = ({ ok: true } & Timed<T>) | { ok: false; error: restate.TerminalError };
 
 export type StepRunner = {
@@ -72,82 +58,6 @@ export type StepRunner = {
   /** One group of steps at once. */
   together<S extends Steps>(group: S): Promise<Results<S>>;
 };
-
-/** The action's value with when it started and finished, journaled together. */
-async function timed<T>(action: () => Promise<T>): Promise<Timed<T>> {
-  const startedAt = Date.now();
-  return { value: await action(), at: Date.now(), startedAt };
-}
-
-/**
- * A named ctx.run that journals its start and finish times with its result (the start of the
- * attempt that succeeded). Journals written before startedAt existed replay without it.
- */
-const timedRun = <T>(ctx: restate.Context, name: string, action: () => Promise<T>) =>
-  ctx.run(name, () => timed(action));
-
-/**
- * A step's attempts, all inside its one ctx.run. A failed ctx.run would end the invocation's
- * attempt, and on replay every sibling step still in flight would run again (a center answering
- * 500 re-sent the order to every other center); retried here, one flaky center costs one retry
- * of its own step. A rejection (PermanentError) is not retried. When the attempts run out, the
- * last failure is journaled as the step's TerminalError and an operator decides. A crash in
- * between loses nothing: the step was not journaled, so it runs again, with fresh attempts.
- *
- * The one rule for platform faults (ARCHITECTURE 4: "a platform fault is not an order's fault"):
- * a failure that `isPlatformFault` calls the platform's — the database cannot be reached, by the
- * driver's error class and code (db/errors.ts, wired as a port) — is not the order's, so it never
- * counts against the step's attempts and never reaches an operator: the step backs off
- * (initialRetryMs doubling, up to maxRetryMs) and tries again until the database answers. A
- * constraint violation or bad data is no platform fault: counted, then escalated, as before.
- * Waiting here holds the invocation's attempt open with no journal progress, and restate-server
- * asks an attempt that is silent for its inactivity timeout (1 min) to suspend, which a ctx.run
- * in flight cannot, and aborts it after the abort timeout; so after `outageWaitMs` (30 s) of
- * platform faults the step throws a plain error out of its ctx.run: nothing is journaled for it,
- * the invocation's attempt ends, and Restate retries the invocation with its own backoff
- * (restate.toml [default-retry-policy]: unbounded, up to 30 s apart). The replay skips every
- * journaled step and enters this one afresh. An outage of any length thus waits, escalates
- * nothing and loses nothing (steps still in flight beside this one run again on the replay; every
- * step is idempotent). The price: a step's counted failures restart at zero with each such
- * attempt, as after a crash.
- */
-async function withRetries<T>(
-  ctx: restate.Context,
-  s: Step<T>,
-  policy: StepPolicy,
-  isPlatformFault: (err: unknown) => boolean,
-): Promise<Timed<T>> {
-  const outageWaitMs = policy.outageWaitMs ?? OUTAGE_WAIT_MS;
-  const backoff = (n: number) => Math.min(policy.initialRetryMs * 2 ** (n - 1), policy.maxRetryMs);
-  let failures = 0; // the step's own, counted against maxAttempts
-  let faults = 0; // the platform's, never counted
-  let outageSince: number | undefined;
-  for (;;) {
-    try {
-      return await timed(s.action);
-    } catch (err) {
-      const terminal = err instanceof restate.TerminalError ? err : asTerminalError(err);
-      if (terminal) throw terminal;
-      const message = err instanceof Error ? err.message : String(err);
-      let delayMs: number;
-      if (isPlatformFault(err)) {
-        outageSince ??= Date.now();
-        const waitedMs = Date.now() - outageSince;
-        if (waitedMs >= outageWaitMs)
-          throw new Error(`step "${s.name}": the database did not answer for ${waitedMs} ms; Restate retries`);
-        delayMs = backoff(++faults);
-        ctx.console.warn(`step "${s.name}" waits for the database (not counted), retrying in ${delayMs} ms`);
-      } else {
-        if (++failures >= policy.maxAttempts) throw new restate.TerminalError(message);
-        delayMs = backoff(failures);
-        ctx.console.warn(
-          `step "${s.name}" failed (attempt ${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
-}
 
 /** A bookkeeping step, noted in the live view. */
 export async function recordStep<T>(

@@ -1,71 +1,26 @@
 // Configuration: every environment variable postpay reads, parsed once at start-up into typed
 // options. Each process then takes only the part it needs (process-config.ts).
 import path from "node:path";
-import bs58 from "bs58";
 import { z } from "zod";
 import { OperatorEntrySchema } from "./domain/operators.ts";
 import { SERVICE_VERSION_FORMAT } from "./domain/deployment.ts";
 import { DEFAULT_SHIP_TO_COUNTRIES, isCountryCode } from "./domain/ship-to.ts";
 import { parseProxyEntry } from "./http/client.ts";
+import {
+  blankIsUnset,
+  optionalString,
+  optionalUrl,
+  port,
+  positiveInt,
+  duration,
+  commaList,
+  centerSecrets,
+  identityKeys,
+} from "./config-fields.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
 export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";
-
-const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
-const optionalString = z.preprocess(blankIsUnset, z.string().optional());
-const optionalUrl = z.preprocess(blankIsUnset, z.url().optional());
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-/** "90s", "15m", "1h", "2d" (or "500ms") → milliseconds. */
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "90s", "15m" or "1h"')
-  .transform((v) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
-    return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  })
-  .pipe(z.number().int().positive());
-/** "a, b ,c" → ["a", "b", "c"]; blanks dropped. */
-const commaList = (v: string) =>
-  v
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-
-const decodedLength = (base58: string) => {
-  try {
-    return bs58.decode(base58).length;
-  } catch {
-    return -1;
-  }
-};
-
-/** "fc-east=secret1,fc-west=secret2" → { "fc-east": "secret1", … }; each secret at least 24 characters. */
-const centerSecrets = z
-  .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((pair) => pair.trim())
-      .filter(Boolean)
-      .map((pair) => {
-        const at = pair.indexOf("=");
-        return at < 0 ? ["", ""] : [pair.slice(0, at), pair.slice(at + 1)];
-      }),
-  )
-  .pipe(
-    z
-      .array(
-        z.tuple([
-          z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "each entry must be centerId=secret"),
-          z.string().min(24, "each center secret must be at least 24 characters"),
-        ]),
-      )
-      .refine((pairs) => new Set(pairs.map(([id]) => id)).size === pairs.length, "a center is named twice"),
-  )
-  .transform((pairs): Record<string, string> => Object.fromEntries(pairs));
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalString,
@@ -167,32 +122,7 @@ const EnvSchema = z.object({
   SERVICE_HOST: z.string().default("127.0.0.1"),
   // Request identity: the publickeyv1_… keys whose restate-server may call the service endpoint;
   // "none": an explicit opt-out (a mesh that authenticates otherwise).
-  RESTATE_IDENTITY_KEYS: z.preprocess(
-    (v) => (typeof v === "string" && v.trim() === "none" ? "none" : blankIsUnset(v)),
-    z.union([
-      z.literal("none"),
-      z
-        .string()
-        .default("")
-        .transform((v) =>
-          v
-            .split(",")
-            .map((k) => k.trim())
-            .filter(Boolean),
-        )
-        .pipe(
-          z.array(
-            z
-              .string()
-              .regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, "each key must look like publickeyv1_<base58>")
-              .refine(
-                (k) => decodedLength(k.slice("publickeyv1_".length)) === 32,
-                "each key must be a 32-byte Ed25519 public key",
-              ),
-          ),
-        ),
-    ]),
-  ),
+  RESTATE_IDENTITY_KEYS: identityKeys,
   // The service endpoint's URL as restate-server reaches it, and its build's version (`npm run register`).
   SERVICE_URL: optionalUrl,
   SERVICE_VERSION: z.preprocess(blankIsUnset, SERVICE_VERSION_FORMAT.optional()),

@@ -4,9 +4,7 @@
 // within 3 seconds, so the route answers 200 at once and then, in the background, takes the
 // decision through the one decision path (decide()) and replaces the alert's buttons with what
 // became of it, through the click's response_url.
-import type { AnyBlock } from "@slack/types";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { findDecision } from "../../db/incidents.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
@@ -15,11 +13,8 @@ import { verifySlackSignature } from "../adapters/slack-signature.ts";
 import {
   buttonKey,
   buttonSigner,
-  decisionNotice,
-  incidentOfBlock,
   isDecisionAction,
   verifiedButtonValue,
-  withNotices,
   type ButtonValue,
   type ClickOutcome,
 } from "../domain/decision-buttons.ts";
@@ -28,6 +23,7 @@ import type { Logger } from "../log.ts";
 import { DecisionConflict, decide } from "./decisions.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { limitBody, signatureFirst, type RateLimit } from "./middleware.ts";
+import { type Click, parseClick, updatedMessage } from "./slack-clicks.ts";
 
 /** A block_actions payload carries the whole message the button sat in: up to 50 blocks. */
 export const SLACK_MAX_BYTES = 1024 * 1024;
@@ -48,24 +44,6 @@ export type SlackDeps = {
   rateLimit: RateLimit;
   slack?: SlackInteractions;
 };
-
-// What we read of Slack's block_actions payload; everything else in it is passed over.
-const ClickSchema = z.object({
-  type: z.literal("block_actions"),
-  user: z.object({
-    id: z.string().min(1).max(64),
-    username: z.string().max(200).optional(),
-    name: z.string().max(200).optional(),
-  }),
-  response_url: z.url(),
-  actions: z
-    .array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional() }))
-    .min(1),
-  message: z
-    .object({ text: z.string().optional(), blocks: z.array(z.looseObject({ type: z.string() })).optional() })
-    .optional(),
-});
-type Click = z.infer<typeof ClickSchema>;
 
 export function slackRoutes(deps: SlackDeps) {
   const routes = new Hono();
@@ -167,42 +145,8 @@ export function slackRoutes(deps: SlackDeps) {
         return;
       }
     }
-    await respond(click.response_url, await updatedMessage(click, target, outcome));
-  }
-
-  /** The alert as Slack showed it, with the buttons of every incident in it that is decided replaced. */
-  async function updatedMessage(click: Click, target: ButtonValue, outcome: ClickOutcome) {
-    const notice = decisionNotice(outcome);
-    const blocks = click.message?.blocks as AnyBlock[] | undefined;
-    if (!blocks) return { response_type: "ephemeral" as const, replace_original: false, text: notice };
-    const notices = new Map([[target.incidentId, notice]]);
-    // A digest holds several alerts, and two operators may click in it at once: each update
-    // shows every decision recorded by then, so neither brings back the other's buttons.
-    for (const block of blocks) {
-      const other = incidentOfBlock(block);
-      if (!other || notices.has(other.incidentId)) continue;
-      const decision = await findDecision(deps.db, other.incidentId).catch(() => undefined);
-      if (decision) notices.set(other.incidentId, decisionNotice({ kind: "decided", decision }));
-    }
-    return { replace_original: true, text: click.message?.text ?? notice, blocks: withNotices(blocks, notices) };
+    await respond(click.response_url, await updatedMessage(deps.db, click, target, outcome));
   }
 
   return routes;
-}
-
-function parseClick(body: string): Click {
-  const payload = new URLSearchParams(body).get("payload");
-  if (!payload) throw new ApiError("invalid_request", "body must be form-encoded payload=<JSON>");
-  let json: unknown;
-  try {
-    json = JSON.parse(payload);
-  } catch {
-    throw new ApiError("invalid_request", "payload is not JSON");
-  }
-  if ((json as { type?: unknown })?.type !== "block_actions")
-    throw new ApiError("invalid_request", "only block_actions payloads are handled here");
-  const parsed = ClickSchema.safeParse(json);
-  if (!parsed.success)
-    throw new ApiError("invalid_request", `malformed block_actions payload: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
