@@ -10,6 +10,7 @@ import type { Alert } from "../src/domain/alerts.ts";
 import type { RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import type { PaymentEvent } from "../src/domain/stripe-events.ts";
+import type { StripeEventRef } from "../src/domain/stripe-signals.ts";
 
 /** Service names; SlackAlerts keeps one object, so one backlog and one rate, under ALERTS_KEY. */
 export const SERVICE = {
@@ -40,6 +41,10 @@ export const STEP = {
   recordDecision: "record decision",
   findPaymentEvent: "find payment event",
   postToSlack: "post to slack",
+  checkBeforeHandOff: "check before hand-off",
+  handOffAnyway: "hand off anyway",
+  emailRefunded: "email refunded",
+  findStripeEvent: "find stripe event",
 } as const;
 
 /**
@@ -57,6 +62,8 @@ export const SHIPMENT_STEP = {
   settle: (centerId: string) => `settle ${centerId} by hand`,
   resolveIncident: "resolve incident",
   findUnshipped: "find unshipped",
+  findStripeEvent: "find stripe event",
+  noticeStripeEvent: "notice stripe event",
 } as const;
 
 /** Timer names (ctx.sleep). */
@@ -79,6 +86,10 @@ export type AlertState = { pending: Alert[]; flushAt: number | null; lastPostAt:
 
 /** The outcome of an async payment method, as recorded from a verified Stripe event. */
 export const asyncPaymentPromise = (ctx: restate.WorkflowSharedContext) => ctx.promise<PaymentEvent>("async-payment");
+
+/** A Radar review that holds the order before the hand-off, closed (as recorded from review.closed). */
+export const reviewPromise = (ctx: restate.WorkflowSharedContext, reviewId: string) =>
+  ctx.promise<StripeEventRef>(`review:${reviewId}`);
 
 /** The operator's recorded decision on one incident. */
 export const decisionPromise = (ctx: restate.WorkflowSharedContext, incidentId: string) =>

@@ -13,7 +13,7 @@ import type { Adapters } from "./wiring.ts";
 
 export function createShipmentPorts(
   a: Pick<Adapters, "db" | "centers">,
-): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
+): Omit<ShipmentPorts, "sendEmail" | "alertLinks" | "findStripeSignal"> {
   const db = a.db;
   return {
     findShipmentEvent: (centerId, eventId) => findShipmentEvent(db, centerId, eventId),
