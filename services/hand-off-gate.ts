@@ -18,7 +18,7 @@ import type { OrderRun } from "./verify-payment.ts";
 
 /** "go": the order is handed off now; "refunded": it stops here, nothing sent, nothing stocked. */
 export async function checkBeforeHandOff(run: OrderRun, order: OrderSession): Promise<"go" | "refunded"> {
-  const { ctx, ports, steps } = run;
+  const { ctx, ports, steps, view } = run;
   for (;;) {
     const gate = await steps.run(
       step<GateVerdict>(
@@ -29,6 +29,7 @@ export async function checkBeforeHandOff(run: OrderRun, order: OrderSession): Pr
       ),
     );
     if (gate.verdict === "review") {
+      view.publish(); // the order shows it was checked and is held
       // Completed by the reviewClosed handler, from a recorded review.closed only; then check again.
       await reviewPromise(ctx, gate.reviewId);
       continue;

@@ -63,7 +63,11 @@ export async function findAdminOrderView(
     customer: { id: found.view.customerId, email: found.email },
     shipTo: found.shipTo,
     incidents: await incidentViews(deps.db, id),
-    payment: ids && { ...ids, dashboardUrl: stripeDashboardUrl(ids.paymentIntentId, ids.livemode) },
+    payment: ids && {
+      paymentIntentId: ids.paymentIntentId,
+      chargeId: ids.chargeId,
+      dashboardUrl: stripeDashboardUrl(ids.paymentIntentId, ids.livemode),
+    },
     stripeEvents: (await signalsFor(deps.db, id)).map(({ orderId: _, ...s }) => s),
   };
 }
