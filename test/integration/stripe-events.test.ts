@@ -193,6 +193,21 @@ describe("a refund after the hand-off", () => {
   });
 });
 
+describe("an event about a payment that is not an order of ours", () => {
+  it("is answered 200 and ignored (Stripe does not know the PaymentIntent or the charge), so Stripe stops sending it", async () => {
+    const dispute = { id: "dp_other", object: "dispute", charge: "ch_other", payment_intent: "pi_other", amount: 100 };
+    expect(await deliverSigned("charge.dispute.created", dispute)).toMatchObject({
+      status: 200,
+      body: { ignored: "no postpay order for this payment" },
+    });
+    const refunded = { id: "ch_other", object: "charge", amount_refunded: 100 };
+    expect(await deliverSigned("charge.refunded", refunded)).toMatchObject({
+      status: 200,
+      body: { ignored: "names no PaymentIntent" },
+    });
+  });
+});
+
 describe("disputes, fraud warnings and reviews", () => {
   it("a dispute, its events twice and closed before created, is recorded once per event, shown as Stripe says now, posted to Slack", async () => {
     const { id, cs } = await paidOrder("cus_dispute");
