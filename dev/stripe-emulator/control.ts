@@ -75,6 +75,7 @@ export function emulatorControls(state: EmulatorState): Hono {
   app.post(`${session}/review`, (c) =>
     control(c, (body) => state.payments.openReview(c.req.param("id"), ReasonBody.parse(body).reason)),
   );
+  app.post("/_emulator/refunds/:id/fail", (c) => control(c, () => state.payments.failRefund(c.req.param("id"))));
   app.post("/_emulator/disputes/:id/close", (c) =>
     control(c, (body) => state.payments.closeDispute(c.req.param("id"), DisputeCloseBody.parse(body).status)),
   );

@@ -49,6 +49,8 @@ export type StripeEmulator = {
   expire(id: string): Promise<Delivery>;
   /** Refunds the session's charge, all of it or `amount`: charge.refunded, then refund.created. */
   refund(id: string, amount?: number): Promise<{ refundId: string; deliveries: Delivery[] }>;
+  /** The refund fails (the bank could not pay it out): refund.updated; the charge counts it no more. */
+  failRefund(refundId: string): Promise<{ refundId: string; delivery: Delivery }>;
   openDispute(id: string, reason?: string): Promise<{ disputeId: string; delivery: Delivery }>;
   closeDispute(disputeId: string, status: "won" | "lost"): Promise<{ disputeId: string; delivery: Delivery }>;
   earlyFraudWarning(id: string, fraudType?: string): Promise<{ warningId: string; delivery: Delivery }>;
@@ -93,6 +95,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     asyncResult: async (id, outcome) => state.asyncResult(id, outcome),
     expire: async (id) => state.expire(id),
     refund: async (id, amount) => state.payments.refund(id, amount),
+    failRefund: async (refundId) => state.payments.failRefund(refundId),
     openDispute: async (id, reason) => state.payments.openDispute(id, reason),
     closeDispute: async (id, status) => state.payments.closeDispute(id, status),
     earlyFraudWarning: async (id, fraudType) => state.payments.earlyFraudWarning(id, fraudType),

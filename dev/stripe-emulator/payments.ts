@@ -168,6 +168,17 @@ export function createPayments(emit: Emit, sessionOf: (id: string) => EmulatedSe
       };
     },
 
+    /** A refund the bank could not pay out: it fails, the charge counts it no more; Stripe sends refund.updated. */
+    async failRefund(refundId: string) {
+      const refund = must(refunds, refundId, "refund");
+      if (refund.status !== "succeeded") throw new EmulatorError(409, `refund ${refundId} is ${refund.status}`);
+      const charge = must(charges, refund.charge as string, "charge");
+      refund.status = "failed";
+      charge.amount_refunded -= refund.amount;
+      charge.refunded = false;
+      return { refundId, delivery: await emit("refund.updated", refund) };
+    },
+
     /** The customer's bank disputes the charge (a chargeback). */
     async openDispute(sessionId: string, reason = "fraudulent") {
       const charge = paidCharge(sessionId);

@@ -15,6 +15,7 @@ import { findSessionForWebhook } from "../../db/sessions.ts";
 import { findSessionByPaymentIntent, recordStripeSignal } from "../../db/stripe-events.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
+import { PermanentError } from "../domain/errors.ts";
 import { isFinal } from "../domain/order.ts";
 import { kindOf, type SignalSnapshot } from "../domain/stripe-signals.ts";
 
@@ -44,9 +45,19 @@ export async function acceptExpiry(deps: SignalDeps, event: Stripe.Event, orderI
 async function orderOf(deps: SignalDeps, paymentIntentId: string) {
   const id =
     (await findSessionByPaymentIntent(deps.db, paymentIntentId)) ??
-    (await deps.stripe.retrievePaymentIntent(paymentIntentId)).paymentSessionId;
+    (await unlessUnknown(deps.stripe.retrievePaymentIntent(paymentIntentId)))?.paymentSessionId;
   return id && (await findSessionForWebhook(deps.db, id)) ? id : undefined;
 }
+
+/**
+ * Stripe refusing a read (404: not this account's object) is an answer: the event is not about an
+ * order of ours, answered 200 and ignored. A transient failure throws: 5xx, and Stripe redelivers.
+ */
+const unlessUnknown = <T>(read: Promise<T>) =>
+  read.catch((err: unknown) => {
+    if (err instanceof PermanentError) return undefined;
+    throw err;
+  });
 
 /** A refund, dispute, early fraud warning or review: recorded by event id, then acted on. */
 export async function acceptSignal(deps: SignalDeps, event: Stripe.Event, snapshot: SignalSnapshot) {
@@ -54,7 +65,7 @@ export async function acceptSignal(deps: SignalDeps, event: Stripe.Event, snapsh
   // A refund's event says little and may be late: the charge, re-read now, says how much is refunded.
   const charge =
     s.chargeId && (kindOf(s.type) === "refund" || !s.paymentIntentId)
-      ? await deps.stripe.retrieveCharge(s.chargeId)
+      ? await unlessUnknown(deps.stripe.retrieveCharge(s.chargeId))
       : undefined;
   const paymentIntentId = s.paymentIntentId ?? charge?.paymentIntentId ?? null;
   if (!paymentIntentId) return ignored("names no PaymentIntent");

@@ -159,6 +159,31 @@ describe("a refund before the hand-off", () => {
   });
 });
 
+describe("a refund that fails", () => {
+  it("its refund.updated delivered first, then the rest twice: the charge re-read says nothing is refunded, the order ships", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      MUG_AND_CAP,
+      "cus_refund_failed",
+    );
+    const completed = await completeSilently(cs);
+    stack.stripe.setWebhookUrl(undefined);
+    const refund = await stack.stripe.refund(cs);
+    const failed = await stack.stripe.failRefund(refund.refundId);
+    stack.stripe.setWebhookUrl(`${stack.http.url}/webhooks/stripe`);
+    for (const eventId of [failed.delivery.eventId, ...refund.deliveries.map((d) => d.eventId)])
+      for (let twice = 0; twice < 2; twice++) ok(await stack.stripe.resend(eventId));
+    ok(await stack.stripe.resend(completed.eventId));
+    await stack.waitForStatus(id, ["completed"]);
+    const order = await view(id);
+    expect(order.stripeEvents.map((e) => [e.type, e.amountRefunded])).toEqual([
+      ["refund.updated", 0],
+      ["charge.refunded", 0],
+      ["refund.created", 0],
+    ]);
+    expect(sent(id)).toBe(2);
+  });
+});
+
 describe("a refund after the hand-off", () => {
   it("opens one incident per center that has the order, with Slack and support email; twice and resent, still one; decided through the admin API", async () => {
     const { id, cs } = await paidOrder("cus_refund_late");
@@ -241,6 +266,7 @@ describe("disputes, fraud warnings and reviews", () => {
     const completed = await completeSilently(cs);
     const review = await stack.stripe.openReview(cs);
     ok(review.delivery);
+    ok(await stack.stripe.resend(review.delivery.eventId));
     ok(await stack.stripe.resend(completed.eventId));
     await stack.waitForStatus(id, ["processing"], 30_000, (o) =>
       o.steps.some((s) => s.name === "check before hand-off"),
@@ -264,7 +290,9 @@ describe("disputes, fraud warnings and reviews", () => {
     stack.stripe.setWebhookUrl(`${stack.http.url}/webhooks/stripe`);
     ok(await stack.stripe.resend(closed.delivery.eventId));
     ok(await stack.stripe.resend(review.delivery.eventId));
-    ok((await stack.stripe.earlyFraudWarning(cs)).delivery);
+    const warning = await stack.stripe.earlyFraudWarning(cs);
+    ok(warning.delivery);
+    ok(await stack.stripe.resend(warning.delivery.eventId));
     ok(await stack.stripe.resend(completed.eventId));
     const held = await stack.waitForStatus(id, ["needs_attention"]);
     expect(held.incident!.error).toContain("early fraud warning (made_with_stolen_card)");
