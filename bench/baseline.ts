@@ -10,6 +10,8 @@ export async function processOrderWithoutRestate(ports: OrderPorts, orderId: str
   if (!order) throw new Error(`unknown payment session ${orderId}`);
   const payment = await ports.checkPayment(order);
   if (payment.outcome !== "paid") throw new Error(`payment ${payment.outcome}`);
+  const gate = await ports.checkBeforeHandOff(order.id); // the workflow's one transaction before the hand-off
+  if (gate.verdict !== "go") throw new Error(`hand-off gate: ${gate.verdict}`);
   const groups = groupByCenter(order.items, order.centers);
   const results = await Promise.all(
     groups.flatMap((g) => [

@@ -34,6 +34,7 @@ export function inlineOrderClient(process: (orderId: string) => Promise<unknown>
     // No workflow holds a live view: GET /orders/:id answers from the database, as such a shop would.
     status: async () => null,
     resolve: unsupported("resolve (operator decisions)"),
+    reviewClosed: unsupported("reviewClosed (Radar reviews)"),
   };
 }
 

@@ -74,6 +74,18 @@ export async function setOrderStatus(
   await db.update(orders).set({ status, failedStep, updatedAt: new Date() }).where(eq(orders.id, id));
 }
 
+/**
+ * checkout.session.expired for a session no run has begun: its order row is opened as `expired`, so
+ * its page says so and a run started later ends at once. False when the row existed (a run began).
+ */
+export async function openExpiredOrder(db: Db, id: string): Promise<boolean> {
+  const result = await db.execute(sql`
+    INSERT INTO orders (id, customer_id, status)
+    SELECT id, customer_id, 'expired' FROM payment_sessions WHERE id = ${id}
+    ON CONFLICT DO NOTHING RETURNING id`);
+  return rowsOf(result).length > 0;
+}
+
 export async function findOrder(db: Db, id: string) {
   const [row] = await db.select().from(orders).where(eq(orders.id, id));
   return row;

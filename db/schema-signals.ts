@@ -1,7 +1,7 @@
 // The tables that record news from outside (Stripe's and the centers' verified events) and what
 // operators decide (incidents), before anything acts on them. Part of the schema (db/schema.ts);
 // migrations are generated from both files.
-import { boolean, index, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import {
   createdAt,
   decisionAction,
@@ -44,6 +44,8 @@ export const paymentEvents = pgTable("payment_events", {
   eventId: text("event_id").primaryKey(),
   orderId: text("order_id").notNull(),
   outcome: paymentOutcome("outcome").notNull(),
+  /** A failure that is a checkout.session.expired: the order waiting for it ends `expired`. */
+  expired: boolean("expired").notNull().default(false),
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -69,4 +71,33 @@ export const shipmentEvents = pgTable(
     changed: boolean("changed"),
   },
   (t) => [primaryKey({ columns: [t.centerId, t.eventId] }), index("shipment_events_order_idx").on(t.orderId)],
+);
+
+/**
+ * Stripe's news after checkout (refunds, disputes, early fraud warnings, reviews; the types in
+ * src/domain/stripe-signals.ts), recorded once per event id after the signature was verified and
+ * what could be stale was re-read from Stripe. `after_hand_off` is decided in the transaction that
+ * locks the order's payment session row, as the hand-off gate does: every signal is either seen by
+ * the gate or knows it came after the hand-off.
+ */
+export const stripeEvents = pgTable(
+  "stripe_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    type: text("type").notNull(),
+    orderId: text("order_id").notNull(),
+    objectId: text("object_id").notNull(),
+    paymentIntentId: text("payment_intent_id"),
+    chargeId: text("charge_id"),
+    amount: integer("amount"),
+    currency: text("currency"),
+    reason: text("reason"),
+    status: text("status"),
+    livemode: boolean("livemode").notNull(),
+    chargeAmount: integer("charge_amount"),
+    amountRefunded: integer("amount_refunded"),
+    afterHandOff: boolean("after_hand_off").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("stripe_events_order_idx").on(t.orderId, t.receivedAt)],
 );

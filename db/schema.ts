@@ -2,7 +2,7 @@
 // db/schema-signals.ts (recorded outside news and incidents). Migrations in db/migrations are
 // generated from the three with `npm run db:generate` and committed.
 import { sql } from "drizzle-orm";
-import { check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { LineItemSnapshot, ShipmentRecord } from "../src/domain/order.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
 import { createdAt, fulfillmentOutcome, orderStatus, shipmentStatus } from "./schema-enums.ts";
@@ -45,6 +45,11 @@ export const paymentSessions = pgTable("payment_sessions", {
    */
   shipTo: jsonb("ship_to").$type<ShipTo>(),
   createdAt: createdAt(),
+  // The payment's ids, recorded when it is verified: later Stripe events name them, operators follow
+  // them to the Dashboard (live or test mode, as Stripe said).
+  stripePaymentIntentId: text("stripe_payment_intent_id").unique(),
+  stripeChargeId: text("stripe_charge_id"),
+  stripeLivemode: boolean("stripe_livemode"),
 });
 
 /** One row per order (id = payment session id); status mirrors the workflow's for reporting. */
@@ -57,6 +62,8 @@ export const orders = pgTable(
     customerId: text("customer_id").notNull(),
     status: orderStatus("status").notNull(),
     failedStep: text("failed_step"),
+    /** Set once by the hand-off gate, in the transaction that found nothing holding the order (db/stripe-events.ts). */
+    handedOffAt: timestamp("handed_off_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

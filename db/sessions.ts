@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { ShipTo } from "../src/domain/ship-to.ts";
 import type { Db } from "./client.ts";
 import { orders, paymentSessions } from "./schema.ts";
@@ -35,6 +35,42 @@ export async function findOrderItems(db: Db, id: string) {
     .from(paymentSessions)
     .where(eq(paymentSessions.id, id));
   return row;
+}
+
+/**
+ * What the verified payment says: the PaymentIntent and its latest charge (later Stripe events name
+ * them) and the address Checkout collected (a given one is never replaced). One write.
+ */
+export async function recordPaymentFacts(
+  db: Db,
+  id: string,
+  facts: { shipTo?: ShipTo | null; paymentIntentId: string; chargeId: string | null; livemode: boolean },
+): Promise<void> {
+  const collected = facts.shipTo ? JSON.stringify(facts.shipTo) : null;
+  await db
+    .update(paymentSessions)
+    .set({
+      shipTo: sql`coalesce(${paymentSessions.shipTo}, ${collected}::jsonb)`,
+      stripePaymentIntentId: facts.paymentIntentId,
+      stripeChargeId: facts.chargeId,
+      stripeLivemode: facts.livemode,
+    })
+    .where(eq(paymentSessions.id, id));
+}
+
+/** The payment's ids as recorded when it was verified; null before. */
+export async function findPaymentIds(db: Db, id: string) {
+  const [row] = await db
+    .select({
+      paymentIntentId: paymentSessions.stripePaymentIntentId,
+      chargeId: paymentSessions.stripeChargeId,
+      livemode: paymentSessions.stripeLivemode,
+    })
+    .from(paymentSessions)
+    .where(eq(paymentSessions.id, id));
+  return row?.paymentIntentId
+    ? { ...row, paymentIntentId: row.paymentIntentId, livemode: row.livemode ?? false }
+    : null;
 }
 
 /** The address Stripe's Checkout collected, kept beside the session (a given one is never replaced). */

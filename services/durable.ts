@@ -19,6 +19,7 @@ import type { Alert } from "../src/domain/alerts.ts";
 import { DECISION_ACTIONS, type RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { PaymentEventSchema, type PaymentEvent } from "../src/domain/stripe-events.ts";
+import type { StripeEventRef } from "../src/domain/stripe-signals.ts";
 
 /** Service names; SlackAlerts keeps one object, so one backlog and one rate, under ALERTS_KEY. */
 export const SERVICE = {
@@ -49,6 +50,10 @@ export const STEP = {
   recordDecision: "record decision",
   findPaymentEvent: "find payment event",
   postToSlack: "post to slack",
+  checkBeforeHandOff: "check before hand-off",
+  handOffAnyway: "hand off anyway",
+  emailRefunded: "email refunded",
+  findStripeEvent: "find stripe event",
 } as const;
 
 /**
@@ -66,6 +71,8 @@ export const SHIPMENT_STEP = {
   settle: (centerId: string) => `settle ${centerId} by hand`,
   resolveIncident: "resolve incident",
   findUnshipped: "find unshipped",
+  findStripeEvent: "find stripe event",
+  noticeStripeEvent: "notice stripe event",
 } as const;
 
 /** Timer names (ctx.sleep). */
@@ -111,6 +118,10 @@ export type AlertState = { pending: Alert[]; flushAt: number | null; lastPostAt:
 export const PaymentOutcomeSchema = PaymentEventSchema.extend({ v: shapeVersion });
 export const asyncPaymentPromise = (ctx: restate.WorkflowSharedContext): restate.DurablePromise<PaymentEvent> =>
   ctx.promise("async-payment", restate.serde.schema(PaymentOutcomeSchema));
+
+/** A Radar review that holds the order before the hand-off, closed (as recorded from review.closed). */
+export const reviewPromise = (ctx: restate.WorkflowSharedContext, reviewId: string) =>
+  ctx.promise<StripeEventRef>(`review:${reviewId}`);
 
 /** The operator's recorded decision on one incident, as the run that waits for it reads it. */
 export const DecisionOutcomeSchema = z.looseObject({

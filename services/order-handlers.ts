@@ -10,14 +10,15 @@ import * as restate from "@restatedev/restate-sdk";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../src/domain/decision.ts";
 import type { OrderView } from "../src/domain/order-view.ts";
 import { PaymentEventSchema, type PaymentEvent } from "../src/domain/stripe-events.ts";
-import { asyncPaymentPromise, completeOnce, decisionPromise, readView, STEP } from "./durable.ts";
+import { StripeEventRefSchema, type StripeEventRef } from "../src/domain/stripe-signals.ts";
+import { asyncPaymentPromise, completeOnce, decisionPromise, readView, reviewPromise, STEP } from "./durable.ts";
 import type { OrderPorts } from "./ports.ts";
 
 export type Resolution = { incidentId: string; step: string; action: Decision["action"] };
 
 const refuse = (message: string, errorCode: number) => new restate.TerminalError(message, { errorCode });
 
-export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "findPaymentEvent">) {
+export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "findPaymentEvent" | "findStripeSignal">) {
   return {
     /** The live view: status, steps with times, shipments, arrival date, open incident. */
     status: restate.handlers.workflow.shared(
@@ -40,7 +41,26 @@ export function createOrderHandlers(ports: Pick<OrderPorts, "findDecision" | "fi
         if (recorded.outcome !== event.outcome) {
           throw refuse(`Stripe event ${event.eventId} was recorded as ${recorded.outcome}, not ${event.outcome}`, 409);
         }
-        await completeOnce(asyncPaymentPromise(ctx), event);
+        // Whether it was an expiry is the record's word, never the caller's.
+        const { eventId, outcome } = event;
+        await completeOnce(asyncPaymentPromise(ctx), { eventId, outcome, ...(recorded.expired && { expired: true }) });
+        return { accepted: true };
+      },
+    ),
+
+    /** Releases an order held by a Radar review, on a review.closed recorded from a verified Stripe event. */
+    reviewClosed: restate.handlers.workflow.shared(
+      { input: restate.serde.schema(StripeEventRefSchema) },
+      async (ctx: restate.WorkflowSharedContext, ref: StripeEventRef) => {
+        const recorded = await ctx.run(
+          STEP.findStripeEvent,
+          async () => (await ports.findStripeSignal(ref.eventId)) ?? null,
+        );
+        if (!recorded || recorded.orderId !== ctx.key || recorded.type !== "review.closed") {
+          throw refuse(`no verified review.closed ${ref.eventId} for order ${ctx.key}`, 403);
+        }
+        // The order checks again before it goes on: what the review closed as is read there.
+        await completeOnce(reviewPromise(ctx, recorded.objectId), { eventId: recorded.eventId });
         return { accepted: true };
       },
     ),

@@ -4,6 +4,7 @@
 //     not paid → email a payment-problem notice → payment_failed
 //     pending (async method) → wait for async_payment_succeeded / _failed, verify again
 //   the ship-to address: given at checkout, or collected by Stripe's Checkout
+//   check before hand-off: refunded in Stripe → stop (refunded); a review → wait; fraud → a person
 //   per fulfillment center, all at once: take stock ‖ send the order to the center
 //   email the confirmation with the arrival date ‖ record the order history → completed
 //   (after the hand-off, the order's Shipments object follows its parcels: shipments.ts)
@@ -16,6 +17,7 @@ import { headStartVerdict, isFinal, OrderStartSchema, type OrderStart } from "..
 import type { OrderResult } from "../src/domain/order-view.ts";
 import { SERVICE, STEP } from "./durable.ts";
 import { createEscalation, type EscalationPolicy } from "./escalation.ts";
+import { checkBeforeHandOff } from "./hand-off-gate.ts";
 import { createLiveView } from "./live-view.ts";
 import { createOrderHandlers } from "./order-handlers.ts";
 import { confirmAndRecord, emailPaymentProblem, handOff, shipToOf } from "./order-phases.ts";
@@ -50,11 +52,13 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
       async () => {
         const payment = await verifyPayment(run, order, headStartVerdict(order, hint, headStart));
         view.publish(); // payment settled: the order shows its progress from here
+        if (payment.outcome === "expired") return "expired"; // the checkout expired unpaid: nothing to do
         if (payment.outcome === "failed") {
           await emailPaymentProblem(run, order, payment.reason);
           return "payment_failed";
         }
         const shipTo = await shipToOf(run, order, payment);
+        if ((await checkBeforeHandOff(run, order)) === "refunded") return "refunded";
         const shipments = await handOff(run, order, shipTo);
         await confirmAndRecord(run, order, shipments);
         return "completed";

@@ -10,6 +10,7 @@ import type { EmailContent } from "../src/domain/emails.ts";
 import { PermanentError } from "../src/domain/errors.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
 import type { ShipmentUpdate } from "../src/domain/shipments.ts";
+import type { GateVerdict, RecordedSignal } from "../src/domain/stripe-signals.ts";
 import type {
   CenterGroup,
   LineItemSnapshot,
@@ -54,7 +55,17 @@ export type OrderPorts = {
   /** The decision the HTTP app recorded on an incident for an operator it authenticated. */
   findDecision(incidentId: string): Promise<RecordedDecision | undefined>;
   /** A Stripe event's outcome as the HTTP app recorded it after verifying the signature. */
-  findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: "succeeded" | "failed" } | undefined>;
+  findPaymentEvent(
+    eventId: string,
+  ): Promise<{ orderId: string; outcome: "succeeded" | "failed"; expired?: boolean } | undefined>;
+  /**
+   * The hand-off gate (db/stripe-events.ts): what Stripe said before the hand-off decides, in the
+   * transaction that marks the order handed off. HandOffHold (a PermanentError) for a person;
+   * `shipAnyway` after their "done by hand": only a full refund still stops the order.
+   */
+  checkBeforeHandOff(orderId: string, options?: { shipAnyway?: boolean }): Promise<GateVerdict>;
+  /** A Stripe signal as the HTTP app recorded it, with the order's customer and the centers it ships from. */
+  findStripeSignal(eventId: string): Promise<StripeSignalFacts | undefined>;
   /**
    * Whether a failure is the platform's, not the order's: the database cannot be reached. Such a
    * failure is waited out and never escalated (step-runner.ts); a query that is wrong is not one.
@@ -78,8 +89,10 @@ export type AlertPorts = {
 /** Adapters throw PermanentError for rejections; Restate must not retry those. */
 export const asTerminalError = (err: unknown) =>
   err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;
+export type StripeSignalFacts = RecordedSignal & { customerId: string; centerIds: string[] };
+
 /** What the Shipments object needs: recorded center events, shipment rows, incidents about one shipment. */
-export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks"> & {
+export type ShipmentPorts = Pick<OrderPorts, "sendEmail" | "alertLinks" | "findStripeSignal"> & {
   /** A center event as the HTTP app recorded it after verifying the center's signature. */
   findShipmentEvent(
     centerId: string,

@@ -2,15 +2,13 @@
 // ORDER id; each center event is one short exclusive invocation:
 //   find the recorded event → apply it to the (order, center) shipment → email "shipped" for that
 //   shipment (once) → email "delivered" when every shipment is (once) → an exception opens an
-//   incident (Slack), whose operator decision comes back through `resolve`.
-//
+//   incident (Slack), whose operator decision comes back through `resolve`. Stripe's news after
+//   the hand-off (a refund: an incident per center) comes through `stripeEvent` (stripe-news.ts).
 // Why one object per order and not per shipment: the "delivered" email needs all of an order's
 // shipments, and one writer per order makes "exactly one delivered email" a property of this
 // object instead of a race between objects; an order has few centers, so serializing its events
 // costs nothing. Why not the order workflow: it would stay open for days waiting for deliveries,
-// pinned to the code it started on; these invocations last milliseconds and run on the newest
-// deployment.
-//
+// pinned to the code it started on; these invocations last milliseconds, on the newest deployment.
 // Reaching Restate's ingress grants nothing: the object acts only on events the HTTP app recorded
 // after checking the center's signature, and on decisions it recorded for an operator it
 // authenticated. Every side effect is idempotent by itself (events applied once per event id,
@@ -21,11 +19,13 @@ import type { Alert } from "../src/domain/alerts.ts";
 import { DecisionSchema, type Decision } from "../src/domain/decision.ts";
 import { deliveredEmail, shippedEmail } from "../src/domain/emails.ts";
 import { hasShipped, shipmentIncident, silentCenterIncident, type ShipmentUpdate } from "../src/domain/shipments.ts";
+import { isRefundIncident } from "../src/domain/stripe-signals.ts";
 import type { Resolution } from "./order-handlers.ts";
 import { ALERTS_KEY, SERVICE, SHIPMENT_STEP as STEP } from "./durable.ts";
 import { asTerminalError, type ShipmentPorts } from "./ports.ts";
 import type { SlackAlerts } from "./slack-alerts.ts";
 import type { StepPolicy } from "./step-runner.ts";
+import { stripeEventHandler } from "./stripe-news.ts";
 import type { SupportDesk } from "./support-desk.ts";
 
 /** What the HTTP app passes on: which recorded event to act on (the event itself is read from the database). */
@@ -140,6 +140,9 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
         return { watching: waiting.length };
       },
 
+      /** Stripe's news: a refund after the hand-off is an incident, the rest a notice (stripe-news.ts). */
+      stripeEvent: stripeEventHandler(ports, openIncident),
+
       /** Carries out the decision recorded on a shipment incident: retry, skip (shipped by hand) or abandon. */
       resolve: restate.handlers.object.exclusive(
         { input: restate.serde.schema(DecisionSchema) },
@@ -157,7 +160,9 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
             throw refuse(`incident ${id} was decided ${recorded.action} by ${recorded.decidedBy}`, 409);
           const centerId = incident.centerId;
 
-          if (recorded.action === "retry") {
+          // A refund after hand-off: cancelling at the center is a person's call; any decision records it.
+          const onlyRecord = isRefundIncident(incident.step);
+          if (recorded.action === "retry" && !onlyRecord) {
             try {
               await ctx.run(STEP.resend(centerId), () => ports.resendToCenter(ctx.key, centerId), {
                 maxRetryAttempts: steps.maxAttempts,
@@ -174,7 +179,7 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
                 error: `retry failed: ${err.message}`,
               });
             }
-          } else if (recorded.action === "skip") {
+          } else if (recorded.action === "skip" && !onlyRecord) {
             const update = await ctx.run(
               STEP.settle(centerId),
               async () => (await ports.settleShipmentByHand(ctx.key, centerId)) ?? null,

@@ -25,6 +25,7 @@ export async function verifyPayment(run: OrderRun, order: OrderSession, headStar
   const first = headStart ?? (await run.steps.run(verify(false)));
   if (first.outcome !== "pending") return first;
   const event = await waitForAsyncPayment(run, order);
+  if (event.expired) return { outcome: "expired" as const }; // recorded from checkout.session.expired
   if (event.outcome === "failed") return { outcome: "failed" as const, reason: "the payment method was declined" };
   return run.steps.run(verify(true));
 }

@@ -15,7 +15,7 @@ import type { FulfillmentClient } from "./adapters/fulfillment-center.ts";
 export function createShipmentPorts(a: {
   db: Db;
   centers: FulfillmentClient;
-}): Omit<ShipmentPorts, "sendEmail" | "alertLinks"> {
+}): Omit<ShipmentPorts, "sendEmail" | "alertLinks" | "findStripeSignal"> {
   const db = a.db;
   return {
     findShipmentEvent: (centerId, eventId) => findShipmentEvent(db, centerId, eventId),

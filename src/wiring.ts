@@ -8,7 +8,8 @@ import { takeStock } from "../db/inventory.ts";
 import { findPaymentEvent } from "../db/payment-events.ts";
 import { recordOrderHistory } from "../db/order-history.ts";
 import { beginOrder, setOrderStatus } from "../db/orders.ts";
-import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
+import { findShipTo, recordCollectedShipTo, recordPaymentFacts } from "../db/sessions.ts";
+import { findStripeSignal, passHandOffGate } from "../db/stripe-events.ts";
 import type { AlertPorts, OrderPorts, ShipmentPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
@@ -42,9 +43,15 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
     async checkPayment(payment) {
-      const check = checkPayment(payment, await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId));
-      // Recorded before the verdict is journaled: operators see the address from here on.
-      if (check.outcome === "paid" && check.shipTo) await recordCollectedShipTo(db, payment.id, check.shipTo);
+      const session = await a.stripe.retrieveCheckoutSession(payment.stripeCheckoutSessionId);
+      const check = checkPayment(payment, session);
+      // Recorded before the verdict is journaled: operators see the payment's ids (later Stripe
+      // events name them) and the address from here on.
+      const facts = session.payment;
+      if (check.outcome === "paid" && facts) {
+        const { paymentIntentId, latestChargeId: chargeId, livemode } = facts;
+        await recordPaymentFacts(db, payment.id, { shipTo: check.shipTo, paymentIntentId, chargeId, livemode });
+      } else if (check.outcome === "paid" && check.shipTo) await recordCollectedShipTo(db, payment.id, check.shipTo);
       return check;
     },
     async findShipTo(order) {
@@ -93,6 +100,8 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
     findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
     // The database's own classification, the same the HTTP app answers 503 by.
     isPlatformFault: isDatabaseUnavailable,
+    checkBeforeHandOff: (orderId, options) => passHandOffGate(db, orderId, options),
+    findStripeSignal: (eventId) => findStripeSignal(db, eventId),
     alertLinks: (orderId, invocationId) => ({
       orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
       consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,

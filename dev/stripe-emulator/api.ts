@@ -1,10 +1,11 @@
-// The two Checkout Session endpoints postpay calls, on Stripe's wire format: API-key auth,
+// The Checkout Session endpoints postpay calls, on Stripe's wire format: API-key auth,
 // form-encoded parameters, Stripe's error shapes and Idempotency-Key replay. stripe-node talks to
-// it as it talks to Stripe.
+// it as it talks to Stripe. The reads after checkout (PaymentIntents, charges, disputes): payment-api.ts.
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import Stripe from "stripe";
 import { z } from "zod";
 import { bracketParam, formFingerprint, parseStripeForm } from "./form.ts";
+import { paymentApi } from "./payment-api.ts";
 import { randomId, type EmulatorState, type PageLineItem, type SessionRequest } from "./state.ts";
 
 const integer = (min: number) =>
@@ -37,6 +38,7 @@ const CreateSession = z.looseObject({
   shipping_address_collection: z
     .looseObject({ allowed_countries: z.array(z.string().regex(/^[A-Z]{2}$/, "Invalid country")).min(1) })
     .optional(),
+  payment_intent_data: z.looseObject({ metadata: z.record(z.string(), z.string()).optional() }).optional(),
 });
 
 /** The `error` object of Stripe's error responses. */
@@ -86,15 +88,10 @@ export function stripeApi(state: EmulatorState, secretKey: string): Hono {
     return c.body(body, 200, { "content-type": "application/json" });
   });
 
-  app.get("/v1/checkout/sessions/:id", (c) => {
-    const session = state.session(c.req.param("id"));
-    if (session) return c.json(session);
-    const message = `No such checkout.session: '${c.req.param("id")}'`;
-    return stripeError(c, { status: 404, error: invalid(message, { code: "resource_missing", param: "id" }) });
-  });
+  paymentApi(app, state);
 
   app.all("/v1/*", (c) => {
-    const message = `Unrecognized request URL (${c.req.method}: ${c.req.path}). The Stripe emulator serves only POST /v1/checkout/sessions and GET /v1/checkout/sessions/:id.`;
+    const message = `Unrecognized request URL (${c.req.method}: ${c.req.path}). The Stripe emulator serves POST /v1/checkout/sessions and GET /v1/checkout/sessions/:id, /v1/payment_intents/:id, /v1/charges/:id, /v1/disputes/:id, /v1/refunds.`;
     return stripeError(c, { status: 404, error: invalid(message) });
   });
   return app;
@@ -160,6 +157,7 @@ function sessionRequest(raw: string): (SessionRequest & { lineItems: PageLineIte
     shipping_address_collection: input.shipping_address_collection
       ? { allowed_countries: input.shipping_address_collection.allowed_countries as AllowedCountry[] }
       : null,
+    paymentIntentMetadata: input.payment_intent_data?.metadata ?? {},
     lineItems: input.line_items.map((li) => ({
       name: li.price_data.product_data?.name ?? li.price_data.product ?? "item",
       quantity: li.quantity,

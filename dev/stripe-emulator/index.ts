@@ -3,6 +3,7 @@
 // payment, redeliver an event) as methods and over HTTP (control.ts). State and events: state.ts.
 import { randomBytes } from "node:crypto";
 import { Hono } from "hono";
+import type Stripe from "stripe";
 import { serveApp } from "../http-server.ts";
 import { stripeApi } from "./api.ts";
 import { checkoutPageRoutes } from "./checkout-page.ts";
@@ -44,6 +45,17 @@ export type StripeEmulator = {
   sessionCount(): number;
   complete(id: string, opts?: CompleteOptions): Promise<Delivery>;
   asyncResult(id: string, outcome: AsyncOutcome): Promise<Delivery>;
+  /** The session's time runs out unpaid: checkout.session.expired. */
+  expire(id: string): Promise<Delivery>;
+  /** Refunds the session's charge, all of it or `amount`: charge.refunded, then refund.created. */
+  refund(id: string, amount?: number): Promise<{ refundId: string; deliveries: Delivery[] }>;
+  /** The refund fails (the bank could not pay it out): refund.updated; the charge counts it no more. */
+  failRefund(refundId: string): Promise<{ refundId: string; delivery: Delivery }>;
+  openDispute(id: string, reason?: string): Promise<{ disputeId: string; delivery: Delivery }>;
+  closeDispute(disputeId: string, status: "won" | "lost"): Promise<{ disputeId: string; delivery: Delivery }>;
+  earlyFraudWarning(id: string, fraudType?: string): Promise<{ warningId: string; delivery: Delivery }>;
+  openReview(id: string, reason?: string): Promise<{ reviewId: string; delivery: Delivery }>;
+  closeReview(reviewId: string, reason: Stripe.Review.ClosedReason): Promise<{ reviewId: string; delivery: Delivery }>;
   resend(eventId: string): Promise<Delivery>;
   events(): EmulatedEvent[];
   close(): Promise<void>;
@@ -81,6 +93,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     // Thrown synchronously by the state checks, but callers always get a promise.
     complete: async (id, opts) => state.complete(id, opts),
     asyncResult: async (id, outcome) => state.asyncResult(id, outcome),
+    expire: async (id) => state.expire(id),
+    refund: async (id, amount) => state.payments.refund(id, amount),
+    failRefund: async (refundId) => state.payments.failRefund(refundId),
+    openDispute: async (id, reason) => state.payments.openDispute(id, reason),
+    closeDispute: async (id, status) => state.payments.closeDispute(id, status),
+    earlyFraudWarning: async (id, fraudType) => state.payments.earlyFraudWarning(id, fraudType),
+    openReview: async (id, reason) => state.payments.openReview(id, reason),
+    closeReview: async (id, reason) => state.payments.closeReview(id, reason),
     resend: async (eventId) => state.resend(eventId),
     close: async () => {
       state.close();

@@ -1,34 +1,13 @@
 // What the emulator remembers (Checkout Sessions, the events sent about them, responses kept for
 // Idempotency-Key replay) and what paying changes: a session moves as on Stripe, and each change
-// is sent as a signed event to the webhook, as Stripe would send it.
-import { randomBytes } from "node:crypto";
+// is sent as a signed event to the webhook, as Stripe would send it. The payment after checkout
+// (PaymentIntent, charge, refunds, disputes, warnings, reviews): payments.ts.
 import Stripe from "stripe";
-import { signWebhook } from "./sign-webhook.ts";
+import { EmulatorError, type EmulatedSession, randomId } from "./objects.ts";
+import { createPayments, type EventType, type ObjectOf } from "./payments.ts";
 
-/** The Checkout Session fields the emulator keeps, typed by stripe-node so they match Stripe's. */
-export type EmulatedSession = Pick<
-  Stripe.Checkout.Session,
-  | "id"
-  | "object"
-  | "mode"
-  | "status"
-  | "payment_status"
-  | "amount_subtotal"
-  | "amount_total"
-  | "currency"
-  | "client_reference_id"
-  | "customer_email"
-  | "metadata"
-  | "success_url"
-  | "cancel_url"
-  | "url"
-  | "payment_intent"
-  | "created"
-  | "expires_at"
-  | "livemode"
-  | "shipping_address_collection"
-  | "collected_information"
->;
+export { EmulatorError, type EmulatedSession, randomId };
+import { signWebhook } from "./sign-webhook.ts";
 
 /** What Checkout collects when the session asks for a ship-to address (Stripe's shape). */
 export type ShippingDetails = NonNullable<NonNullable<EmulatedSession["collected_information"]>["shipping_details"]>;
@@ -46,20 +25,13 @@ export const TEST_SHIPPING: ShippingDetails = {
   },
 };
 
-/** The events postpay listens to. */
-type CheckoutSessionEvent =
-  | Stripe.CheckoutSessionCompletedEvent
-  | Stripe.CheckoutSessionAsyncPaymentSucceededEvent
-  | Stripe.CheckoutSessionAsyncPaymentFailedEvent;
-
-/** Stripe's event envelope around an emulated session. */
-export type EmulatedEvent = Pick<
-  Stripe.EventBase,
-  "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"
-> & {
-  type: CheckoutSessionEvent["type"];
-  data: { object: EmulatedSession };
-};
+/** Stripe's event envelope around an emulated object: one of the events postpay listens to. */
+export type EmulatedEvent = {
+  [T in EventType]: Pick<
+    Stripe.EventBase,
+    "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"
+  > & { type: T; data: { object: ObjectOf[T] } };
+}[EventType];
 
 /** What the webhook endpoint answered; status 0 means it could not be reached (body = the error). */
 export type Delivery = { eventId: string; status: number; body: string };
@@ -84,25 +56,12 @@ export type SessionRequest = Pick<
   | "success_url"
   | "cancel_url"
   | "shipping_address_collection"
->;
+> & { paymentIntentMetadata?: Record<string, string> };
 
 /** A line item as the hosted checkout page lists it (Stripe keeps them apart from the session, too). */
 export type PageLineItem = { name: string; quantity: number; unitAmount: number };
 
-/** A control call that cannot proceed; `status` is what the HTTP control endpoint answers. */
-export class EmulatorError extends Error {
-  override name = "EmulatorError";
-  readonly status: 400 | 404 | 409;
-  constructor(status: 400 | 404 | 409, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
 const DELIVERY_TIMEOUT_MS = 10_000;
-const ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-export const randomId = (prefix: string, length = 24) =>
-  prefix + Array.from(randomBytes(length), (b) => ALNUM[b % ALNUM.length]).join("");
 const nowSecs = () => Math.floor(Date.now() / 1000);
 
 export function createEmulatorState(options: {
@@ -139,8 +98,8 @@ export function createEmulatorState(options: {
     }
   };
 
-  const emit = (type: EmulatedEvent["type"], session: EmulatedSession) => {
-    const event: EmulatedEvent = {
+  const emit = <T extends EventType>(type: T, object: ObjectOf[T]) => {
+    const event = {
       id: randomId("evt_"),
       object: "event",
       api_version: Stripe.API_VERSION,
@@ -149,8 +108,8 @@ export function createEmulatorState(options: {
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
       type,
-      data: { object: structuredClone(session) },
-    };
+      data: { object: structuredClone(object) },
+    } as EmulatedEvent;
     events.set(event.id, event);
     return deliver(event);
   };
@@ -161,8 +120,12 @@ export function createEmulatorState(options: {
     return session;
   };
 
+  const piMetadata = new Map<string, Record<string, string>>();
+  const payments = createPayments(emit, mustGet);
+
   return {
     idempotency,
+    payments,
     session: (id: string) => sessions.get(id),
     lineItems: (id: string) => lineItems.get(id) ?? [],
     sessionCount: () => sessions.size,
@@ -172,9 +135,10 @@ export function createEmulatorState(options: {
     },
 
     /** A new open, unpaid session, as POST /v1/checkout/sessions creates it. */
-    openSession(request: SessionRequest, items: PageLineItem[] = []): EmulatedSession {
+    openSession({ paymentIntentMetadata, ...request }: SessionRequest, items: PageLineItem[] = []): EmulatedSession {
       const id = randomId("cs_test_", 58);
       const created = nowSecs();
+      piMetadata.set(id, paymentIntentMetadata ?? {});
       const session: EmulatedSession = {
         id,
         object: "checkout.session",
@@ -207,12 +171,12 @@ export function createEmulatorState(options: {
       session.status = "complete";
       session.payment_status = opts.paymentStatus ?? "paid";
       session.url = null; // Stripe drops the hosted page URL once the session is over.
-      session.payment_intent = randomId("pi_");
       // Checkout asks for an address only when the session collects one.
       if (allowed)
         session.collected_information = { business_name: null, individual_name: null, shipping_details: shipping };
       if (opts.amountTotal !== undefined) session.amount_total = opts.amountTotal;
       if (opts.currency !== undefined) session.currency = opts.currency.toLowerCase();
+      session.payment_intent = payments.open(session, piMetadata.get(id) ?? {}, session.payment_status === "paid");
       return emit("checkout.session.completed", session);
     },
 
@@ -226,7 +190,18 @@ export function createEmulatorState(options: {
         );
       }
       if (outcome === "succeeded") session.payment_status = "paid";
+      payments.settle(session.payment_intent as string, outcome === "succeeded");
       return emit(`checkout.session.async_payment_${outcome}`, session);
+    },
+
+    /** The session's time ran out before the customer paid (Stripe: 24 h by default). */
+    expire(id: string) {
+      const session = mustGet(id);
+      if (session.status !== "open")
+        throw new EmulatorError(409, `checkout.session ${id} is ${session.status}, not open`);
+      session.status = "expired";
+      session.url = null;
+      return emit("checkout.session.expired", session);
     },
 
     /** Sends an event again, as Stripe retries or a developer redelivers from the dashboard. */

@@ -13,6 +13,7 @@ import type { Decision } from "../domain/decision.ts";
 import type { OrderStart } from "../domain/order.ts";
 import type { OrderView } from "../domain/order-view.ts";
 import type { PaymentEvent } from "../domain/stripe-events.ts";
+import type { StripeEventRef } from "../domain/stripe-signals.ts";
 
 /** The service's name in Restate; the type ties it to the workflow's definition. */
 const WORKFLOW: OrderWorkflow["name"] = "OrderWorkflow";
@@ -41,6 +42,8 @@ export type OrderClient = {
   paymentEvent(orderId: string, event: PaymentEvent): Promise<void>;
   status(orderId: string): Promise<OrderView | null>;
   resolve(orderId: string, decision: Decision): Promise<Resolution>;
+  /** Tells an order held by a Radar review that a recorded review.closed is there to read. */
+  reviewClosed(orderId: string, ref: StripeEventRef): Promise<void>;
 };
 
 /** The way to an order's Shipments object (the same connections and fail-over as OrderClient). */
@@ -49,6 +52,8 @@ export type ShipmentClient = {
   shipmentEvent(orderId: string, ref: EventRef): Promise<void>;
   /** Passes an operator's recorded decision on a shipment incident to the order's Shipments object. */
   resolveShipment(orderId: string, decision: Decision): Promise<Resolution>;
+  /** Hands a recorded Stripe event (refund after hand-off, dispute, warning, review) to the order's Shipments object. */
+  stripeEvent(orderId: string, ref: StripeEventRef): Promise<void>;
 };
 
 /**
@@ -134,6 +139,8 @@ export function createOrderClient({
     paymentEvent: (orderId, event) => call<void>(orderId, "paymentEvent", event, { "idempotency-key": event.eventId }),
     status: (orderId) => call<OrderView | null>(orderId, "status", undefined),
     resolve: (orderId, decision) => call<Resolution>(orderId, "resolve", decision),
+    reviewClosed: (orderId, ref) =>
+      call<void>(orderId, "reviewClosed", ref, { "idempotency-key": `stripe-event:${ref.eventId}` }),
     // One-way, keyed by the event: a redelivery (or the same event from another app replica) is
     // the same invocation, answered from Restate's memory.
     shipmentEvent: (orderId, ref) =>
@@ -150,6 +157,9 @@ export function createOrderClient({
         throw err;
       }),
     resolveShipment: (orderId, decision) => call<Resolution>(orderId, "resolve", decision, {}, SHIPMENTS),
+    // One-way, keyed by the event: a redelivery is the same invocation.
+    stripeEvent: (orderId, ref) =>
+      call<void>(orderId, "stripeEvent/send", ref, { "idempotency-key": `stripe-event:${ref.eventId}` }, SHIPMENTS),
   };
 }
 

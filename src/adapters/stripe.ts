@@ -1,6 +1,6 @@
-// Stripe, through stripe-node: create Checkout Sessions, read them back, verify webhooks.
-// Only POST/GET /v1/checkout/sessions are used, so the local emulator can stay small. The ship-to
-// address Checkout collects is read from `collected_information.shipping_details`.
+// Stripe, through stripe-node: create Checkout Sessions, read them back (with their PaymentIntent
+// expanded), re-read what later events are about (PaymentIntents, charges, disputes), verify
+// webhooks. The ship-to address Checkout collects is read from `collected_information.shipping_details`.
 import Stripe from "stripe";
 import type { CheckoutSessionFacts, LineItemSnapshot } from "../domain/order.ts";
 import { shipToFromStripe, type ShipTo } from "../domain/ship-to.ts";
@@ -38,7 +38,21 @@ export type NewCheckout = {
 export type StripeGateway = {
   createCheckoutSession(input: NewCheckout): Promise<{ id: string; url: string | null }>;
   retrieveCheckoutSession(id: string): Promise<CheckoutSessionFacts>;
+  /** GET /v1/payment_intents/:id: whose order it paid (our metadata) and its latest charge. */
+  retrievePaymentIntent(
+    id: string,
+  ): Promise<{ id: string; paymentSessionId: string | null; latestChargeId: string | null }>;
+  /** GET /v1/charges/:id: how much of it is refunded now. */
+  retrieveCharge(
+    id: string,
+  ): Promise<{ id: string; paymentIntentId: string | null; amount: number; amountRefunded: number; currency: string }>;
+  /** GET /v1/disputes/:id: where the dispute stands now. */
+  retrieveDispute(
+    id: string,
+  ): Promise<{ id: string; status: string; amount: number; currency: string; reason: string }>;
 };
+
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === "string" ? v : (v?.id ?? null));
 
 /** Countries Checkout collects a ship-to address for (SHIP_TO_COUNTRIES). */
 export type GatewayOptions = { shipToCountries: string[] };
@@ -51,6 +65,8 @@ export function createStripeGateway(stripe: Stripe, { shipToCountries }: Gateway
         client_reference_id: input.paymentSessionId,
         customer_email: input.email,
         metadata: { paymentSessionId: input.paymentSessionId, customerId: input.customerId },
+        // Copied onto the PaymentIntent, so a refund, dispute or review names the order through it.
+        payment_intent_data: { metadata: { paymentSessionId: input.paymentSessionId } },
         line_items: input.items.map((item) => ({
           quantity: item.quantity,
           price_data: {
@@ -81,7 +97,8 @@ export function createStripeGateway(stripe: Stripe, { shipToCountries }: Gateway
 
     async retrieveCheckoutSession(id) {
       try {
-        const s = await stripe.checkout.sessions.retrieve(id);
+        const s = await stripe.checkout.sessions.retrieve(id, { expand: ["payment_intent"] });
+        const intent = s.payment_intent;
         return {
           id: s.id,
           status: s.status,
@@ -89,11 +106,44 @@ export function createStripeGateway(stripe: Stripe, { shipToCountries }: Gateway
           amountTotal: s.amount_total,
           currency: s.currency,
           shipTo: shipToFromStripe(s.collected_information?.shipping_details) ?? null,
+          payment: intent
+            ? {
+                paymentIntentId: idOf(intent)!,
+                latestChargeId: typeof intent === "string" ? null : idOf(intent.latest_charge),
+                livemode: s.livemode,
+              }
+            : null,
         };
       } catch (err) {
         throw classifyStripeError(err);
       }
     },
+
+    retrievePaymentIntent: (id) =>
+      stripe.paymentIntents.retrieve(id).then(
+        (pi) => ({
+          id: pi.id,
+          paymentSessionId: pi.metadata?.paymentSessionId ?? null,
+          latestChargeId: idOf(pi.latest_charge),
+        }),
+        (err) => Promise.reject(classifyStripeError(err)),
+      ),
+    retrieveCharge: (id) =>
+      stripe.charges.retrieve(id).then(
+        (c) => ({
+          id: c.id,
+          paymentIntentId: idOf(c.payment_intent),
+          amount: c.amount,
+          amountRefunded: c.amount_refunded,
+          currency: c.currency,
+        }),
+        (err) => Promise.reject(classifyStripeError(err)),
+      ),
+    retrieveDispute: (id) =>
+      stripe.disputes.retrieve(id).then(
+        (d) => ({ id: d.id, status: d.status, amount: d.amount, currency: d.currency, reason: d.reason }),
+        (err) => Promise.reject(classifyStripeError(err)),
+      ),
   };
 }
 

@@ -25,6 +25,13 @@ export type Alert = {
   consoleUrl?: string;
   /** The order's invocation in the Restate UI, when the admin URL is known. */
   journalUrl?: string;
+  /**
+   * Set: news for operators, nothing to decide (a dispute, a fraud warning, a review): `step` is its
+   * title, `error` its details, `incidentId` the Stripe event id; posted without buttons.
+   */
+  notice?: true;
+  /** The payment in the Stripe Dashboard. */
+  dashboardUrl?: string;
 };
 
 export type SlackMessage = { text: string; blocks: KnownBlock[] };
@@ -54,35 +61,52 @@ export function waitedFor(ms: number): string {
 }
 
 function alertBlocks(a: Alert, now: Date | number | undefined, sign: ButtonSigner | undefined): KnownBlock[] {
-  const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
+  const waitedFor = a.openedAt && now !== undefined && !a.notice ? waited(a.openedAt, now) : undefined;
+  const order = `*Order \`${escapeInlineCode(a.orderId)}\``;
   return [
     {
       type: "section",
       text: {
         type: "mrkdwn",
-        text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed`,
+        text: a.notice ? `${order}*: ${esc(a.step)}` : `${order} needs attention*: step *${esc(a.step)}* failed`,
       },
       fields: [
         { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
-        { type: "mrkdwn", text: `*Incident*\n${esc(a.incidentId)}` },
+        { type: "mrkdwn", text: `*${a.notice ? "Stripe event" : "Incident"}*\n${esc(a.incidentId)}` },
         ...(waitedFor
           ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
           : []),
       ],
     },
-    { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${escapeCodeBlock(clip(a.error, 2500))}\`\`\`` } },
+    {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: `*${a.notice ? "Details" : "Error"}*\n\`\`\`${escapeCodeBlock(clip(a.error, 2500))}\`\`\``,
+      },
+    },
     {
       type: "context",
       elements: [
+        ...(a.dashboardUrl
+          ? [{ type: "mrkdwn" as const, text: `<${a.dashboardUrl}|Payment in the Stripe Dashboard>` }]
+          : []),
         ...(a.consoleUrl ? [{ type: "mrkdwn" as const, text: `<${a.consoleUrl}|Open in the console>` }] : []),
         { type: "mrkdwn", text: `<${a.orderUrl}|Open the order>` },
         { type: "mrkdwn", text: `Journal: \`${escapeInlineCode(a.journalCommand)}\`` },
         ...(a.journalUrl ? [{ type: "mrkdwn" as const, text: `<${a.journalUrl}|Journal in the Restate UI>` }] : []),
       ],
     },
-    ...(sign ? [decisionButtons(a, sign)] : []),
+    ...(sign && !a.notice ? [decisionButtons(a, sign)] : []),
   ];
 }
+
+/** The one-line text of a notice: the order, what Stripe said, the amount and reason, the Dashboard link. */
+const noticeText = (a: Alert) =>
+  esc(
+    `:credit_card: Order ${a.orderId}: ${a.step}: ${clip(a.error, 300)} (customer ${a.customerId})` +
+      `${a.dashboardUrl ? ` ${a.dashboardUrl}` : ""}${a.consoleUrl ? ` | console: ${a.consoleUrl}` : ""}`,
+  );
 
 /**
  * One message for one alert, or one digest for a burst: every alert is named in the top-level
@@ -95,6 +119,7 @@ export function slackMessage(alerts: Alert[], now?: Date | number, sign?: Button
   if (alerts.length === 1) {
     const a = alerts[0]!;
     const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
+    if (a.notice) return { text: noticeText(a), blocks: alertBlocks(a, now, undefined) };
     return {
       text: esc(
         `${a.reminder ? reminderLead(a.reminder) : ":rotating_light: "}Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId})` +

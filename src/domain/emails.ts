@@ -8,6 +8,7 @@ export type EmailKind =
   | "confirmation"
   | "payment_problem"
   | "abandoned"
+  | "refunded"
   | `support:${string}`
   | `shipped:${string}`
   | "delivered";
@@ -39,6 +40,18 @@ export function paymentProblemEmail(order: OrderSession, reason: string): EmailC
       `The payment for your order ${order.id} could not be confirmed, so the order was not placed.`,
       `Reason: ${reason}.`,
       "Nothing will ship. You can place the order again with another payment method.",
+    ].join("\n"),
+  };
+}
+
+/** Refunded in Stripe before anything left: the order is cancelled, and the customer hears it once. */
+export function refundedEmail(order: Pick<OrderSession, "id" | "amountTotal" | "currency">): EmailContent {
+  return {
+    kind: "refunded",
+    subject: `Your order ${order.id} was cancelled and refunded`,
+    body: [
+      `Your order ${order.id} was cancelled and refunded (${money(order.amountTotal, order.currency)}), so nothing will ship.`,
+      "The refund reaches your account in a few days, depending on your bank.",
     ].join("\n"),
   };
 }

@@ -4,6 +4,7 @@ import type { RecordedDecision } from "./decision.ts";
 import type { OrderStatus, ShipmentRecord } from "./order.ts";
 import type { ShipTo } from "./ship-to.ts";
 import { fulfillmentOf, type Fulfillment, type Shipment } from "./shipments.ts";
+import type { RecordedSignal } from "./stripe-signals.ts";
 
 /**
  * One step as the order shows it: `at` is when it finished (or failed, or was skipped); `startedAt`
@@ -111,4 +112,8 @@ export type AdminOrderView = TrackedOrderView & {
   /** Where the order ships; null until the shop gave it or Stripe's Checkout collected it. */
   shipTo: ShipTo | null;
   incidents: IncidentView[];
+  /** The payment's ids once it was verified, with its page in the Stripe Dashboard. */
+  payment: { paymentIntentId: string; chargeId: string | null; dashboardUrl: string } | null;
+  /** Stripe's news after checkout: refunds, disputes, early fraud warnings, reviews, oldest first. */
+  stripeEvents: Omit<RecordedSignal, "orderId">[];
 };

@@ -27,11 +27,13 @@ export const ORDER_STATUSES = [
   "completed",
   "payment_failed",
   "abandoned",
+  "expired",
+  "refunded",
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export const FINAL_STATUSES: readonly OrderStatus[] = ["completed", "payment_failed", "abandoned"];
+// From `completed` on, final. expired: the checkout expired unpaid; refunded: before the hand-off.
+export const FINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.slice(ORDER_STATUSES.indexOf("completed"));
 export const isFinal = (s: OrderStatus) => FINAL_STATUSES.includes(s);
-
 export type { Center };
 
 /** A payment session as the workflow sees it: the stored snapshot plus the centers it ships from. */
@@ -148,12 +150,15 @@ export type CheckoutSessionFacts = {
   currency: string | null;
   /** The ship-to address Checkout collected, if it collected one. */
   shipTo?: ShipTo | null;
+  /** The payment's ids (the session's PaymentIntent expanded), and whether it is live or test mode. */
+  payment?: { paymentIntentId: string; latestChargeId: string | null; livemode: boolean } | null;
 };
 
 export type PaymentCheck =
   | { outcome: "paid"; shipTo?: ShipTo }
   | { outcome: "pending" }
   | { outcome: "failed"; reason: string }
+  | { outcome: "expired" } // the checkout expired unpaid: the order ends, nothing is sent or emailed
   | { outcome: "mismatch"; reason: string };
 
 /** Paid means payment_status "paid" with the amount and currency the customer was quoted. */
@@ -171,7 +176,7 @@ export function checkPayment(
     // Journaled with the verdict: the address the order ships to is what Stripe said when it was paid.
     return session.shipTo ? { outcome: "paid", shipTo: session.shipTo } : { outcome: "paid" };
   }
-  if (session.status === "expired") return { outcome: "failed", reason: "the checkout session expired unpaid" };
+  if (session.status === "expired") return { outcome: "expired" };
   return { outcome: "pending" };
 }
 

@@ -2,6 +2,8 @@
 import { z } from "zod";
 export type WebhookIntent =
   | { kind: "ignore"; reason: string }
+  /** checkout.session.expired: the order ends `expired` if Stripe says the session expired unpaid. */
+  | { kind: "expire"; paymentSessionId: string; checkoutSessionId: string }
   | {
       kind: "start";
       paymentSessionId: string;
@@ -29,13 +31,16 @@ const OUTCOMES: Record<string, "succeeded" | "failed" | undefined> = {
 };
 
 export function intentOf(event: { type: string; data: { object: unknown } }): WebhookIntent {
-  if (!(event.type in OUTCOMES)) return { kind: "ignore", reason: `event type ${event.type} is not handled` };
+  const expiry = event.type === "checkout.session.expired";
+  if (!(event.type in OUTCOMES) && !expiry)
+    return { kind: "ignore", reason: `event type ${event.type} is not handled` };
   const session = (event.data?.object ?? {}) as CheckoutSessionLike;
   const metadata = (session.metadata ?? {}) as Record<string, unknown>;
   const paymentSessionId = session.client_reference_id ?? metadata.paymentSessionId;
   if (typeof paymentSessionId !== "string" || !paymentSessionId || typeof session.id !== "string") {
     return { kind: "ignore", reason: "checkout session carries no postpay payment session id" };
   }
+  if (expiry) return { kind: "expire", paymentSessionId, checkoutSessionId: session.id };
   const asyncOutcome = OUTCOMES[event.type];
   return {
     kind: "start",
@@ -51,5 +56,11 @@ export function intentOf(event: { type: string; data: { object: unknown } }): We
 export const PaymentEventSchema = z.object({
   outcome: z.enum(["succeeded", "failed"]),
   eventId: z.string().min(1).max(255),
+  /**
+   * Set by the order's own handler, from the record, when the failure is a checkout.session.expired
+   * (a run started before payment hears it): the order ends `expired`, not payment_failed. Absent
+   * in journals from before it existed.
+   */
+  expired: z.boolean().optional(),
 });
 export type PaymentEvent = z.infer<typeof PaymentEventSchema>;

@@ -5,10 +5,13 @@ import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { incidentViews } from "../../db/incidents.ts";
 import { findStoredOrder } from "../../db/orders.ts";
+import { findPaymentIds } from "../../db/sessions.ts";
 import { openShipmentIncidents } from "../../db/shipment-incidents.ts";
+import { signalsFor } from "../../db/stripe-events.ts";
 import { trackingOf } from "../../db/shipments.ts";
 import { RestateCallError, type OrderClient } from "../adapters/restate-ingress.ts";
 import { isStorableText } from "../domain/checkout-pricing.ts";
+import { stripeDashboardUrl } from "../domain/stripe-signals.ts";
 import {
   publicView,
   withTracking,
@@ -53,12 +56,19 @@ export async function findAdminOrderView(
   const incident =
     found.view.incident ??
     (shipmentIncident ? { id: shipmentIncident.id, step: shipmentIncident.step, error: shipmentIncident.error } : null);
+  const ids = await findPaymentIds(deps.db, id);
   return {
     ...found.view,
     incident,
     customer: { id: found.view.customerId, email: found.email },
     shipTo: found.shipTo,
     incidents: await incidentViews(deps.db, id),
+    payment: ids && {
+      paymentIntentId: ids.paymentIntentId,
+      chargeId: ids.chargeId,
+      dashboardUrl: stripeDashboardUrl(ids.paymentIntentId, ids.livemode),
+    },
+    stripeEvents: (await signalsFor(deps.db, id)).map(({ orderId: _, ...s }) => s),
   };
 }
 

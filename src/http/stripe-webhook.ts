@@ -1,22 +1,28 @@
 // Stripe's door: POST /webhooks/stripe. One lock: Stripe's signature, checked before anything
 // reaches Restate. A verified async payment outcome is recorded first: the workflow acts only on
-// recorded outcomes, so nobody can tell it one by calling Restate's ingress directly.
+// recorded outcomes, so nobody can tell it one by calling Restate's ingress directly. The events
+// after checkout (expiry, refunds, disputes, fraud warnings, reviews) go the same way: stripe-signals.ts.
 import { Hono } from "hono";
 import type { Db } from "../../db/client.ts";
 import { recordPaymentEvent } from "../../db/payment-events.ts";
 import { findSessionForWebhook } from "../../db/sessions.ts";
-import type { OrderClient } from "../adapters/restate-ingress.ts";
-import { verifyWebhook } from "../adapters/stripe.ts";
+import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
+import { verifyWebhook, type StripeGateway } from "../adapters/stripe.ts";
 import { isFinal } from "../domain/order.ts";
 import { intentOf } from "../domain/stripe-events.ts";
+import { signalOf } from "../domain/stripe-signals.ts";
 import type { Logger } from "../log.ts";
 import { ApiError } from "./errors.ts";
 import { limitBody, signatureFirst, type RateLimit } from "./middleware.ts";
+import { acceptExpiry, acceptSignal } from "./stripe-signals.ts";
 
 /** Stripe's event payloads are far below this; anything larger is not from Stripe. */
 export const WEBHOOK_MAX_BYTES = 256 * 1024;
 
-export type WebhookDeps = { db: Db; orders: OrderClient; webhookSecret: string; log: Logger; rateLimit: RateLimit };
+export type WebhookDeps = { db: Db; orders: OrderClient; webhookSecret: string; log: Logger; rateLimit: RateLimit } & {
+  stripe: StripeGateway;
+  shipments?: ShipmentClient;
+};
 
 export function stripeWebhookRoutes(deps: WebhookDeps) {
   const { db, log } = deps;
@@ -42,8 +48,16 @@ export function stripeWebhookRoutes(deps: WebhookDeps) {
   webhook.post("/webhooks/stripe", limitBody(WEBHOOK_MAX_BYTES), verified, async (c) => {
     const event = c.get("verified");
     if (!event) throw new ApiError("invalid_request", "signed body is not valid JSON");
+    const accepted = (result: object) => {
+      log.info({ eventId: event.id, type: event.type, ...result }, "webhook accepted");
+      return c.json(result);
+    };
+    const signal = signalOf(event);
+    if (signal) return accepted(await acceptSignal(deps, event, signal));
     const intent = intentOf(event);
     if (intent.kind === "ignore") return c.json({ received: true, ignored: intent.reason });
+    if (intent.kind === "expire")
+      return accepted(await acceptExpiry(deps, event, intent.paymentSessionId, intent.checkoutSessionId));
 
     const session = await findSessionForWebhook(db, intent.paymentSessionId);
     if (!session || session.stripeCheckoutSessionId !== intent.checkoutSessionId) {

@@ -360,3 +360,33 @@ describe("an order after the hand-off", () => {
     await screenshot(page, "order-delivered");
   });
 });
+
+describe("Stripe's news on an order's page", () => {
+  it("shows the payment with its Dashboard link, and a dispute opened, then lost", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_browser_dispute",
+    );
+    await stack.pay(cs);
+    await stack.waitForStatus(id, ["completed"]);
+    const { disputeId, delivery } = await stack.stripe.openDispute(cs, "product_not_received");
+    expect(delivery.status).toBe(200);
+    expect((await stack.stripe.closeDispute(disputeId, "lost")).delivery.status).toBe(200);
+
+    const page = await freshPage();
+    await page.setViewport(DESKTOP);
+    await signIn(page, stack.http.url, token(), `/console/orders/${id}`);
+    const link = await evaluate<string>(page, `document.querySelector("#dashboard-link").href`);
+    expect(link).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/payments\/pi_/);
+    expect(await textOf(page, "#payment")).toContain("charge ch_");
+    const rows = await evaluate<string[][]>(
+      page,
+      `[...document.querySelectorAll("#stripe-events tbody tr")].map((r) => [r.dataset.type, r.innerText])`,
+    );
+    expect(rows.map(([type]) => type)).toEqual(["charge.dispute.created", "charge.dispute.closed"]);
+    for (const [, text] of rows) for (const fact of ["12.00 USD", "product_not_received"]) expect(text).toContain(fact);
+    expect(rows[0]![1]).toMatch(/dispute opened[\s\S]*status needs_response/);
+    expect(rows[1]![1]).toMatch(/dispute closed[\s\S]*status lost/);
+    await screenshot(page, "order-dispute");
+  });
+});

@@ -9,7 +9,10 @@ import { findPaymentEvent } from "../../db/payment-events.ts";
 import { signWebhook } from "../../dev/stripe-emulator/sign-webhook.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { quietFor } from "../support/wait.ts";
-import { restateQuery, serveSecondApp } from "../support/security.ts";
+import { restateQuery, serveSecondApp, viaIngress } from "../support/security.ts";
+import { signalsFor } from "../../db/stripe-events.ts";
+import { incidentsFor } from "../../db/incidents.ts";
+import { SIGNAL_TYPES } from "../../src/domain/stripe-signals.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -120,6 +123,50 @@ describe("a refused delivery", () => {
     const moved = await deliver(stack.http.url, payload, signed(other));
     expect(moved.status).toBe(400);
     expect((await stack.api("GET", `/orders/${id}`)).body).toMatchObject({ status: "awaiting_payment", steps: [] });
+  });
+});
+
+describe("the events after checkout (expiry, refunds, disputes, fraud warnings, reviews)", () => {
+  it("forged or unsigned, are refused for every type and record nothing; the order stays as it was", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-mug", quantity: 1 }],
+      "cus_forged_after",
+    );
+    await stack.pay(cs);
+    await stack.waitForStatus(id, ["completed"]);
+    const pi = (await stack.admin("GET", `/admin/orders/${id}`)).body.payment.paymentIntentId as string;
+    for (const type of [...SIGNAL_TYPES, "checkout.session.expired"]) {
+      const object = {
+        id: `obj_${type}`,
+        charge: "ch_x",
+        payment_intent: pi,
+        client_reference_id: id,
+        amount_refunded: 1200,
+      };
+      const payload = JSON.stringify({ id: `evt_forged_${type}`, object: "event", type, data: { object } });
+      expect((await deliver(stack.http.url, payload)).status, `${type} unsigned`).toBe(400);
+      const forged = await deliver(stack.http.url, payload, signWebhook(payload, "whsec_guessed_0123456789"));
+      expect(forged.status, `${type} forged`).toBe(400);
+    }
+    await quietFor(300);
+    expect(await signalsFor(stack.db, id)).toEqual([]);
+    expect(await incidentsFor(stack.db, id)).toEqual([]);
+    expect((await stack.api("GET", `/orders/${id}`)).body.status).toBe("completed");
+  });
+
+  it("told to Restate's ingress with nothing recorded behind them, change nothing (403)", async () => {
+    const { paymentSessionId: id, stripeCheckoutSessionId: cs } = await stack.checkout(
+      [{ productId: "sku-pen", quantity: 1 }],
+      "cus_forged_ingress",
+    );
+    await stack.pay(cs);
+    await stack.waitForStatus(id, ["completed"]);
+    const review = await viaIngress(stack, `/OrderWorkflow/${id}/reviewClosed`, { eventId: "evt_never_recorded" });
+    expect(review.status).toBe(403);
+    // The Shipments object is told one-way: its invocation fails with 403 and opens nothing.
+    const notice = await viaIngress(stack, `/Shipments/${id}/stripeEvent`, { eventId: "evt_never_recorded" });
+    expect(notice.status).toBe(403);
+    expect(await incidentsFor(stack.db, id)).toEqual([]);
   });
 });
 

@@ -7,13 +7,15 @@
 // (db/orders.ts, db/incidents.ts), keyed the same way, so `row(id)` reads like the orders table.
 import { DrizzleQueryError } from "drizzle-orm";
 import { isDatabaseUnavailable } from "../../db/errors.ts";
-import type { AlertPorts, OrderPorts, ShipmentPorts } from "../../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts, StripeSignalFacts } from "../../services/ports.ts";
 import { DecisionSchema, type Decision, type RecordedDecision } from "../../src/domain/decision.ts";
 import type { PaymentEvent } from "../../src/domain/stripe-events.ts";
 import type { Alert, SlackMessage } from "../../src/domain/alerts.ts";
 import type { EmailContent } from "../../src/domain/emails.ts";
 import { PermanentError } from "../../src/domain/errors.ts";
 import type { ShipTo } from "../../src/domain/ship-to.ts";
+import { centersOf } from "../../src/domain/shipments.ts";
+import { gateVerdict, type GateVerdict, type RecordedSignal } from "../../src/domain/stripe-signals.ts";
 import {
   addDays,
   type Center,
@@ -154,6 +156,10 @@ type OrderState = {
   incidents: Map<string, Incident>;
   /** Stripe events the HTTP app would have verified and recorded. */
   paymentEvents: Map<string, PaymentEvent>;
+  /** Refunds, disputes, warnings, reviews as the webhook records them (db/stripe-events.ts). */
+  signals: RecordedSignal[];
+  /** Set by the hand-off gate, as orders.handed_off_at. */
+  handedOff: boolean;
 };
 
 type Barrier = {
@@ -199,6 +205,8 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
       failures: [],
       delays: [],
       paymentEvents: new Map(),
+      signals: [],
+      handedOff: false,
       abandonNotices: [],
       stock: new Map(),
       shipments: new Map(),
@@ -342,6 +350,44 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
     if (!events.has(event.eventId)) events.set(event.eventId, event);
   }
 
+  /**
+   * What the webhook does with a verified refund, dispute, warning or review: records it once per
+   * event id, on the side of the hand-off the order is on (the fake's gate and this run one at a
+   * time, as the row lock makes them). Returns the record.
+   */
+  recordSignal(
+    orderId: string,
+    signal: Pick<RecordedSignal, "type" | "objectId"> & Partial<RecordedSignal>,
+  ): RecordedSignal {
+    const state = this.state(orderId);
+    const eventId = signal.eventId ?? `evt_${signal.type}_${++seq}`;
+    const known = state.signals.find((s) => s.eventId === eventId);
+    if (known) return known;
+    const recorded: RecordedSignal = {
+      paymentIntentId: `pi_${orderId}`,
+      chargeId: `ch_${orderId}`,
+      amount: null,
+      currency: "usd",
+      reason: null,
+      status: null,
+      livemode: false,
+      chargeAmount: null,
+      amountRefunded: null,
+      receivedAt: new Date().toISOString(),
+      ...signal,
+      eventId,
+      orderId,
+      afterHandOff: state.handedOff,
+    };
+    state.signals.push(recorded);
+    return recorded;
+  }
+
+  /** Whether the hand-off gate marked the order handed off. */
+  handedOff(orderId: string) {
+    return this.state(orderId).handedOff;
+  }
+
   /** Stock taken per product (taken once per order and product, like the inventory moves). */
   stockTaken(orderId: string): Record<string, number> {
     return Object.fromEntries(this.state(orderId).stock);
@@ -462,11 +508,31 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
     );
   }
 
-  findPaymentEvent(eventId: string): Promise<{ orderId: string; outcome: PaymentEvent["outcome"] } | undefined> {
+  findPaymentEvent(
+    eventId: string,
+  ): Promise<{ orderId: string; outcome: PaymentEvent["outcome"]; expired?: boolean } | undefined> {
     const state = [...this.orders.values()].find((s) => s.paymentEvents.has(eventId));
     return this.call("findPaymentEvent", state?.session.id, undefined, [eventId], () => {
       const event = state?.paymentEvents.get(eventId);
-      return event && { orderId: state!.session.id, outcome: event.outcome };
+      return event && { orderId: state!.session.id, outcome: event.outcome, expired: event.expired ?? false };
+    });
+  }
+
+  checkBeforeHandOff(orderId: string, options: { shipAnyway?: boolean } = {}): Promise<GateVerdict> {
+    return this.call("checkBeforeHandOff", orderId, options.shipAnyway ? "ship anyway" : undefined, [orderId], () => {
+      const state = this.state(orderId);
+      if (state.handedOff) return { verdict: "go" as const };
+      const verdict = gateVerdict(state.signals, options);
+      if (verdict.verdict === "go") state.handedOff = true;
+      return verdict;
+    });
+  }
+
+  findStripeSignal(eventId: string): Promise<StripeSignalFacts | undefined> {
+    const state = [...this.orders.values()].find((s) => s.signals.some((x) => x.eventId === eventId));
+    return this.call("findStripeSignal", state?.session.id, undefined, [eventId], () => {
+      const signal = state?.signals.find((x) => x.eventId === eventId);
+      return signal && { ...signal, customerId: state!.session.customerId, centerIds: centersOf(state!.session.items) };
     });
   }
 

@@ -79,9 +79,9 @@ describe("checkPayment", () => {
     expect(checkPayment(expected, { ...session, paymentStatus: "unpaid" })).toEqual({ outcome: "pending" });
   });
 
-  it("fails an expired session", () => {
-    expect(checkPayment(expected, { ...session, status: "expired", paymentStatus: "unpaid" })).toMatchObject({
-      outcome: "failed",
+  it("says an expired unpaid session expired: the order ends expired, with no payment-problem email", () => {
+    expect(checkPayment(expected, { ...session, status: "expired", paymentStatus: "unpaid" })).toEqual({
+      outcome: "expired",
     });
   });
 });

@@ -299,6 +299,107 @@ describe("Stripe emulator", () => {
     });
   });
 
+  describe("after checkout", () => {
+    const paid = async (id: string) => {
+      const session = await newSession(id);
+      await emulator.complete(session.id);
+      receiver.received.length = 0;
+      return session;
+    };
+
+    it("keeps the payment as a PaymentIntent and charge, named by the metadata given at checkout, expandable on the session", async () => {
+      const session = await stripe.checkout.sessions.create({
+        ...checkoutParams("ps-pi"),
+        payment_intent_data: { metadata: { paymentSessionId: "ps-pi" } },
+      });
+      await emulator.complete(session.id);
+      const expanded = await stripe.checkout.sessions.retrieve(session.id, { expand: ["payment_intent"] });
+      const pi = expanded.payment_intent as Stripe.PaymentIntent;
+      expect(pi).toMatchObject({
+        object: "payment_intent",
+        status: "succeeded",
+        amount: 4498,
+        metadata: { paymentSessionId: "ps-pi" },
+      });
+      expect(await stripe.paymentIntents.retrieve(pi.id)).toMatchObject({ id: pi.id, latest_charge: pi.latest_charge });
+      const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+      expect(charge).toMatchObject({ paid: true, amount: 4498, amount_refunded: 0, payment_intent: pi.id });
+      // Not expanded unless asked, as on Stripe.
+      expect((await stripe.checkout.sessions.retrieve(session.id)).payment_intent).toBe(pi.id);
+    });
+
+    it("expires an open session with a signed checkout.session.expired, and refuses to expire a paid one", async () => {
+      const session = await newSession("ps-expire");
+      const delivery = await emulator.expire(session.id);
+      const event = verify(receiver.received[0]);
+      expect(event).toMatchObject({ id: delivery.eventId, type: "checkout.session.expired" });
+      expect(event.data.object).toMatchObject({ id: session.id, status: "expired", payment_status: "unpaid" });
+      await expect(emulator.expire((await paid("ps-expire-paid")).id)).rejects.toMatchObject({ status: 409 });
+    });
+
+    it("refunds in part, then the rest: charge.refunded and refund.created each time, the charge re-read says how much", async () => {
+      const session = await paid("ps-refund");
+      const part = await emulator.refund(session.id, 1000);
+      expect(part.deliveries.map((d) => d.status)).toEqual([200, 200]);
+      const [refunded, created] = receiver.received.map(verify);
+      expect(refunded).toMatchObject({
+        type: "charge.refunded",
+        data: { object: { amount_refunded: 1000, refunded: false } },
+      });
+      expect(created).toMatchObject({
+        type: "refund.created",
+        data: { object: { id: part.refundId, amount: 1000, status: "succeeded" } },
+      });
+      const chargeId = (created!.data.object as Stripe.Refund).charge as string;
+      await emulator.refund(session.id);
+      expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 4498, refunded: true });
+      expect((await stripe.refunds.list({ charge: chargeId })).data.map((r) => r.amount)).toEqual([1000, 3498]);
+      await expect(emulator.refund(session.id, 1)).rejects.toMatchObject({ status: 400 });
+    });
+
+    it("opens and closes a dispute, raises an early fraud warning, opens and closes a review: each its signed event", async () => {
+      const session = await paid("ps-fraud");
+      const { disputeId } = await emulator.openDispute(session.id, "fraudulent");
+      await emulator.closeDispute(disputeId, "lost");
+      await emulator.earlyFraudWarning(session.id);
+      const { reviewId } = await emulator.openReview(session.id);
+      await emulator.closeReview(reviewId, "approved");
+      const events = receiver.received.map(verify);
+      expect(events.map((e) => e.type)).toEqual([
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "radar.early_fraud_warning.created",
+        "review.opened",
+        "review.closed",
+      ]);
+      expect(events[1]!.data.object).toMatchObject({ id: disputeId, status: "lost", reason: "fraudulent" });
+      expect(await stripe.disputes.retrieve(disputeId)).toMatchObject({ status: "lost", amount: 4498 });
+      expect(events[2]!.data.object).toMatchObject({
+        object: "radar.early_fraud_warning",
+        fraud_type: "made_with_stolen_card",
+      });
+      expect(events[4]!.data.object).toMatchObject({ id: reviewId, open: false, closed_reason: "approved" });
+      await expect(emulator.openDispute((await newSession("ps-unpaid")).id)).rejects.toMatchObject({ status: 409 });
+    });
+
+    it("does all of it over HTTP too", async () => {
+      const post = (path: string, body: unknown = {}) =>
+        fetch(`${emulator.url}/_emulator${path}`, { method: "POST", body: JSON.stringify(body) }).then(
+          async (r) => [r.status, (await r.json()) as Record<string, string>] as const,
+        );
+      const session = await paid("ps-http-after");
+      expect((await post(`/checkout/sessions/${session.id}/refund`, { amount: 100 }))[0]).toBe(200);
+      const [, dispute] = await post(`/checkout/sessions/${session.id}/dispute`);
+      expect((await post(`/disputes/${dispute.disputeId}/close`, { status: "won" }))[0]).toBe(200);
+      expect((await post(`/checkout/sessions/${session.id}/early-fraud-warning`))[0]).toBe(200);
+      const [, review] = await post(`/checkout/sessions/${session.id}/review`, { reason: "manual" });
+      expect((await post(`/reviews/${review.reviewId}/close`, { reason: "refunded_as_fraud" }))[0]).toBe(200);
+      expect((await post(`/reviews/${review.reviewId}/close`, { reason: "approved" }))[0]).toBe(409);
+      expect((await post(`/checkout/sessions/${(await newSession("ps-http-expire")).id}/expire`))[0]).toBe(200);
+      expect(receiver.received).toHaveLength(8); // a refund is two events
+    });
+  });
+
   describe("HTTP controls", () => {
     const post = (path: string, body?: unknown) =>
       fetch(`${emulator.url}${path}`, {

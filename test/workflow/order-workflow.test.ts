@@ -239,7 +239,7 @@ describe("a paid order", () => {
     expect(steps.every((c) => c.endedAt! >= lastStart)).toBe(true);
   });
 
-  it("journals what one order costs and nothing more: load ‖ verify, a view, the fan-out, the shipment watch, a view, email ‖ history, a view", async () => {
+  it("journals what one order costs and nothing more: load ‖ verify, a view, the hand-off gate, the fan-out, the shipment watch, a view, email ‖ history, a view", async () => {
     const order = fake.seed({ name: "journal" }); // 4 items over 3 centers
     const submission = await wf(order.id).workflowSubmit(fake.startHint(order.id));
     submitted.push(order.id);
@@ -247,16 +247,20 @@ describe("a paid order", () => {
     const entries = await journal(submission.invocationId);
     const runs = entries.filter((e) => e.entry_type === "Command: Run").map((e) => e.name);
     expect(runs.slice(0, 2).sort()).toEqual(["load payment session", "verify payment"]);
-    expect(runs.slice(2, 8).sort()).toEqual(
+    // One bookkeeping transaction before any stock or center: Stripe's refunds, reviews and fraud
+    // warnings recorded so far decide, and the order is marked handed off (issue 19).
+    expect(runs[2]).toBe("check before hand-off");
+    expect(runs.slice(3, 9).sort()).toEqual(
       ["east", "north", "west"].flatMap((c) => [`send to fc-${c}`, `update inventory fc-${c}`]).sort(),
     );
-    expect(runs.slice(8).sort()).toEqual(["email confirmation", "record history"]);
+    expect(runs.slice(9).sort()).toEqual(["email confirmation", "record history"]);
     expect(entries.filter((e) => e.entry_type === "Command: SetState")).toHaveLength(3);
     // The one-way call that sets the order's Shipments object watching for silent centers.
     expect(entries.filter((e) => e.entry_type === "Command: OneWayCall")).toHaveLength(1);
-    // Every command: input, 10 steps, the watch, 3 view writes, output. A new entry here costs every
-    // order a write to restate-server's log (bench/journal-cost.ts); add one only on purpose.
-    expect(entries.filter((e) => e.entry_type.startsWith("Command:"))).toHaveLength(16);
+    // Every command: input, 11 steps, the watch, 3 view writes, output. A new entry here costs every
+    // order a write to restate-server's log (bench/journal-cost.ts); add one only on purpose: the
+    // 11th step is the hand-off gate.
+    expect(entries.filter((e) => e.entry_type.startsWith("Command:"))).toHaveLength(17);
   });
 
   it("retries a step that fails transiently and completes the order", async () => {

@@ -35,6 +35,8 @@ const STATUS_LABEL: Record<OrderStatus, string> = {
   completed: "completed",
   payment_failed: "payment failed",
   abandoned: "abandoned",
+  expired: "expired",
+  refunded: "refunded",
 };
 
 /** A status as a coloured badge; `data-status` carries the raw value for scripts and tests. */

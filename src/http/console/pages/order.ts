@@ -10,6 +10,7 @@ import { page } from "../layout.ts";
 import type { Session } from "../session.ts";
 import { decisionForm } from "./decide.ts";
 import { emailsTable, incidentsTable, journal, shipmentsTable } from "./order-history.ts";
+import { paymentFacts, stripeEventsTable } from "./stripe.ts";
 
 const shipToLines = (to: ShipTo | null) =>
   to
@@ -87,6 +88,7 @@ ${options.decided ? html`<p class="notice ok">Your decision (${options.decided})
     <dt>Customer</dt><dd><span class="id">${order.customer.id}</span> · ${order.customer.email}</dd>
     <dt>Ship to</dt><dd id="ship-to">${shipToLines(order.shipTo)}</dd>
     <dt>Total</dt><dd>${b ? money(b.amountTotal, b.currency) : "—"}</dd>
+    <dt>Payment</dt><dd id="payment">${paymentFacts(order.payment)}</dd>
     <dt>Estimated arrival</dt><dd>${order.estimatedArrival ?? "—"}</dd>
     <dt>Fulfillment</dt><dd id="fulfillment">${order.fulfillment.replace("_", " ")}</dd>
     <dt>Ran on</dt><dd id="ran-on">${data.ranOn ? `services ${data.ranOn}` : html`<span class="muted">unknown</span>`}</dd>
@@ -101,6 +103,8 @@ ${bought(data)}
 ${shipmentsTable(order.shipments)}
 <h2>Incidents</h2>
 ${incidentsTable(order.incidents)}
+<h2>Stripe: refunds, disputes, reviews</h2>
+${stripeEventsTable(order.stripeEvents)}
 <h2>Emails</h2>
 ${emailsTable(data.emails)}
 <h2>Journal</h2>
