@@ -35,19 +35,20 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postpay_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO postpay_services, postpay_http;
 
 -- The HTTP app, table by table (src/http and what it calls in db/): what it reads, and the few
--- rows it writes itself (checkouts, verified payment and shipment events, operator decisions).
+-- rows it writes itself (checkouts, verified Stripe and shipment events, an expired order, operator decisions).
 CREATE TABLE public.postpay_http_grants (table_name text PRIMARY KEY, privileges text NOT NULL);
 ALTER TABLE public.postpay_http_grants OWNER TO postpay_owner;
 INSERT INTO public.postpay_http_grants VALUES
   ('centers', 'SELECT'),
   ('products', 'SELECT'),
   ('payment_sessions', 'SELECT, INSERT, UPDATE'),
-  ('orders', 'SELECT, UPDATE'),
+  ('orders', 'SELECT, INSERT, UPDATE'),
   ('order_history', 'SELECT'),
   ('email_outbox', 'SELECT'),
   ('incidents', 'SELECT, UPDATE'),
   ('payment_events', 'SELECT, INSERT'),
   ('shipment_events', 'SELECT, INSERT, UPDATE'),
+  ('stripe_events', 'SELECT, INSERT'),
   ('fulfillment_requests', 'SELECT');
 
 CREATE FUNCTION public.postpay_grant_http() RETURNS event_trigger LANGUAGE plpgsql AS $$
