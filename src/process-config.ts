@@ -24,6 +24,10 @@ export type ServicesConfig = {
   escalation: { remindAfterMs: number };
   shipments: { deadlineMs: number };
   alerts: { minIntervalMs: number; maxBackoffMs: number };
+  /** STUCK_ORDER_AFTER, and how often the sweeper looks. */
+  stuckOrders: { stuckAfterMs: number; sweepEveryMs: number };
+  /** METRICS_PORT: this process's metrics, on a private port; unset: not served. */
+  metricsPort?: number;
 };
 
 /** What the HTTP app needs. */
@@ -45,6 +49,10 @@ export type HttpConfig = {
   slackOperatorIds: string[];
   /** Per center id, the secret its shipment events are signed with (POST /webhooks/centers/:centerId). */
   centerWebhookSecrets: Record<string, string>;
+  /** A trace viewer's URL with `{traceId}`: the console links each order to its trace. */
+  traceUrlTemplate?: string;
+  /** METRICS_PORT: this process's metrics, on a private port; unset: not served (GET /metrics still is). */
+  metricsPort?: number;
 };
 
 const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
@@ -56,6 +64,12 @@ const stripeOf = (env: Env, why: string): StripeConfig => ({
 
 /** Slack allows one message per second per webhook; while it fails, retries back off to 5 min. */
 export const SLACK_ALERT_PACE = { minIntervalMs: 1000, maxBackoffMs: 5 * 60_000 };
+
+/** The sweeper looks five times per STUCK_ORDER_AFTER, at most once a minute, at least every 200 ms. */
+export const stuckOrderPolicy = (stuckAfterMs: number) => ({
+  stuckAfterMs,
+  sweepEveryMs: Math.min(60_000, Math.max(200, Math.round(stuckAfterMs / 5))),
+});
 
 export function servicesConfig(env: Env): ServicesConfig {
   return {
@@ -76,6 +90,8 @@ export function servicesConfig(env: Env): ServicesConfig {
     escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
     shipments: { deadlineMs: env.SHIPMENT_DEADLINE },
     alerts: SLACK_ALERT_PACE,
+    stuckOrders: stuckOrderPolicy(env.STUCK_ORDER_AFTER),
+    metricsPort: env.METRICS_PORT,
   };
 }
 
@@ -93,5 +109,7 @@ export function httpConfig(env: Env): HttpConfig {
     slackSigningSecret: env.SLACK_SIGNING_SECRET,
     slackOperatorIds: env.SLACK_OPERATOR_IDS,
     centerWebhookSecrets: env.CENTER_WEBHOOK_SECRETS,
+    traceUrlTemplate: env.TRACE_URL_TEMPLATE,
+    metricsPort: env.METRICS_PORT,
   };
 }

@@ -7,10 +7,12 @@ import type { Db } from "../../db/client.ts";
 import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts";
 import type { StripeGateway } from "../adapters/stripe.ts";
 import type { Logger } from "../log.ts";
+import type { HttpMetrics } from "../telemetry/metrics.ts";
 import { adminRoutes } from "./admin.ts";
 import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
 import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./errors.ts";
+import { countWebhooks, metricsRoutes } from "./metrics.ts";
 import type { RateLimit } from "./middleware.ts";
 import { orderRoutes } from "./orders.ts";
 import { shopRoutes } from "./shop.ts";
@@ -36,6 +38,10 @@ export type AppDeps = {
   shipments?: ShipmentClient;
   /** Per center id, the secret its shipment events are signed with (CENTER_WEBHOOK_SECRETS). */
   centerSecrets?: Readonly<Record<string, string>>;
+  /** This process's counters; with them, GET /metrics (admin bearer) serves them and the business gauges. */
+  metrics?: HttpMetrics;
+  /** TRACE_URL_TEMPLATE: the console links each order to its trace. */
+  traceUrlTemplate?: string;
 };
 
 export function createApp(deps: AppDeps) {
@@ -61,6 +67,10 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)), 404));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  if (deps.metrics) {
+    app.use("/webhooks/*", countWebhooks(deps.metrics));
+    app.route("/", metricsRoutes({ ...deps, metrics: deps.metrics }));
+  }
   app.route("/", stripeWebhookRoutes(deps));
   if (deps.shipments)
     app.route(

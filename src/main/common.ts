@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "../../db/client.ts";
 import type { Db } from "../../db/client.ts";
 import { parseEnv, required, type Env } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { startTracing, type ProcessName, type Tracing } from "../telemetry/tracing.ts";
 import { runWorkers } from "./workers.ts";
 
 /** Parses the environment once and builds the logger it configures; exits on a bad value. */
@@ -54,10 +55,12 @@ export function fail(log: Logger, err: unknown): never {
  */
 export async function runServer(
   what: string,
+  name: ProcessName,
   workersOf: (env: Env) => number,
-  serve: (env: Env, db: Db, log: Logger) => Promise<{ url: string; close(): Promise<void> }>,
+  serve: (env: Env, db: Db, log: Logger, tracing?: Tracing) => Promise<{ url: string; close(): Promise<void> }>,
 ): Promise<void> {
-  const { env, log } = boot();
+  const { env, log: bootLog } = boot();
+  let log = bootLog;
   const workers = workersOf(env);
   try {
     required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
@@ -68,12 +71,17 @@ export async function runServer(
   }
   await runWorkers(workers, log, async () => {
     try {
+      // Before the app's modules load: their HTTP clients and servers are then instrumented.
+      const tracing = await startTracing(name);
+      if (tracing) log = createLogger({ level: env.LOG_LEVEL, mixin: tracing.logFields });
       const database = await openConfiguredDatabase(env, log, { migrate: false });
-      const server = await serve(env, database.db, log);
-      log.info({ url: server.url }, `${what} listening`);
+      tracing?.instrumentDb(database.db);
+      const server = await serve(env, database.db, log, tracing);
+      log.info({ url: server.url, tracing: Boolean(tracing) }, `${what} listening`);
       onShutdown(log, async () => {
         await server.close();
         await database.close();
+        await tracing?.shutdown();
       });
     } catch (err) {
       fail(log, err);

@@ -15,18 +15,22 @@ export async function startServiceEndpoint(
     host = "127.0.0.1",
     log,
     identityKeys = [],
+    hooks = [],
   }: {
     port?: number;
     host?: string;
     log: Logger;
     /** `publickeyv1_…` keys of the restate-servers allowed to call; none: anyone may (the SDK warns). */
     identityKeys?: string[];
+    /** Restate SDK hooks for every service (step metrics, tracing). */
+    hooks?: restate.HooksProvider[];
   },
 ): Promise<ServiceEndpoint> {
   const sdkLog = log.child({ component: "restate-sdk" });
   const handler = restate.createEndpointHandler({
     services,
     ...(identityKeys.length > 0 && { identityKeys }),
+    ...(hooks.length > 0 && { defaultServiceOptions: { hooks } }),
     logger: (meta, message, ...rest) => {
       if (meta.replaying) return;
       // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.
