@@ -17,6 +17,7 @@ export const SERVICE = {
   alerts: "SlackAlerts",
   support: "SupportDesk",
   shipments: "Shipments",
+  stuck: "StuckOrders",
 } as const;
 export const ALERTS_KEY = "default";
 
@@ -40,6 +41,7 @@ export const STEP = {
   recordDecision: "record decision",
   findPaymentEvent: "find payment event",
   postToSlack: "post to slack",
+  findStuckOrders: "find stuck orders",
 } as const;
 
 /**
@@ -71,6 +73,9 @@ export const writeView = (ctx: restate.WorkflowContext, view: OrderView) => ctx.
 
 /** What the status handler answers; null before the order's run has begun. */
 export const readView = (ctx: restate.WorkflowSharedContext) => ctx.get<OrderView>(VIEW);
+
+/** StuckOrders' state: the next sweep's time; per stuck invocation, the progress it was alerted at. */
+export type StuckState = { nextSweepAt: number; alerted: Record<string, string> };
 
 /** SlackAlerts' state: each key of this type is a state key. */
 export type AlertState = { pending: Alert[]; flushAt: number | null; lastPostAt: number; failures: number };

@@ -8,11 +8,13 @@ import { findPaymentEvent } from "../db/payment-events.ts";
 import { recordOrderHistory } from "../db/order-history.ts";
 import { beginOrder, setOrderStatus } from "../db/orders.ts";
 import { findShipTo, recordCollectedShipTo } from "../db/sessions.ts";
-import type { AlertPorts, OrderPorts, ShipmentPorts } from "../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts, StuckOrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
+import { findRetryingRuns } from "./adapters/restate-query.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
+import { DEFAULT_ADMIN_URL } from "./config.ts";
 import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
@@ -33,8 +35,14 @@ export type Adapters = {
   supportEmail?: string;
 };
 
-export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts {
+export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts & StuckOrderPorts {
   const db = a.db;
+  const alertLinks = (orderId: string, invocationId: string) => ({
+    orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
+    consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
+    journalCommand: journalCommand(invocationId, a.restateAdminUrl),
+    ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
+  });
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
     async checkPayment(payment) {
@@ -87,12 +95,23 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
     resolveIncident: (id, decision) => resolveIncident(db, id, decision),
     findDecision: (incidentId) => findDecision(db, incidentId),
     findPaymentEvent: (eventId) => findPaymentEvent(db, eventId),
-    alertLinks: (orderId, invocationId) => ({
-      orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
-      consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
-      journalCommand: journalCommand(invocationId, a.restateAdminUrl),
-      ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
-    }),
+    alertLinks,
+    // Restate's view, not the database's: it still answers while the database is down.
+    async findStuckOrders(stuckAfterMs) {
+      const runs = await findRetryingRuns(a.restateAdminUrl ?? DEFAULT_ADMIN_URL);
+      const now = Date.now();
+      return runs
+        .filter((run) => now - Date.parse(run.lastProgressAt) >= stuckAfterMs)
+        .map((run) => ({
+          incidentId: "",
+          orderId: run.orderId,
+          customerId: "",
+          step: run.step ?? "the next step (the service endpoint did not answer)",
+          error: run.lastFailure,
+          stuck: { since: run.lastProgressAt },
+          ...alertLinks(run.orderId, run.invocationId),
+        }));
+    },
     postToSlack: (message) => a.slack.post(message),
     ...createShipmentPorts(a),
   };

@@ -25,7 +25,15 @@ export type Alert = {
   consoleUrl?: string;
   /** The order's invocation in the Restate UI, when the admin URL is known. */
   journalUrl?: string;
+  /**
+   * Set when no incident was opened: the order has made no progress since `since` (ISO 8601)
+   * while Restate retries `step` (a database or endpoint outage). Nothing to decide: no buttons.
+   */
+  stuck?: { since: string };
 };
+
+const stuckLead = (a: Alert, now: Date | number | undefined) =>
+  `Order ${a.orderId} is stuck: no progress${now === undefined ? "" : ` for ${waited(a.stuck!.since, now) ?? "a while"}`} on step "${a.step}", which Restate keeps retrying (no incident: nothing to decide)`;
 
 export type SlackMessage = { text: string; blocks: KnownBlock[] };
 
@@ -55,21 +63,24 @@ export function waitedFor(ms: number): string {
 
 function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: boolean): KnownBlock[] {
   const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
+  const head: KnownBlock = a.stuck
+    ? { type: "section", text: { type: "mrkdwn", text: `*${esc(stuckLead(a, now))}*` } }
+    : {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed`,
+        },
+        fields: [
+          { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
+          { type: "mrkdwn", text: `*Incident*\n${esc(a.incidentId)}` },
+          ...(waitedFor
+            ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
+            : []),
+        ],
+      };
   return [
-    {
-      type: "section",
-      text: {
-        type: "mrkdwn",
-        text: `*Order \`${escapeInlineCode(a.orderId)}\` needs attention*: step *${esc(a.step)}* failed`,
-      },
-      fields: [
-        { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
-        { type: "mrkdwn", text: `*Incident*\n${esc(a.incidentId)}` },
-        ...(waitedFor
-          ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
-          : []),
-      ],
-    },
+    head,
     { type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${escapeCodeBlock(clip(a.error, 2500))}\`\`\`` } },
     {
       type: "context",
@@ -80,7 +91,7 @@ function alertBlocks(a: Alert, now: Date | number | undefined, withButtons: bool
         ...(a.journalUrl ? [{ type: "mrkdwn" as const, text: `<${a.journalUrl}|Journal in the Restate UI>` }] : []),
       ],
     },
-    ...(withButtons ? [decisionButtons(a)] : []),
+    ...(withButtons && !a.stuck ? [decisionButtons(a)] : []),
   ];
 }
 
@@ -94,6 +105,13 @@ export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage
   if (alerts.length === 1) {
     const a = alerts[0]!;
     const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
+    if (a.stuck)
+      return {
+        text: esc(
+          `:hourglass: ${stuckLead(a, now)}: ${clip(a.error, 300)} ${a.consoleUrl ?? a.orderUrl} | journal: ${a.journalCommand}`,
+        ),
+        blocks: alertBlocks(a, now, false),
+      };
     return {
       text: esc(
         `${a.reminder ? reminderLead(a.reminder) : ":rotating_light: "}Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId})` +
@@ -106,7 +124,10 @@ export function slackMessage(alerts: Alert[], now?: Date | number): SlackMessage
   const rest = alerts.length - detailed.length;
   const named = alerts
     .slice(0, MAX_NAMED)
-    .map((a) => `${a.orderId} (${esc(a.step)}${a.reminder ? `, reminder ${a.reminder.count}` : ""})`)
+    .map(
+      (a) =>
+        `${a.orderId} (${esc(a.step)}${a.stuck ? ", stuck" : ""}${a.reminder ? `, reminder ${a.reminder.count}` : ""})`,
+    )
     .join(", ");
   const unnamed = alerts.length - Math.min(alerts.length, MAX_NAMED);
   const unbuttoned = detailed.length - Math.min(detailed.length, MAX_WITH_BUTTONS);

@@ -42,6 +42,7 @@ beforeAll(async () => {
     escalation: { remindAfterMs: 3_600_000 },
     alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
     shipments: { deadlineMs: 3_600_000 },
+    stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
   });
   endpoint = await startServiceEndpoint(services, {
     log: createLogger({ level: "error", bindings: { test: "workflow" } }),
