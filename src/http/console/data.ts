@@ -9,6 +9,8 @@ import { listOrders, OrderListCursorSchema } from "../../../db/order-list.ts";
 import { emailsFor } from "../../../db/outbox.ts";
 import { findOrderItems } from "../../../db/sessions.ts";
 import type { OrderClient, ShipmentClient } from "../../adapters/restate-ingress.ts";
+import { invocationTraceId } from "../../adapters/restate-query.ts";
+import { DEFAULT_ADMIN_URL } from "../../config.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
 import type { Logger } from "../../log.ts";
 import { cursorCodec } from "../cursor.ts";
@@ -24,6 +26,8 @@ export type ConsoleDeps = {
   publicUrl: string;
   /** For the journal command and the Restate UI link; the CLI's default when unset. */
   restateAdminUrl?: string;
+  /** TRACE_URL_TEMPLATE (`…{traceId}…`): each order's page links to its trace. */
+  traceUrlTemplate?: string;
   log: Logger;
 };
 
@@ -46,6 +50,18 @@ export async function orderPageData(deps: Pick<ConsoleDeps, "db" | "orders">, id
   return { order, bought, emails };
 }
 export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;
+
+/**
+ * The order's trace in the trace viewer: Restate records the trace of each invocation (the
+ * webhook's, whose traceparent the app passed on), so the id is asked of Restate, not stored.
+ */
+export async function traceUrlOf(deps: Pick<ConsoleDeps, "traceUrlTemplate" | "restateAdminUrl">, data: OrderPageData) {
+  const { traceUrlTemplate: template } = deps;
+  if (!template || !data.order.invocationId) return undefined;
+  const adminUrl = deps.restateAdminUrl ?? DEFAULT_ADMIN_URL;
+  const traceId = await invocationTraceId(adminUrl, data.order.invocationId).catch(() => undefined);
+  return traceId && template.replaceAll("{traceId}", traceId);
+}
 
 const ListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),

@@ -14,7 +14,7 @@ import { ADMIN_TOKEN_LABEL } from "../../domain/decision.ts";
 import { decide } from "../decisions.ts";
 import { ApiError, ERROR_STATUS, toApiError } from "../errors.ts";
 import { limitBody, rateLimit } from "../middleware.ts";
-import { inventoryData, orderPageData, ordersData, queueData, version, type ConsoleDeps } from "./data.ts";
+import { inventoryData, orderPageData, ordersData, queueData, traceUrlOf, version, type ConsoleDeps } from "./data.ts";
 import { messagePage } from "./layout.ts";
 import { liveRoutes, liveUrl } from "./live.ts";
 import { confirmPage, DecisionFormSchema } from "./pages/decide.ts";
@@ -112,6 +112,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         live: liveUrl("order", version(data), id),
         decided,
         restateAdminUrl: deps.restateAdminUrl,
+        traceUrl: await traceUrlOf(deps, data),
       }),
     );
   });

@@ -16,7 +16,7 @@ const shipToLines = (to: ShipTo | null) =>
     ? html`<address>${to.name}<br>${to.line1}${to.line2 ? html`<br>${to.line2}` : ""}<br>${to.postalCode} ${to.city}${to.state ? `, ${to.state}` : ""}<br>${to.country}</address>`
     : html`<span class="muted">none yet</span>`;
 
-export type OrderPageOptions = { live?: string; decided?: string; restateAdminUrl?: string };
+export type OrderPageOptions = { live?: string; decided?: string; restateAdminUrl?: string; traceUrl?: string };
 
 const tookMs = (s: StepView) => (s.startedAt ? new Date(s.at).getTime() - new Date(s.startedAt).getTime() : undefined);
 
@@ -103,6 +103,7 @@ ${incidentsTable(order.incidents)}
 <h2>Emails</h2>
 ${emailsTable(data.emails)}
 <h2>Journal</h2>
-${journal(order, options.restateAdminUrl)}`,
+${journal(order, options.restateAdminUrl)}
+${options.traceUrl ? html`<p><a id="trace-link" href="${options.traceUrl}">The order's trace</a> (webhook, Restate, every step and call)</p>` : ""}`,
   );
 }
