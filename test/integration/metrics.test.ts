@@ -2,6 +2,7 @@
 // regexes), behind the admin bearer, and the business gauges move by exactly what happened — one
 // order, one incident — when a center rejects an order. The service endpoint's own metrics (its
 // METRICS_PORT) count the calls to the centers and time the workflow's steps.
+import { readFileSync } from "node:fs";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -123,5 +124,16 @@ describe("GET /metrics", () => {
     const refused = (f: Family[]) =>
       value(f, "postpay_webhook_deliveries_total", { source: "stripe", outcome: "refused" })!;
     expect(refused(after) - refused(before)).toBe(1);
+  });
+
+  it("restate-server serves every restate_* metric the alert rules and the dashboard query", async () => {
+    // Restate's own metrics are on its node (fabric) port in 1.7, not on the admin port.
+    const restate = await scrape(`http://127.0.0.1:${stack.restate.ports.fabric}/metrics`);
+    const served = new Set(restate.map((f) => f.name));
+    const queried = ["observability/prometheus/rules.yml", "observability/grafana/dashboards/postpay.json"]
+      .map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), "utf8"))
+      .flatMap((text) => [...text.matchAll(/\brestate_[a-z0-9_]+/g)].map((m) => m[0]));
+    expect(queried.length).toBeGreaterThan(0);
+    for (const name of queried) expect(served, name).toContain(name);
   });
 });
