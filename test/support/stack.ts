@@ -40,6 +40,8 @@ export type StackOptions = {
   httpTimeoutMs?: number;
   /** STUCK_ORDER_AFTER, in ms (default 1 h: no stuck-order alert during a test). */
   stuckAfterMs?: number;
+  /** TRACE_URL_TEMPLATE: the console links each order to its trace. */
+  traceUrlTemplate?: string;
 };
 
 export async function startStack(options: StackOptions = {}) {
@@ -65,6 +67,7 @@ export async function startStack(options: StackOptions = {}) {
       stuckOrders: stuckOrderPolicy(options.stuckAfterMs ?? 3_600_000),
       // The service endpoint's own metrics on a free port (the HTTP app's are on GET /metrics).
       metricsPort: 0,
+      traceUrlTemplate: options.traceUrlTemplate,
     },
   });
   const { stripe, http, config } = h;
