@@ -5,6 +5,7 @@ import { openDatabase, type Database } from "../../db/client.ts";
 import type { Db } from "../../db/client.ts";
 import { parseEnv, required, type Env } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { serveClusterMetrics } from "../telemetry/metrics-server.ts";
 import { startTracing, type ProcessName, type Tracing } from "../telemetry/tracing.ts";
 import { runWorkers } from "./workers.ts";
 
@@ -66,6 +67,9 @@ export async function runServer(
     required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
     // Migrations run once, before any worker starts: two migrators at once would collide.
     if (cluster.isPrimary) await (await openConfiguredDatabase(env, log)).close();
+    // With workers, METRICS_PORT is the primary's: it serves the sum of the workers' metrics.
+    if (cluster.isPrimary && workers > 1 && env.METRICS_PORT !== undefined)
+      await serveClusterMetrics(env.METRICS_PORT, name === "postpay-http" ? env.HTTP_HOST : env.SERVICE_HOST);
   } catch (err) {
     fail(log, err);
   }
