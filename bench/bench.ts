@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { Agent, request } from "undici";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
+import { startOtlpReceiver } from "../dev/otlp-receiver.ts";
 import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import {
@@ -55,6 +56,11 @@ export type BenchOptions = {
   profileDir?: string;
   /** Restate as a replicated 3-node cluster (every node's ingress given to the app). */
   cluster?: boolean;
+  /**
+   * Tracing on: the app processes and restate-server export every span over OTLP to a receiver in
+   * the driver's process (its decoding counts as the driver's CPU, not the product's).
+   */
+  tracing?: boolean;
   progress?: (line: string) => void;
 };
 
@@ -101,6 +107,9 @@ const cart = (centers: number) => Array.from({ length: centers }, (_, i) => ({ p
 export async function runBench(options: BenchOptions) {
   const progress = options.progress ?? (() => {});
   const postgres = options.postgres;
+  if (options.tracing && !postgres)
+    throw new Error("BENCH_TRACING needs DATABASE_URL: tracing is measured on the deployed two-process setup");
+  const otlp = options.tracing ? await startOtlpReceiver() : undefined;
   // The system under test, as it is deployed: separate processes (one with PGlite, its only owner).
   const h = await startHarness({
     label: "bench",
@@ -109,8 +118,12 @@ export async function runBench(options: BenchOptions) {
     postgres,
     app: postgres ? "two-processes" : "one-process",
     restateCluster: options.cluster,
-    // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
-    env: options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {},
+    ...(otlp && { restateEnv: { RESTATE_TRACING_ENDPOINT: otlp.grpcUrl } }),
+    env: {
+      // BENCH_PROFILE=dir writes a V8 CPU profile of each app process there (see README).
+      ...(options.profileDir && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` }),
+      ...(otlp && { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.httpUrl }),
+    },
     progress,
   });
   let inline: NodeProcess | undefined;
@@ -235,6 +248,9 @@ export async function runBench(options: BenchOptions) {
           ? "PostgreSQL (local)"
           : "PostgreSQL"
         : "PGlite (embedded in the app process)",
+      tracing: otlp
+        ? `on: OTLP from the app processes (http/protobuf) and restate-server (gRPC) to a receiver in the driver; ${otlp.spans.length} spans received`
+        : "off (OTEL_EXPORTER_OTLP_ENDPOINT unset)",
       restateSetup: h.cluster
         ? "3-node cluster, replication 2 (restate-cluster/cluster.toml)"
         : "one restate-server (restate.toml)",
@@ -263,6 +279,7 @@ export async function runBench(options: BenchOptions) {
   } finally {
     await inline?.stop().catch(() => {});
     await h.close().catch(() => {});
+    await otlp?.close();
   }
 }
 

@@ -16,7 +16,7 @@ export function markdownReport(r: BenchReport): string {
   return [
     `### postpay benchmark — ${r.date.slice(0, 10)}`,
     "",
-    `${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; database: ${r.database}; Restate: ${r.restateSetup}.`,
+    `${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; database: ${r.database}; Restate: ${r.restateSetup}; tracing: ${r.tracing}.`,
     `Both paths: the same HTTP app as a child process, checkout over HTTP with the shop's key, paid in the Stripe emulator, which delivers the signed webhook; the same driver, stand-ins, warm-up (${o.warmUp.orders} orders at C=${o.warmUp.concurrency}) and database. Restate (durable): the webhook submits the order workflow (restate-server + service endpoint). Baseline: the same app's webhook handler does the same steps with the same ports inline (bench/inline-app.ts), Restate's processes stopped.`,
     `Latency: ${r.latency}. Throughput: ${r.throughput}.`,
     "",

@@ -3,7 +3,8 @@
 // (40 per fan-out width), BENCH_SWEEP_C (1,8,32,128: the concurrency sweep), BENCH_SWEEP_MIN_ORDERS
 // (40: a sweep point runs max(this, 4 × C) orders); DATABASE_URL: a PostgreSQL server (PGlite
 // without); BENCH_PROFILE: a directory for CPU profiles; BENCH_CLUSTER=1: Restate as a replicated
-// 3-node cluster instead of one restate-server.
+// 3-node cluster instead of one restate-server; BENCH_TRACING=1: tracing on (OTLP to a receiver in
+// the driver; needs DATABASE_URL, as the two deployed processes are what is traced).
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { parseEnv } from "../src/config.ts";
@@ -29,6 +30,7 @@ const BenchEnv = z.object({
     .optional(),
   BENCH_PROFILE: z.string().min(1).optional(),
   BENCH_CLUSTER: z.stringbool().default(false),
+  BENCH_TRACING: z.stringbool().default(false),
 });
 const bench = BenchEnv.parse(process.env);
 const out = fileURLToPath(new URL("./results/", import.meta.url));
@@ -45,6 +47,7 @@ const report = await runBench({
   postgres: parseEnv().DATABASE_URL,
   profileDir: bench.BENCH_PROFILE,
   cluster: bench.BENCH_CLUSTER,
+  tracing: bench.BENCH_TRACING,
   progress: (line) => process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`),
 });
 if (tty) process.stderr.write("\n");

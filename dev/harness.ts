@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Catalog } from "../src/domain/catalog.ts";
 import { DEFAULT_SHIP_TO_COUNTRIES } from "../src/domain/ship-to.ts";
 import type { Db } from "../db/client.ts";
-import { registerDeployment } from "../src/adapters/restate-admin.ts";
+import { registerDeployment, startStuckOrderWatch } from "../src/adapters/restate-admin.ts";
 import { parseEnv } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import type { HttpConfig, ServicesConfig } from "../src/process-config.ts";
@@ -65,6 +65,9 @@ export type AppSettings = Pick<
   | "rateLimit"
   | "supportEmail"
   | "shipments"
+  | "stuckOrders"
+  | "metricsPort"
+  | "traceUrlTemplate"
 >;
 
 /** Secrets for app child processes: long enough for the start-up checks, and never printed. */
@@ -112,6 +115,8 @@ export type InProcessApp = {
   restartServices(): Promise<void>;
   /** The Restate service endpoint's URL (HTTP/2), which only restate-server may call. */
   readonly endpointUrl: string;
+  /** The service endpoint's own metrics (its METRICS_PORT), when settings ask for them. */
+  readonly servicesMetricsUrl: string | undefined;
 };
 
 /** The app's child processes, in start order. */
@@ -314,6 +319,7 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
   // At close, restate-server stops before the endpoint, so waiting invocations are not aborted noisily.
   parts.cleanup.add(() => restate.stop());
   await registerDeployment(restate.adminUrl, services.url);
+  await startStuckOrderWatch(restate.ingressUrls[0]!);
   const http = await serveHttpApp(config, db, log, { port: httpPort });
   parts.cleanup.add(() => http.close());
   return {
@@ -322,6 +328,9 @@ async function runInProcess(parts: Parts, settings: AppSettings): Promise<InProc
     http,
     get endpointUrl() {
       return services.url;
+    },
+    get servicesMetricsUrl() {
+      return services.metricsUrl;
     },
     async restartServices() {
       const port = services.port;
@@ -355,6 +364,7 @@ async function spawnApp(parts: Parts, options: ChildProcessOptions): Promise<App
     await registerDeployment(parts.restate.adminUrl, `http://127.0.0.1:${servicePort}`, 1000);
     return true;
   });
+  await startStuckOrderWatch(parts.restate.ingressUrls[0]!);
   const app = await start("app", "src/main/http.ts", httpReady(`${url}/healthz`));
   return { url, appEnv: env, processes: [services, app] };
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { countProducts, upsertCatalog } from "../db/catalog.ts";
 import { centers as centersTable } from "../db/schema.ts";
 import { DEMO_CATALOG_FILE, readCatalog } from "../db/seed.ts";
-import { registerDeployment } from "../src/adapters/restate-admin.ts";
+import { registerDeployment, startStuckOrderWatch } from "../src/adapters/restate-admin.ts";
 import { ConfigError, DEFAULT_ADMIN_URL, required } from "../src/config.ts";
 import { boot, fail, onShutdown, openConfiguredDatabase } from "../src/main/common.ts";
 import { httpConfig, servicesConfig } from "../src/process-config.ts";
@@ -175,6 +175,7 @@ try {
   // Once, on one node: the cluster shares its metadata, and every node reaches the endpoint.
   progress("registering the deployment with Restate");
   await registerDeployment(adminUrl, endpoint.url);
+  await startStuckOrderWatch(env.RESTATE_INGRESS_URL[0]!);
 
   progress(`starting the HTTP app on :${env.HTTP_PORT}`);
   const http = await serveHttpApp(httpConfig(local), database.db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });

@@ -27,6 +27,7 @@ export const SERVICE = {
   alerts: "SlackAlerts",
   support: "SupportDesk",
   shipments: "Shipments",
+  stuck: "StuckOrders",
 } as const;
 export const ALERTS_KEY = "default";
 
@@ -54,6 +55,7 @@ export const STEP = {
   handOffAnyway: "hand off anyway",
   emailRefunded: "email refunded",
   findStripeEvent: "find stripe event",
+  findStuckOrders: "find stuck orders",
 } as const;
 
 /**
@@ -108,6 +110,9 @@ export async function readView(ctx: restate.WorkflowSharedContext): Promise<Orde
   if (!view.success) throw new restate.TerminalError(`order ${ctx.key}: its view breaks the shared contract`);
   return view.data as unknown as OrderView;
 }
+
+/** StuckOrders' state: the next sweep's time; per stuck invocation, the progress it was alerted at. */
+export type StuckState = { nextSweepAt: number; alerted: Record<string, string> };
 
 /** SlackAlerts' state: each key of this type is a state key. */
 export type AlertState = { pending: Alert[]; flushAt: number | null; lastPostAt: number; failures: number };

@@ -86,6 +86,15 @@ export type AlertPorts = {
   emailSupport(alert: Alert): Promise<"sent" | "no support address">;
 };
 
+/** What the StuckOrders sweeper needs: Restate's own view of the orders it keeps retrying. */
+export type StuckOrderPorts = {
+  /**
+   * An alert per paid order whose run Restate has been retrying with no progress for `stuckAfterMs`,
+   * naming the step it is stuck on and since when (`stuck.since`).
+   */
+  findStuckOrders(stuckAfterMs: number): Promise<Alert[]>;
+};
+
 /** Adapters throw PermanentError for rejections; Restate must not retry those. */
 export const asTerminalError = (err: unknown) =>
   err instanceof PermanentError ? new restate.TerminalError(err.message) : undefined;

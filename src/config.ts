@@ -18,6 +18,7 @@ import {
   identityKeys,
 } from "./config-fields.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { observabilityEnv } from "./telemetry/env.ts";
 
 export const DEFAULT_INGRESS_URL = "http://127.0.0.1:8080";
 export const DEFAULT_ADMIN_URL = "http://127.0.0.1:9070";
@@ -138,8 +139,7 @@ const EnvSchema = z.object({
   // Requests per minute per client on anonymous routes (the order page; refused webhooks).
   PUBLIC_RATE_LIMIT: positiveInt(300),
   PUBLIC_URL: optionalUrl,
-  // Step retries: attempts per step (first try included) before it escalates to an operator,
-  // with exponential backoff between them.
+  // Step retries: attempts per step (first try included) before an operator decides, backed off.
   STEP_MAX_ATTEMPTS: positiveInt(5),
   STEP_RETRY_INITIAL_MS: positiveInt(200),
   STEP_RETRY_MAX_MS: positiveInt(10_000),
@@ -149,6 +149,7 @@ const EnvSchema = z.object({
   SHIPMENT_DEADLINE: z.preprocess(blankIsUnset, duration.default(2 * 86_400_000)),
   // Outbound HTTP calls (Stripe, fulfillment centers, Slack) are cut off after this long.
   HTTP_TIMEOUT_MS: positiveInt(10_000),
+  ...observabilityEnv({ duration, blankIsUnset }),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(LOG_LEVELS).default("info")),
   // Local state of `npm start`: embedded PGlite and restate-server's data.
   POSTPAY_DATA_DIR: z.preprocess(blankIsUnset, z.string().default(".data")).transform((d) => path.resolve(d)),

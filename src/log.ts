@@ -30,11 +30,14 @@ export type LoggerOptions = {
   level?: LogLevel;
   bindings?: Record<string, unknown>;
   destination?: pino.DestinationStream;
+  /** Fields added to every line, e.g. the active trace's id (src/telemetry/tracing.ts). */
+  mixin?: () => Record<string, string>;
 };
 
-export function createLogger({ level = "info", bindings = {}, destination }: LoggerOptions = {}): Logger {
+export function createLogger({ level = "info", bindings = {}, destination, mixin }: LoggerOptions = {}): Logger {
   const options: pino.LoggerOptions = {
     level,
+    ...(mixin && { mixin }),
     base: bindings,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {

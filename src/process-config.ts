@@ -33,6 +33,10 @@ export type ServicesConfig = {
   escalation: { remindAfterMs: number };
   shipments: { deadlineMs: number };
   alerts: { minIntervalMs: number; maxBackoffMs: number };
+  /** STUCK_ORDER_AFTER, and how often the sweeper looks. */
+  stuckOrders: { stuckAfterMs: number; sweepEveryMs: number };
+  /** METRICS_PORT: this process's metrics, on a private port; unset: not served. */
+  metricsPort?: number;
 };
 
 /** What the HTTP app needs. */
@@ -62,6 +66,10 @@ export type HttpConfig = {
   operators: Operator[];
   /** Per center id, the secret its shipment events are signed with (POST /webhooks/centers/:centerId). */
   centerWebhookSecrets: Record<string, string>;
+  /** A trace viewer's URL with `{traceId}`: the console links each order to its trace. */
+  traceUrlTemplate?: string;
+  /** METRICS_PORT: this process's metrics, on a private port; unset: not served (GET /metrics still is). */
+  metricsPort?: number;
 };
 
 const publicUrlOf = (env: Env) => env.PUBLIC_URL ?? `http://127.0.0.1:${env.HTTP_PORT}`;
@@ -80,6 +88,12 @@ LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
 LOOPBACK.addAddress("::1", "ipv6");
 export const isLoopback = (host: string) =>
   host === "localhost" || (isIP(host) !== 0 && LOOPBACK.check(host, isIP(host) === 6 ? "ipv6" : "ipv4"));
+
+/** The sweeper looks five times per STUCK_ORDER_AFTER, at most once a minute, at least every 200 ms. */
+export const stuckOrderPolicy = (stuckAfterMs: number) => ({
+  stuckAfterMs,
+  sweepEveryMs: Math.min(60_000, Math.max(200, Math.round(stuckAfterMs / 5))),
+});
 
 export function servicesConfig(env: Env): ServicesConfig {
   const identityOptOut = env.RESTATE_IDENTITY_KEYS === "none";
@@ -111,6 +125,8 @@ export function servicesConfig(env: Env): ServicesConfig {
     escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
     shipments: { deadlineMs: env.SHIPMENT_DEADLINE },
     alerts: SLACK_ALERT_PACE,
+    stuckOrders: stuckOrderPolicy(env.STUCK_ORDER_AFTER),
+    metricsPort: env.METRICS_PORT,
   };
 }
 
@@ -138,5 +154,7 @@ export function httpConfig(env: Env): HttpConfig {
     trustedProxies: env.TRUSTED_PROXIES,
     operators: env.OPERATORS,
     centerWebhookSecrets: env.CENTER_WEBHOOK_SECRETS,
+    traceUrlTemplate: env.TRACE_URL_TEMPLATE,
+    metricsPort: env.METRICS_PORT,
   };
 }

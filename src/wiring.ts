@@ -10,12 +10,14 @@ import { recordOrderHistory } from "../db/order-history.ts";
 import { beginOrder, setOrderStatus } from "../db/orders.ts";
 import { findShipTo, recordCollectedShipTo, recordPaymentFacts } from "../db/sessions.ts";
 import { findStripeSignal, passHandOffGate } from "../db/stripe-events.ts";
-import type { AlertPorts, OrderPorts, ShipmentPorts } from "../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts, StuckOrderPorts } from "../services/ports.ts";
 import type { EmailSender } from "./adapters/email.ts";
 import { fulfillmentOrder, type FulfillmentClient } from "./adapters/fulfillment-center.ts";
+import { findRetryingRuns } from "./adapters/restate-query.ts";
 import type { SlackPoster } from "./adapters/slack.ts";
 import type { StripeGateway } from "./adapters/stripe.ts";
 import { buttonKey, buttonSigner } from "./domain/decision-buttons.ts";
+import { DEFAULT_ADMIN_URL } from "./config.ts";
 import { abandonedEmail, supportIncidentEmail } from "./domain/emails.ts";
 import { PermanentError } from "./domain/errors.ts";
 import { checkPayment } from "./domain/order.ts";
@@ -38,8 +40,14 @@ export type Adapters = {
   slackSigningSecret?: string;
 };
 
-export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts {
+export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPorts & StuckOrderPorts {
   const db = a.db;
+  const alertLinks = (orderId: string, invocationId: string) => ({
+    orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
+    consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
+    journalCommand: journalCommand(invocationId, a.restateAdminUrl),
+    ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
+  });
   return {
     beginOrder: (orderId) => beginOrder(db, orderId),
     async checkPayment(payment) {
@@ -102,12 +110,23 @@ export function createPorts(a: Adapters): OrderPorts & AlertPorts & ShipmentPort
     isPlatformFault: isDatabaseUnavailable,
     checkBeforeHandOff: (orderId, options) => passHandOffGate(db, orderId, options),
     findStripeSignal: (eventId) => findStripeSignal(db, eventId),
-    alertLinks: (orderId, invocationId) => ({
-      orderUrl: `${a.publicUrl}/orders/${encodeURIComponent(orderId)}`,
-      consoleUrl: `${a.publicUrl}/console/orders/${encodeURIComponent(orderId)}`,
-      journalCommand: journalCommand(invocationId, a.restateAdminUrl),
-      ...(a.restateAdminUrl && { journalUrl: journalUrl(invocationId, a.restateAdminUrl) }),
-    }),
+    alertLinks,
+    // Restate's view, not the database's: it still answers while the database is down.
+    async findStuckOrders(stuckAfterMs) {
+      const runs = await findRetryingRuns(a.restateAdminUrl ?? DEFAULT_ADMIN_URL);
+      const now = Date.now();
+      return runs
+        .filter((run) => now - Date.parse(run.lastProgressAt) >= stuckAfterMs)
+        .map((run) => ({
+          incidentId: "",
+          orderId: run.orderId,
+          customerId: "",
+          step: run.step ?? "the next step (the service endpoint did not answer)",
+          error: run.lastFailure,
+          stuck: { since: run.lastProgressAt },
+          ...alertLinks(run.orderId, run.invocationId),
+        }));
+    },
     postToSlack: (message) => a.slack.post(message),
     ...(a.slackSigningSecret && { signButton: buttonSigner(buttonKey(a.slackSigningSecret)) }),
     ...createShipmentPorts(a),

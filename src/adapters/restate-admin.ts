@@ -1,7 +1,10 @@
 // Restate's admin API: deployments (register, discover, list, remove) and SQL introspection. Restate
 // may still be starting, so registerDeployment retries refusals and connection errors until its
 // deadline; the rest answers at once or fails with what Restate said.
+import type { StuckOrders } from "../../services/stuck-orders.ts";
 import { VERSION_METADATA_KEY, type Deployment } from "../domain/deployment.ts";
+
+const STUCK_ORDERS: StuckOrders["name"] = "StuckOrders";
 
 /**
  * Registers the service endpoint, overwriting whatever Restate knew at that URL (`force`): for
@@ -84,4 +87,27 @@ export function createRestateAdmin(adminUrl: string, timeoutMs = 10_000) {
       return (await call<{ rows: Row[] }>("POST", "/query", { query: sql })).rows;
     },
   };
+}
+
+/**
+ * Starts the stuck-order sweeper (services/stuck-orders.ts) through Restate's ingress, once the
+ * deployment is registered. Idempotent: sweeps already going are left alone.
+ */
+export async function startStuckOrderWatch(ingressUrl: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${ingressUrl}/${STUCK_ORDERS}/default/start`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.text();
+      if (res.ok) return;
+      if (Date.now() > deadline) throw new Error(`starting the stuck-order sweeper failed: ${res.status}`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

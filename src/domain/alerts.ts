@@ -32,7 +32,15 @@ export type Alert = {
   notice?: true;
   /** The payment in the Stripe Dashboard. */
   dashboardUrl?: string;
+  /**
+   * Set when no incident was opened: the order has made no progress since `since` (ISO 8601)
+   * while Restate retries `step` (a database or endpoint outage). Nothing to decide: no buttons.
+   */
+  stuck?: { since: string };
 };
+
+const stuckLead = (a: Alert, now: Date | number | undefined) =>
+  `Order ${a.orderId} is stuck: no progress${now === undefined ? "" : ` for ${waited(a.stuck!.since, now) ?? "a while"}`} on step "${a.step}", which Restate keeps retrying (no incident: nothing to decide)`;
 
 export type SlackMessage = { text: string; blocks: KnownBlock[] };
 
@@ -63,21 +71,24 @@ export function waitedFor(ms: number): string {
 function alertBlocks(a: Alert, now: Date | number | undefined, sign: ButtonSigner | undefined): KnownBlock[] {
   const waitedFor = a.openedAt && now !== undefined && !a.notice ? waited(a.openedAt, now) : undefined;
   const order = `*Order \`${escapeInlineCode(a.orderId)}\``;
+  const head: KnownBlock = a.stuck
+    ? { type: "section", text: { type: "mrkdwn", text: `*${esc(stuckLead(a, now))}*` } }
+    : {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: a.notice ? `${order}*: ${esc(a.step)}` : `${order} needs attention*: step *${esc(a.step)}* failed`,
+        },
+        fields: [
+          { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
+          { type: "mrkdwn", text: `*${a.notice ? "Stripe event" : "Incident"}*\n${esc(a.incidentId)}` },
+          ...(waitedFor
+            ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
+            : []),
+        ],
+      };
   return [
-    {
-      type: "section",
-      text: {
-        type: "mrkdwn",
-        text: a.notice ? `${order}*: ${esc(a.step)}` : `${order} needs attention*: step *${esc(a.step)}* failed`,
-      },
-      fields: [
-        { type: "mrkdwn", text: `*Customer*\n${esc(a.customerId)}` },
-        { type: "mrkdwn", text: `*${a.notice ? "Stripe event" : "Incident"}*\n${esc(a.incidentId)}` },
-        ...(waitedFor
-          ? [{ type: "mrkdwn" as const, text: `*Waiting*\n${waitedFor}, since ${slackTime(a.openedAt!)}` }]
-          : []),
-      ],
-    },
+    head,
     {
       type: "section",
       text: {
@@ -97,7 +108,7 @@ function alertBlocks(a: Alert, now: Date | number | undefined, sign: ButtonSigne
         ...(a.journalUrl ? [{ type: "mrkdwn" as const, text: `<${a.journalUrl}|Journal in the Restate UI>` }] : []),
       ],
     },
-    ...(sign && !a.notice ? [decisionButtons(a, sign)] : []),
+    ...(sign && !a.notice && !a.stuck ? [decisionButtons(a, sign)] : []),
   ];
 }
 
@@ -120,6 +131,13 @@ export function slackMessage(alerts: Alert[], now?: Date | number, sign?: Button
     const a = alerts[0]!;
     const waitedFor = a.openedAt && now !== undefined ? waited(a.openedAt, now) : undefined;
     if (a.notice) return { text: noticeText(a), blocks: alertBlocks(a, now, undefined) };
+    if (a.stuck)
+      return {
+        text: esc(
+          `:hourglass: ${stuckLead(a, now)}: ${clip(a.error, 300)} ${a.consoleUrl ?? a.orderUrl} | journal: ${a.journalCommand}`,
+        ),
+        blocks: alertBlocks(a, now, undefined),
+      };
     return {
       text: esc(
         `${a.reminder ? reminderLead(a.reminder) : ":rotating_light: "}Order ${a.orderId} needs attention: step "${a.step}" failed: ${clip(a.error, 300)} (customer ${a.customerId})` +
@@ -132,7 +150,10 @@ export function slackMessage(alerts: Alert[], now?: Date | number, sign?: Button
   const rest = alerts.length - detailed.length;
   const named = alerts
     .slice(0, MAX_NAMED)
-    .map((a) => `${a.orderId} (${esc(a.step)}${a.reminder ? `, reminder ${a.reminder.count}` : ""})`)
+    .map(
+      (a) =>
+        `${a.orderId} (${esc(a.step)}${a.stuck ? ", stuck" : ""}${a.reminder ? `, reminder ${a.reminder.count}` : ""})`,
+    )
     .join(", ");
   const unnamed = alerts.length - Math.min(alerts.length, MAX_NAMED);
   const unbuttoned = detailed.length - Math.min(detailed.length, MAX_WITH_BUTTONS);

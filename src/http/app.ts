@@ -8,6 +8,7 @@ import type { OrderClient, ShipmentClient } from "../adapters/restate-ingress.ts
 import type { StripeGateway } from "../adapters/stripe.ts";
 import type { Operator } from "../domain/operators.ts";
 import type { Logger } from "../log.ts";
+import type { HttpMetrics } from "../telemetry/metrics.ts";
 import { adminRoutes } from "./admin.ts";
 import { centerWebhookRoutes } from "./center-webhook.ts";
 import { consoleRoutes } from "./console/index.ts";
@@ -16,6 +17,7 @@ import { ApiError, ERROR_STATUS, errorBody, RETRY_AFTER, toApiError } from "./er
 import { identifyClient } from "./client.ts";
 import { healthRoutes } from "./health.ts";
 import { failureCounter, TOKEN_FAILURES, type RateLimit } from "./middleware.ts";
+import { countWebhooks, metricsRoutes } from "./metrics.ts";
 import { orderRoutes } from "./orders.ts";
 import { shopRoutes } from "./shop.ts";
 import { slackRoutes, type SlackInteractions } from "./slack.ts";
@@ -46,6 +48,10 @@ export type AppDeps = {
   trustedProxies?: readonly string[];
   /** OPERATORS: each operator's name and the SHA-256 (hex) of their console token. */
   operators?: readonly Operator[];
+  /** This process's counters; with them, GET /metrics (admin bearer) serves them and the business gauges. */
+  metrics?: HttpMetrics;
+  /** TRACE_URL_TEMPLATE: the console links each order to its trace. */
+  traceUrlTemplate?: string;
 };
 
 export function createApp(deps: AppDeps) {
@@ -75,6 +81,10 @@ export function createApp(deps: AppDeps) {
   const tokenFailures = failureCounter(TOKEN_FAILURES);
 
   app.route("/", healthRoutes(deps));
+  if (deps.metrics) {
+    app.use("/webhooks/*", countWebhooks(deps.metrics));
+    app.route("/", metricsRoutes({ ...deps, metrics: deps.metrics, tokenFailures }));
+  }
   app.route("/", stripeWebhookRoutes(deps));
   if (deps.shipments)
     app.route(

@@ -5,6 +5,8 @@ import { openDatabase, type Database } from "../../db/client.ts";
 import type { Db } from "../../db/client.ts";
 import { parseEnv, required, type Env } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { serveClusterMetrics } from "../telemetry/metrics-server.ts";
+import { startTracing, type ProcessName, type Tracing } from "../telemetry/tracing.ts";
 import { runWorkers } from "./workers.ts";
 
 /** Parses the environment once and builds the logger it configures; exits on a bad value. */
@@ -54,29 +56,39 @@ export function fail(log: Logger, err: unknown): never {
  */
 export async function runServer(
   what: string,
+  name: ProcessName,
   workersOf: (env: Env) => number,
-  serve: (env: Env, db: Db, log: Logger) => Promise<{ url: string; close(): Promise<void> }>,
+  serve: (env: Env, db: Db, log: Logger, tracing?: Tracing) => Promise<{ url: string; close(): Promise<void> }>,
   /** The process's own configuration, checked before anything starts: a refusal exits 1 at once. */
   check: (env: Env) => unknown = () => undefined,
 ): Promise<void> {
-  const { env, log } = boot();
+  const { env, log: bootLog } = boot();
+  let log = bootLog;
   const workers = workersOf(env);
   try {
     check(env);
     required(env.DATABASE_URL, "DATABASE_URL", "separate processes must share one PostgreSQL database");
     // Migrations run once, before any worker starts: two migrators at once would collide.
     if (cluster.isPrimary) await (await openConfiguredDatabase(env, log)).close();
+    // With workers, METRICS_PORT is the primary's: it serves the sum of the workers' metrics.
+    if (cluster.isPrimary && workers > 1 && env.METRICS_PORT !== undefined)
+      await serveClusterMetrics(env.METRICS_PORT, name === "postpay-http" ? env.HTTP_HOST : env.SERVICE_HOST);
   } catch (err) {
     fail(log, err);
   }
   await runWorkers(workers, log, async () => {
     try {
+      // Before the app's modules load: their HTTP clients and servers are then instrumented.
+      const tracing = await startTracing(name);
+      if (tracing) log = createLogger({ level: env.LOG_LEVEL, mixin: tracing.logFields });
       const database = await openConfiguredDatabase(env, log, { migrate: false });
-      const server = await serve(env, database.db, log);
-      log.info({ url: server.url }, `${what} listening`);
+      tracing?.instrumentDb(database.db);
+      const server = await serve(env, database.db, log, tracing);
+      log.info({ url: server.url, tracing: Boolean(tracing) }, `${what} listening`);
       onShutdown(log, async () => {
         await server.close();
         await database.close();
+        await tracing?.shutdown();
       });
     } catch (err) {
       fail(log, err);

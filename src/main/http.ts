@@ -5,10 +5,11 @@ import { runServer } from "./common.ts";
 
 await runServer(
   "http app",
+  "postpay-http",
   (env) => env.HTTP_WORKERS,
-  async (env, db, log) => {
+  async (env, db, log, tracing) => {
     const { serveHttpApp } = await import("../runtime/http-system.ts");
-    return serveHttpApp(httpConfig(env), db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST });
+    return serveHttpApp(httpConfig(env), db, log, { port: env.HTTP_PORT, host: env.HTTP_HOST, tracing });
   },
   httpConfig,
 );

@@ -2,8 +2,9 @@
 // (RESTATE_ADMIN_URL). It never overwrites one: Restate pins every invocation to its deployment
 // and replays its journal on whatever code answers at that URL, so a URL Restate already knows
 // for another version is refused (exit 2), and the same version again changes nothing (exit 0).
-// `--force` re-registers in place: development only.
-import { createRestateAdmin, type RestateAdmin } from "../adapters/restate-admin.ts";
+// `--force` re-registers in place: development only. Then it starts the stuck-order sweeper
+// (RESTATE_INGRESS_URL) unless it is already going.
+import { createRestateAdmin, type RestateAdmin, startStuckOrderWatch } from "../adapters/restate-admin.ts";
 import { DEFAULT_ADMIN_URL } from "../config.ts";
 import { planRegistration, SAFE_WAY, versionOf } from "../domain/deployment.ts";
 import { boot, fail } from "./common.ts";
@@ -43,6 +44,7 @@ try {
           `mismatch retried forever, or other code run silently on an old journal. ${SAFE_WAY}`,
       );
     }
+    await startStuckOrderWatch(env.RESTATE_INGRESS_URL[0]!);
     process.exit(0);
   }
 
@@ -62,6 +64,7 @@ try {
     process.stderr.write(`register refused: ${plan.reason}\n`);
     process.exit(2);
   }
+  await startStuckOrderWatch(env.RESTATE_INGRESS_URL[0]!);
 } catch (err) {
   fail(log, err);
 }

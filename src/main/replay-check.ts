@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createServices } from "../../services/index.ts";
-import type { AlertPorts, OrderPorts, ShipmentPorts } from "../../services/ports.ts";
+import type { AlertPorts, OrderPorts, ShipmentPorts, StuckOrderPorts } from "../../services/ports.ts";
 import { createRestateAdmin } from "../adapters/restate-admin.ts";
 import { DEFAULT_ADMIN_URL } from "../config.ts";
 import { inertPorts, recordWaiting, replayAll, type RecordedInvocation } from "../deployments/replay.ts";
@@ -34,12 +34,13 @@ try {
     for (const r of recorded)
       writeFileSync(path.join(into, `${r.service}-${r.key || r.invocationId}.json`), `${JSON.stringify(r, null, 1)}\n`);
   }
-  const services = createServices(inertPorts<OrderPorts & AlertPorts & ShipmentPorts>(), {
+  const services = createServices(inertPorts<OrderPorts & AlertPorts & ShipmentPorts & StuckOrderPorts>(), {
     // One attempt per step: past the journal's end an inert port refuses at once, nothing waits.
     steps: { maxAttempts: 1, initialRetryMs: 1, maxRetryMs: 1 },
     escalation: { remindAfterMs: env.INCIDENT_REMIND_AFTER },
     alerts: SLACK_ALERT_PACE,
     shipments: { deadlineMs: env.SHIPMENT_DEADLINE },
+    stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
   });
   const verdicts = await replayAll(services, recorded);
   for (const v of verdicts) {

@@ -6,10 +6,11 @@ import { runServer } from "./common.ts";
 
 await runServer(
   "restate service endpoint",
+  "postpay-services",
   (env) => env.SERVICE_WORKERS,
-  async (env, db, log) => {
+  async (env, db, log, tracing) => {
     const { serveServices } = await import("../runtime/services-system.ts");
-    return serveServices(servicesConfig(env), db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST });
+    return serveServices(servicesConfig(env), db, log, { port: env.SERVICE_PORT, host: env.SERVICE_HOST, tracing });
   },
   servicesConfig,
 );

@@ -17,6 +17,7 @@ export async function startServiceEndpoint(
     log,
     identityKeys = [],
     version,
+    hooks = [],
   }: {
     port?: number;
     host?: string;
@@ -28,12 +29,15 @@ export async function startServiceEndpoint(
      * so `npm run register` and `npm run deployments` know which version each URL serves.
      */
     version?: string;
+    /** Restate SDK hooks for every service (step metrics, tracing). */
+    hooks?: restate.HooksProvider[];
   },
 ): Promise<ServiceEndpoint> {
   const sdkLog = log.child({ component: "restate-sdk" });
   const handler = restate.createEndpointHandler({
     services: version ? withVersion(services, version) : services,
     ...(identityKeys.length > 0 && { identityKeys }),
+    ...(hooks.length > 0 && { defaultServiceOptions: { hooks } }),
     logger: (meta, message, ...rest) => {
       if (meta.replaying) return;
       // The SDK logs every invocation start/end at info: that belongs to debug on a hot path.

@@ -11,10 +11,19 @@ import { createSlackResponder } from "../adapters/slack.ts";
 import type { HttpConfig } from "../process-config.ts";
 import { createApp } from "../http/app.ts";
 import type { Logger } from "../log.ts";
+import { createHttpMetrics } from "../telemetry/metrics.ts";
+import { serveRegistry } from "../telemetry/metrics-server.ts";
+import type { Tracing } from "../telemetry/tracing.ts";
 import { createStripe } from "./stripe.ts";
 
-/** The Hono HTTP app, served on node:http. */
-export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, listen: { port: number; host?: string }) {
+/** The Hono HTTP app, served on node:http (and its own metrics on METRICS_PORT when set). */
+export async function serveHttpApp(
+  config: HttpConfig,
+  db: Db,
+  log: Logger,
+  listen: { port: number; host?: string; tracing?: Tracing },
+) {
+  const metrics = createHttpMetrics();
   const restate = createOrderClient({ ingressUrls: config.restateIngressUrls, timeoutMs: config.httpTimeoutMs });
   const app = createApp({
     db,
@@ -32,6 +41,8 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     trustedProxies: config.trustedProxies,
     operators: config.operators,
     log,
+    metrics,
+    traceUrlTemplate: config.traceUrlTemplate,
     ...(config.slackSigningSecret && {
       slack: {
         signingSecret: config.slackSigningSecret,
@@ -50,13 +61,18 @@ export async function serveHttpApp(config: HttpConfig, db: Db, log: Logger, list
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
+  const served =
+    config.metricsPort === undefined ? undefined : await serveRegistry(metrics.registry, config.metricsPort, host);
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    metricsUrl: served?.url,
+    close: async () => {
+      await served?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+      });
+    },
   };
 }

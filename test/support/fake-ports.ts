@@ -590,6 +590,11 @@ export class FakePorts implements OrderPorts, AlertPorts, ShipmentPorts {
     };
   }
 
+  /** The stuck-order sweeper is specified against Restate itself (test/integration/stuck-orders.test.ts). */
+  async findStuckOrders(): Promise<Alert[]> {
+    return [];
+  }
+
   postToSlack(message: SlackMessage): Promise<"posted" | "logged"> {
     return this.call("postToSlack", undefined, undefined, [message], () => "posted" as const);
   }

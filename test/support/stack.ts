@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { products } from "../../db/schema.ts";
 import type { StepPolicy } from "../../services/index.ts";
 import { parseEnv } from "../../src/config.ts";
+import { stuckOrderPolicy } from "../../src/process-config.ts";
 import { startHarness } from "../../dev/harness.ts";
 import type { OrderStatus } from "../../src/domain/order.ts";
 import type { AdminOrderView } from "../../src/domain/order-view.ts";
@@ -39,6 +40,10 @@ export type StackOptions = {
   httpTimeoutMs?: number;
   /** A PostgreSQL server of the test's own (the run gets a scratch database there); default DATABASE_URL, else PGlite. */
   postgres?: string;
+  /** STUCK_ORDER_AFTER, in ms (default 1 h: no stuck-order alert during a test). */
+  stuckAfterMs?: number;
+  /** TRACE_URL_TEMPLATE: the console links each order to its trace. */
+  traceUrlTemplate?: string;
 };
 
 export async function startStack(options: StackOptions = {}) {
@@ -61,6 +66,10 @@ export async function startStack(options: StackOptions = {}) {
       escalation: { remindAfterMs: options.remindAfterMs ?? 3_600_000 },
       shipments: { deadlineMs: options.shipmentDeadlineMs ?? 3_600_000 },
       alerts: { minIntervalMs: 1000, maxBackoffMs: 5000 },
+      stuckOrders: stuckOrderPolicy(options.stuckAfterMs ?? 3_600_000),
+      // The service endpoint's own metrics on a free port (the HTTP app's are on GET /metrics).
+      metricsPort: 0,
+      traceUrlTemplate: options.traceUrlTemplate,
     },
   });
   const { stripe, http, config } = h;
@@ -108,6 +117,10 @@ export async function startStack(options: StackOptions = {}) {
     restartServices: h.restartServices,
     get endpointUrl() {
       return h.endpointUrl;
+    },
+    /** The service endpoint's own metrics (METRICS_PORT). */
+    get servicesMetricsUrl() {
+      return h.servicesMetricsUrl;
     },
 
     /** Pays a session in the emulator; `deliver` redelivers until the webhook answers 200. */

@@ -20,6 +20,7 @@ const OPTIONS = {
   escalation: { remindAfterMs: 3_600_000 },
   alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
   shipments: { deadlineMs: 3_600_000 },
+  stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
 };
 type Ports = Parameters<typeof createServices>[0];
 

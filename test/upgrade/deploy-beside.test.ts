@@ -44,6 +44,7 @@ const OPTIONS: ServiceOptions = {
   escalation: { remindAfterMs: REMIND_AFTER_MS },
   alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
   shipments: { deadlineMs: 3_600_000 },
+  stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
 };
 const ADDED_STEP = "score fraud risk";
 const RENAMED = { [STEP.loadPaymentSession]: "load the payment session" } as Record<string, string>;

@@ -43,6 +43,7 @@ beforeAll(async () => {
     escalation: { remindAfterMs: 3_600_000 },
     alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
     shipments: { deadlineMs: 3_600_000 },
+    stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
   });
   endpoint = await startServiceEndpoint(services, {
     log: createLogger({ level: "error", bindings: { test: "workflow" } }),
@@ -451,6 +452,7 @@ describe("a step that fails permanently", () => {
         escalation: { remindAfterMs: 3_600_000 },
         alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
         shipments: { deadlineMs: 3_600_000 },
+        stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
       }),
       { port, log: createLogger({ level: "error", bindings: { test: "workflow" } }) },
     );

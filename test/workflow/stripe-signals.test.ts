@@ -39,6 +39,7 @@ beforeAll(async () => {
     escalation: { remindAfterMs: 3_600_000 },
     alerts: { minIntervalMs: 50, maxBackoffMs: 500 },
     shipments: { deadlineMs: 3_600_000 },
+    stuckOrders: { stuckAfterMs: 3_600_000, sweepEveryMs: 60_000 },
   });
   endpoint = await startServiceEndpoint(services, { log: createLogger({ level: "error" }) });
   await registerDeployment(server.adminUrl, endpoint.url);

@@ -9,6 +9,8 @@ import { listOrders, OrderListCursorSchema } from "../../../db/order-list.ts";
 import { emailsFor } from "../../../db/outbox.ts";
 import { findOrderItems } from "../../../db/sessions.ts";
 import type { OrderClient, ShipmentClient } from "../../adapters/restate-ingress.ts";
+import { invocationTraceId } from "../../adapters/restate-query.ts";
+import { DEFAULT_ADMIN_URL } from "../../config.ts";
 import { ORDER_STATUSES } from "../../domain/order.ts";
 import type { Operator } from "../../domain/operators.ts";
 import type { FailureCounter } from "../middleware.ts";
@@ -29,6 +31,8 @@ export type ConsoleDeps = {
   restateAdminUrl?: string;
   /** Which version ran what (footer, order page); without it neither is shown. */
   versions?: VersionDirectory;
+  /** TRACE_URL_TEMPLATE (`…{traceId}…`): each order's page links to its trace. */
+  traceUrlTemplate?: string;
   log: Logger;
   /** OPERATORS: who else signs in, each with their own token. */
   operators?: readonly Operator[];
@@ -57,6 +61,18 @@ export async function orderPageData(deps: Pick<ConsoleDeps, "db" | "orders" | "v
   return { order, bought, emails, ranOn };
 }
 export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;
+
+/**
+ * The order's trace in the trace viewer: Restate records the trace of each invocation (the
+ * webhook's, whose traceparent the app passed on), so the id is asked of Restate, not stored.
+ */
+export async function traceUrlOf(deps: Pick<ConsoleDeps, "traceUrlTemplate" | "restateAdminUrl">, data: OrderPageData) {
+  const { traceUrlTemplate: template } = deps;
+  if (!template || !data.order.invocationId) return undefined;
+  const adminUrl = deps.restateAdminUrl ?? DEFAULT_ADMIN_URL;
+  const traceId = await invocationTraceId(adminUrl, data.order.invocationId).catch(() => undefined);
+  return traceId && template.replaceAll("{traceId}", traceId);
+}
 
 const ListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),

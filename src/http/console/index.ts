@@ -12,7 +12,7 @@ import { incidentViews } from "../../../db/incidents.ts";
 import { decide } from "../decisions.ts";
 import { ApiError, ERROR_STATUS, RETRY_AFTER, toApiError } from "../errors.ts";
 import { limitBody } from "../middleware.ts";
-import { inventoryData, orderPageData, ordersData, queueData, version, type ConsoleDeps } from "./data.ts";
+import { inventoryData, orderPageData, ordersData, queueData, traceUrlOf, version, type ConsoleDeps } from "./data.ts";
 import { messagePage } from "./layout.ts";
 import { liveRoutes, liveUrl } from "./live.ts";
 import { confirmPage, DecisionFormSchema } from "./pages/decide.ts";
@@ -123,6 +123,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         live: liveUrl("order", version(data), id),
         decided,
         restateAdminUrl: deps.restateAdminUrl,
+        traceUrl: await traceUrlOf(deps, data),
       }),
     );
   });

@@ -17,7 +17,7 @@ const shipToLines = (to: ShipTo | null) =>
     ? html`<address>${to.name}<br>${to.line1}${to.line2 ? html`<br>${to.line2}` : ""}<br>${to.postalCode} ${to.city}${to.state ? `, ${to.state}` : ""}<br>${to.country}</address>`
     : html`<span class="muted">none yet</span>`;
 
-export type OrderPageOptions = { live?: string; decided?: string; restateAdminUrl?: string };
+export type OrderPageOptions = { live?: string; decided?: string; restateAdminUrl?: string; traceUrl?: string };
 
 const tookMs = (s: StepView) => (s.startedAt ? new Date(s.at).getTime() - new Date(s.startedAt).getTime() : undefined);
 
@@ -108,6 +108,7 @@ ${stripeEventsTable(order.stripeEvents)}
 <h2>Emails</h2>
 ${emailsTable(data.emails)}
 <h2>Journal</h2>
-${journal(order, options.restateAdminUrl)}`,
+${journal(order, options.restateAdminUrl)}
+${options.traceUrl ? html`<p><a id="trace-link" href="${options.traceUrl}">The order's trace</a> (webhook, Restate, every step and call)</p>` : ""}`,
   );
 }
