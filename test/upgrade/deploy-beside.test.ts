@@ -117,7 +117,13 @@ async function npmRun(script: string, args: string[], env: Record<string, string
   try {
     const { stdout, stderr } = await run(process.execPath, [file, ...args], {
       cwd: root,
-      env: { ...process.env, LOG_LEVEL: "error", RESTATE_ADMIN_URL: server.adminUrl, ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: "error",
+        RESTATE_ADMIN_URL: server.adminUrl,
+        RESTATE_INGRESS_URL: server.ingressUrl,
+        ...env,
+      },
     });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
