@@ -6,9 +6,8 @@
 // `shipped` twice with one event id, `delivered`, for some a late `shipped` — while the app is
 // killed twice more: every shipment ends delivered, with one shipped email each and one delivered
 // email per order.
-import { isNull } from "drizzle-orm";
 import { z } from "zod";
-import { shipmentEvents } from "../../db/schema-signals.ts";
+import { createRestateAdmin } from "../../src/adapters/restate-admin.ts";
 import { parseEnv } from "../../src/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHILD_SECRETS, startHarness } from "../../dev/harness.ts";
@@ -265,14 +264,18 @@ async function reportShipments(h: Harness, run: Awaited<ReturnType<typeof runWit
     { timeoutMs: 120_000, intervalMs: 250 },
   ).catch(() => {}); // what is still missing is named by shipmentsCheck
   // A late event changes nothing the page or the mail shows, so it may still be on its way through
-  // Restate (an invocation retried after a kill): wait until every recorded event was applied.
-  const db = await h.database();
+  // Restate (an invocation retried after a kill): wait until Restate has run every event it
+  // accepted. Asked of Restate, not the database: opening PGlite here stops the app processes,
+  // which would strand an invocation still in flight (a CI run once did exactly that).
+  const admin = createRestateAdmin(h.restate.adminUrl);
   await until(
-    async () => (await db.select().from(shipmentEvents).where(isNull(shipmentEvents.appliedAt))).length === 0,
-    {
-      timeoutMs: 60_000,
-      intervalMs: 250,
-    },
+    async () =>
+      (
+        await admin.query<{ n: number }>(
+          "SELECT count(*) AS n FROM sys_invocation WHERE target_service_name = 'Shipments' AND target_handler_name = 'event' AND status != 'completed'",
+        )
+      )[0]?.n === 0,
+    { timeoutMs: 60_000, intervalMs: 250 },
   ).catch(() => {}); // one never applied is named by shipmentsCheck
   return { shipments, wholeOrders, sends };
 }
