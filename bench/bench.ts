@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { Agent, request } from "undici";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { startOtlpReceiver } from "../dev/otlp-receiver.ts";
@@ -79,14 +80,21 @@ export const sweepPointOrders = (options: Pick<BenchOptions, "sweepMinOrders">, 
 
 type Latency = ReturnType<typeof latencySummary>;
 type PhaseResult = { orders: number; failed: number; seconds: number; ordersPerSecond: number; latencyMs: Latency };
-/** One order: its latency in ms, from just before the webhook delivery to the order completed. */
-type Order = (centersPerOrder: number) => Promise<{ id: string; latencyMs: number }>;
+/**
+ * One order: its latency in ms, from just before the webhook delivery to the order completed, and
+ * that moment by the wall clock (for the latency to its completed status in the database).
+ */
+type Order = (centersPerOrder: number) => Promise<{ id: string; latencyMs: number; webhookAt: number }>;
+/** When each order's completed status was written (orders.updated_at, epoch ms). */
+type CompletedAt = (orderIds: string[]) => Promise<Map<string, number>>;
 
 /** One path (durable or baseline), every phase, with its processes' CPU and memory. */
 export type PathResult = PhaseResult & {
   /** CPU per order of each process during the main phase (N orders at C). */
   cpuMsPerOrder: Record<string, number>;
   totalCpuMsPerOrder: number;
+  /** The same without the driver and stand-ins. */
+  productCpuMsPerOrder: number;
   /** What the CPU per order allows on this machine's cores. */
   cpuCeilingOrdersPerSecond: number;
   /** CPU that processes outside this benchmark used during the main phase, in cores (0 on a quiet machine). */
@@ -96,6 +104,12 @@ export type PathResult = PhaseResult & {
   /** Sampled peak of RssAnon: the process's own memory, without its executable's file-backed pages. */
   peakPrivateRssMb: Record<string, number>;
   oneAtATime: PhaseResult;
+  /**
+   * The same C=1 orders, from just before the webhook delivery to the completed status written in
+   * the database (the run's last step; the baseline's too): the order's latency without the
+   * driver's attach or the baseline's answer. PostgreSQL only (PGlite belongs to the app process).
+   */
+  oneAtATimeToStatusMs?: Latency;
   fanOut: (PhaseResult & { centers: number })[];
   sweep: (PhaseResult & { concurrency: number })[];
   /** Failed orders in all phases but the warm-up. */
@@ -136,6 +150,7 @@ export async function runBench(options: BenchOptions) {
       scratchDb && isLocal(scratchUrl) ? [{ name: "postgres", pids: () => postgresPidsFor(scratchDb) }] : [];
     const driverGroup: ProcessGroup = { name: DRIVER, pids: () => [process.pid] };
     const withWorkers = (proc: NodeProcess) => () => (proc.pid ? [proc.pid, ...workerPids(proc.pid)] : []);
+    const completedAt = scratchUrl ? completedAtReader(scratchUrl) : undefined;
 
     // Both paths: checkout over HTTP with the shop's key, then the customer pays in the emulator,
     // which delivers the signed webhook. Latency starts just before that delivery.
@@ -173,11 +188,11 @@ export async function runBench(options: BenchOptions) {
     };
     const restateOrder: Order = async (centersPerOrder) => {
       const { paymentSessionId, stripeCheckoutSessionId } = await checkout(centersPerOrder);
-      const t0 = performance.now();
+      const [t0, webhookAt] = [performance.now(), Date.now()];
       await pay(stripeCheckoutSessionId);
       const result = await attach(paymentSessionId);
       if (result.status !== "completed") throw new Error(`order ended ${result.status}`);
-      return { id: paymentSessionId, latencyMs: performance.now() - t0 };
+      return { id: paymentSessionId, latencyMs: performance.now() - t0, webhookAt };
     };
     const restateProcesses = () =>
       h.cluster
@@ -196,6 +211,7 @@ export async function runBench(options: BenchOptions) {
         driverGroup,
       ],
       () => [...restateProcesses(), ...processes.map(({ name, pid }) => ({ name, pid: pid! }))],
+      completedAt,
       options,
       progress,
     );
@@ -216,10 +232,10 @@ export async function runBench(options: BenchOptions) {
     await inline.start();
     const inlineOrder: Order = async (centersPerOrder) => {
       const { paymentSessionId, stripeCheckoutSessionId } = await checkout(centersPerOrder);
-      const t0 = performance.now();
+      const [t0, webhookAt] = [performance.now(), Date.now()];
       const body = await pay(stripeCheckoutSessionId); // 200 once the order is done
       if (body.invocationId !== "inline") throw new Error(`not the inline app: ${JSON.stringify(body)}`);
-      return { id: paymentSessionId, latencyMs: performance.now() - t0 };
+      return { id: paymentSessionId, latencyMs: performance.now() - t0, webhookAt };
     };
     const inlineProc = inline;
     const baseline = await measurePath(
@@ -227,6 +243,7 @@ export async function runBench(options: BenchOptions) {
       inlineOrder,
       [{ name: inlineName, pids: withWorkers(inlineProc) }, ...postgresGroup, driverGroup],
       () => [{ name: inlineName, pid: inlineProc.pid! }],
+      completedAt,
       options,
       progress,
     );
@@ -274,6 +291,15 @@ export async function runBench(options: BenchOptions) {
         p50: round(durable.latencyMs.p50 / baseline.latencyMs.p50, 2),
         p50AtC1: round(durable.oneAtATime.latencyMs.p50 / baseline.oneAtATime.latencyMs.p50, 2),
         cpuPerOrder: round(durable.totalCpuMsPerOrder / baseline.totalCpuMsPerOrder, 2),
+        productCpuPerOrder: round(durable.productCpuMsPerOrder / baseline.productCpuMsPerOrder, 2),
+        ...(durable.oneAtATimeToStatusMs &&
+          baseline.oneAtATimeToStatusMs && {
+            p50AtC1ToStatus: round(durable.oneAtATimeToStatusMs.p50 / baseline.oneAtATimeToStatusMs.p50, 2),
+          }),
+        fanOutGrowth: {
+          restate: growth(durable.fanOut),
+          baseline: growth(baseline.fanOut),
+        },
       },
     };
   } finally {
@@ -291,13 +317,16 @@ async function measurePath(
   order: Order,
   groups: ProcessGroup[],
   rssProcesses: () => { name: string; pid: number }[],
+  completedAt: CompletedAt | undefined,
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<PathResult & { lastOrderIds: string[] }> {
   const ids: string[] = [];
+  let webhooks: { id: string; webhookAt: number }[] = [];
   const timed = (centers: number) => async () => {
     const done = await order(centers);
     ids.push(done.id);
+    webhooks.push(done);
     return done.latencyMs;
   };
   progress(`${label}: warming up (${WARM_UP.orders} orders at C=${WARM_UP.concurrency})`);
@@ -320,9 +349,16 @@ async function measurePath(
     2,
   );
   const cpuCeilingOrdersPerSecond = round((os.cpus().length * 1000) / totalCpuMsPerOrder, 1);
+  // The product's own processes: restate-server, the app processes, PostgreSQL; not the driver.
+  const productCpuMsPerOrder = round(
+    Object.entries(cpuMsPerOrder).reduce((a, [name, v]) => (name === DRIVER ? a : a + v), 0),
+    2,
+  );
 
   progress(`${label}: ${options.oneAtATimeOrders} orders one at a time`);
+  webhooks = [];
   const oneAtATime = await drive(`${label} C=1`, options.oneAtATimeOrders, 1, timed(2), progress);
+  const oneAtATimeToStatusMs = completedAt && (await toStatusLatency(webhooks, completedAt));
   const fanOut: PathResult["fanOut"] = [];
   for (const k of options.fanOut) {
     fanOut.push({ centers: k, ...(await drive(`${label} ${k} centers`, options.fanOutOrders, 1, timed(k), progress)) });
@@ -342,11 +378,13 @@ async function measurePath(
     ...main,
     cpuMsPerOrder,
     totalCpuMsPerOrder,
+    productCpuMsPerOrder,
     cpuCeilingOrdersPerSecond,
     otherLoadCores,
     peakRssMb: peakRss,
     peakPrivateRssMb,
     oneAtATime,
+    ...(oneAtATimeToStatusMs && { oneAtATimeToStatusMs }),
     fanOut,
     sweep,
     failedInAllPhases,
@@ -416,6 +454,34 @@ function resetOwnPeakRss() {
   } catch {
     // not Linux, or not allowed: the peak then covers the whole run
   }
+}
+
+/** Reads orders.updated_at, which the completed status sets (db/orders.ts setOrderStatus). */
+function completedAtReader(databaseUrl: string): CompletedAt {
+  return async (orderIds) => {
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ id: string; at: Date }[]>`
+        SELECT id, updated_at AS at FROM orders WHERE id = ANY(${orderIds}) AND status = 'completed'`;
+      return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+    } finally {
+      await sql.end();
+    }
+  };
+}
+
+async function toStatusLatency(orders: { id: string; webhookAt: number }[], completedAt: CompletedAt) {
+  const at = await completedAt(orders.map((o) => o.id));
+  const missing = orders.filter((o) => !at.has(o.id));
+  if (missing.length) throw new Error(`${missing.length} orders have no completed status, e.g. ${missing[0]!.id}`);
+  return latencySummary(orders.map((o) => at.get(o.id)! - o.webhookAt));
+}
+
+/** The 8-center p50 over the 1-center p50 (undefined when the fan-out does not span both). */
+function growth(fanOut: PathResult["fanOut"]) {
+  const p50 = (k: number) => fanOut.find((f) => f.centers === k)?.latencyMs.p50;
+  const [one, eight] = [p50(1), p50(MAX_CENTERS)];
+  return one && eight ? round(eight / one, 2) : undefined;
 }
 
 const isLocal = (url: string) => ["127.0.0.1", "localhost", "::1", ""].includes(new URL(url).hostname);

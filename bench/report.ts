@@ -25,7 +25,13 @@ export function markdownReport(r: BenchReport): string {
     `| orders/s at C=${o.concurrency} | ${r.restate.ordersPerSecond} | ${r.baseline.ordersPerSecond} | ${r.ratio.throughput} |`,
     `| latency p50 / p95 / p99 at C=${o.concurrency} (ms) | ${ms(r.restate.latencyMs)} | ${ms(r.baseline.latencyMs)} | ${r.ratio.p50} (p50) |`,
     `| latency p50 / p95 / p99 at C=1 (ms, ${o.oneAtATimeOrders} orders) | ${ms(r.restate.oneAtATime.latencyMs)} | ${ms(r.baseline.oneAtATime.latencyMs)} | ${r.ratio.p50AtC1} (p50) |`,
+    ...(r.restate.oneAtATimeToStatusMs && r.baseline.oneAtATimeToStatusMs
+      ? [
+          `| the same, to the completed status in the database (ms; no attach, no answer) | ${ms(r.restate.oneAtATimeToStatusMs)} | ${ms(r.baseline.oneAtATimeToStatusMs)} | ${r.ratio.p50AtC1ToStatus} (p50) |`,
+        ]
+      : []),
     `| CPU per order at C=${o.concurrency}, all processes (ms) | ${r.restate.totalCpuMsPerOrder} | ${r.baseline.totalCpuMsPerOrder} | ${r.ratio.cpuPerOrder} |`,
+    `| CPU per order at C=${o.concurrency}, the product's processes (ms; not the driver and stand-ins) | ${r.restate.productCpuMsPerOrder} | ${r.baseline.productCpuMsPerOrder} | ${r.ratio.productCpuPerOrder} |`,
     `| CPU ceiling on ${r.machine.cpus} cores (orders/s) | ${r.restate.cpuCeilingOrdersPerSecond} | ${r.baseline.cpuCeilingOrdersPerSecond} | |`,
     `| other load on the machine at C=${o.concurrency} (cores busy outside this benchmark) | ${r.restate.otherLoadCores} | ${r.baseline.otherLoadCores} | |`,
     `| failed orders (all phases) | ${r.restate.failedInAllPhases} | ${r.baseline.failedInAllPhases} | |`,
@@ -41,6 +47,8 @@ export function markdownReport(r: BenchReport): string {
     ...sweepRows,
     "",
     `Fan-out (C=1, ${o.fanOutOrders} orders per width):`,
+    "",
+    `8 ÷ 1 center p50: Restate ${r.ratio.fanOutGrowth.restate ?? "—"}, baseline ${r.ratio.fanOutGrowth.baseline ?? "—"}.`,
     "",
     "| centers per order | Restate p50 / p95 (ms) | baseline p50 / p95 (ms) |",
     "|---|---|---|",

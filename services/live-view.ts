@@ -16,6 +16,8 @@ export type LiveView = {
   noteOrder(order: { customerId: string; orderedAt: number }): void;
   /** Notes a step's outcome (and when its successful attempt started); it is shown with the next publish. */
   noteStep(name: string, status: StepView["status"], at: number, error?: string, startedAt?: number): void;
+  /** Changes what the order shows, with the next publish. */
+  note(changes: Partial<Pick<OrderView, "shipments" | "estimatedArrival">>): void;
   /** Changes what the order shows and publishes it. */
   show(changes: Partial<Pick<OrderView, "status" | "incident" | "shipments" | "estimatedArrival">>): void;
   publish(): void;
@@ -52,6 +54,9 @@ export function createLiveView(ctx: restate.WorkflowContext): LiveView {
     noteStep(name, status, at, error, startedAt) {
       const started = startedAt === undefined ? {} : { startedAt: new Date(startedAt).toISOString() };
       view.steps.push({ name, status, ...started, at: new Date(at).toISOString(), ...(error && { error }) });
+    },
+    note(changes) {
+      Object.assign(view, changes);
     },
     show(changes) {
       Object.assign(view, changes);

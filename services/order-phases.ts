@@ -1,5 +1,6 @@
 // The order's phases after payment, each a few named steps, for order-workflow.ts to read as the
 // business process. Every step is a ctx.run named in durable.ts.
+import * as restate from "@restatedev/restate-sdk";
 import { confirmationEmail, paymentProblemEmail } from "../src/domain/emails.ts";
 import { estimatedArrival, groupByCenter, type OrderSession, type ShipmentRecord } from "../src/domain/order.ts";
 import type { ShipTo } from "../src/domain/ship-to.ts";
@@ -36,9 +37,17 @@ export async function shipToOf({ ports, steps }: OrderRun, order: OrderSession, 
 
 /**
  * Per center, all at once: take stock ‖ send the order to the center. Then the order's Shipments
- * object is asked to watch for centers that go silent (one-way: it times its own deadline).
+ * object is asked to look for centers gone silent once the deadline has passed: one delayed
+ * one-way call, a durable timer in restate-server. A replay does not compare the call's delay (its
+ * invoke time; restatedev/sdk-shared-core, OneWayCallCommandMessage's header_eq), so orders replay
+ * across a changed SHIPMENT_DEADLINE and across the earlier watch sent without a delay.
  */
-export async function handOff(run: OrderRun, order: OrderSession, shipTo: ShipTo | null): Promise<ShipmentRecord[]> {
+export async function handOff(
+  run: OrderRun,
+  order: OrderSession,
+  shipTo: ShipTo | null,
+  deadlineMs: number,
+): Promise<ShipmentRecord[]> {
   const { ctx, ports, steps, view } = run;
   const centers = await steps.all(
     groupByCenter(order.items, order.centers).map(({ center, items }) => ({
@@ -53,9 +62,12 @@ export async function handOff(run: OrderRun, order: OrderSession, shipTo: ShipTo
       ),
     })),
   );
-  ctx.objectSendClient<Shipments>({ name: SERVICE.shipments }, order.id).watch();
+  ctx
+    .objectSendClient<Shipments>({ name: SERVICE.shipments }, order.id)
+    .watch(restate.rpc.sendOpts({ delay: deadlineMs }));
   const shipments = centers.map((center) => center.shipment);
-  view.show({ shipments, estimatedArrival: estimatedArrival(shipments, order.centers, order.orderedAt) });
+  // Shown with the next publish (the order's end, or an incident): one journal entry fewer.
+  view.note({ shipments, estimatedArrival: estimatedArrival(shipments, order.centers, order.orderedAt) });
   return shipments;
 }
 

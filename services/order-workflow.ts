@@ -22,10 +22,11 @@ import { createLiveView } from "./live-view.ts";
 import { createOrderHandlers } from "./order-handlers.ts";
 import { confirmAndRecord, emailPaymentProblem, handOff, shipToOf } from "./order-phases.ts";
 import { asTerminalError, type OrderPorts } from "./ports.ts";
+import type { ShipmentPolicy } from "./shipments.ts";
 import { createStepRunner, step, type StepPolicy } from "./step-runner.ts";
 import { verifyPayment } from "./verify-payment.ts";
 
-export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy };
+export type WorkflowPolicy = { steps: StepPolicy; escalation: EscalationPolicy; shipments: ShipmentPolicy };
 
 export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
   async function run(ctx: restate.WorkflowContext, start: OrderStart): Promise<OrderResult> {
@@ -59,7 +60,7 @@ export function createOrderWorkflow(ports: OrderPorts, policy: WorkflowPolicy) {
         }
         const shipTo = await shipToOf(run, order, payment);
         if ((await checkBeforeHandOff(run, order)) === "refunded") return "refunded";
-        const shipments = await handOff(run, order, shipTo);
+        const shipments = await handOff(run, order, shipTo, policy.shipments.deadlineMs);
         await confirmAndRecord(run, order, shipments);
         return "completed";
       },

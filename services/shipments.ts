@@ -119,7 +119,7 @@ export function createShipments(ports: ShipmentPorts, options: { steps: StepPoli
        * The watchdog for silent centers: a shipment handed over and not shipped within the deadline
        * opens an incident ("fc-east has not shipped order … in 2 days"). A durable timer (a delayed
        * call to this handler) keeps the watch across restarts and deploys; the order's run sends the
-       * first, after the hand-off, and a retry that sends the order again restarts the clock.
+       * first at the hand-off, due at the deadline, and a retry that sends the order again restarts the clock.
        */
       watch: async (ctx: restate.ObjectContext) => {
         const now = await ctx.date.now();

@@ -20,6 +20,42 @@ export function step<T>(name: string, action: () => Promise<T>, doneByHand?: () 
   return { name, action, doneByHand: doneByHand ?? (async () => undefined as T) };
 }
 
+/**
+ * How long a step that finished holds its result for its siblings (below). Holding costs the order
+ * nothing, as its next phase waits for every sibling anyway; the cap bounds how long a result stays
+ * unjournaled beside a slow sibling (a crash then runs that step again: every step is idempotent).
+ */
+export const HOLD_RESULTS_MS = 20;
+
+/**
+ * Sibling steps (one phase's ctx.runs, started together) hand their results to Restate together:
+ * each, once its action is done, waits inside its ctx.run until the last sibling is done or
+ * `capMs` passes. Results that leave in one event-loop turn reach restate-server in one HTTP/2
+ * write, and it appends them to its log with one fsync; results that leave one by one each wait
+ * for the fsync in flight and then need their own (docs/benchmark.md). No side effect waits: only
+ * the journaling of a result that is already done.
+ */
+export function holdTogether(siblings: number, capMs = HOLD_RESULTS_MS) {
+  let running = siblings;
+  let allDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    allDone = resolve;
+  });
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } finally {
+      if (--running <= 0) allDone();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, capMs)))]);
+        clearTimeout(timer);
+      }
+    }
+  };
+}
+export type Hold = ReturnType<typeof holdTogether>;
+
 /** A result with when its successful attempt started and finished (epoch ms). */
 export type Timed<T> = { value: T; at: number; startedAt?: number };
 

@@ -11,7 +11,16 @@ import type { OrderResult } from "../src/domain/order-view.ts";
 import { STEP } from "./durable.ts";
 import type { LiveView } from "./live-view.ts";
 import type { OrderPorts } from "./ports.ts";
-import { type Step, type StepPolicy, type Timed, timed, timedRun, withRetries } from "./step-attempts.ts";
+import {
+  type Hold,
+  holdTogether,
+  type Step,
+  type StepPolicy,
+  type Timed,
+  timed,
+  timedRun,
+  withRetries,
+} from "./step-attempts.ts";
 
 export { OUTAGE_WAIT_MS, type Step, type StepPolicy, step } from "./step-attempts.ts";
 
@@ -79,9 +88,13 @@ export function createStepRunner(
   ports: Pick<OrderPorts, "setStatus" | "isPlatformFault">,
 ): StepRunner {
   // When its retries run out, the step fails with a TerminalError: a value here, not a throw.
-  const attempt = <T>(s: Step<T>) =>
+  // A phase's first attempts hold their results for one another (holdTogether).
+  const attempt = <T>(s: Step<T>, hold?: Hold) =>
     ctx
-      .run(s.name, () => withRetries(ctx, s, policy, ports.isPlatformFault))
+      .run(s.name, () => {
+        const work = () => withRetries(ctx, s, policy, ports.isPlatformFault);
+        return hold ? hold(work) : work();
+      })
       .map((done, error): Attempt<T> => (error ? { ok: false, error } : { ok: true, ...done! }));
 
   /** The step's value: done, done by hand after an operator's skip, or retried until one of those. */
@@ -104,7 +117,8 @@ export function createStepRunner(
 
   async function all<S extends Steps>(groups: S[]): Promise<Results<S>[]> {
     const flat = groups.flatMap((group, g) => Object.entries(group).map(([key, s]) => ({ g, key, s })));
-    const firsts = await restate.RestatePromise.all(flat.map(({ s }) => attempt(s)));
+    const hold = flat.length > 1 ? holdTogether(flat.length) : undefined;
+    const firsts = await restate.RestatePromise.all(flat.map(({ s }) => attempt(s, hold)));
     const results = groups.map(() => ({}) as Record<string, unknown>);
     for (const [i, { g, key, s }] of flat.entries()) results[g]![key] = await settle(s, firsts[i]!);
     return results as Results<S>[];
@@ -116,9 +130,10 @@ export function createStepRunner(
     headStart: Step<U> | undefined,
   ): Promise<[T, U | undefined]> {
     if (!headStart) return [await recordStep(ctx, view, name, action), undefined];
-    const record = timedRun(ctx, name, action);
+    const hold = holdTogether(2);
+    const record = ctx.run(name, () => hold(() => timed(action)));
     // A failed head start is journaled as null, not retried: the step proper has the retries.
-    const early = ctx.run(headStart.name, () => timed(headStart.action).catch(() => null));
+    const early = ctx.run(headStart.name, () => hold(() => timed(headStart.action).catch(() => null)));
     const [loaded, told] = await restate.RestatePromise.all([record, early]);
     view.noteStep(name, "done", loaded.at, undefined, loaded.startedAt);
     if (told) view.noteStep(headStart.name, "done", told.at, undefined, told.startedAt);
