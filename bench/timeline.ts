@@ -1,47 +1,82 @@
 // Where one order's time goes on the durable path: places orders one at a time through the real
 // path (checkout, paid in the Stripe emulator, signed webhook, workflow output), then reads each
 // run's journal from restate-server's SQL introspection (sys_invocation, sys_journal: when each
-// entry was appended, to the millisecond) and prints the median and mean of each phase. A step's command is
-// appended when the endpoint starts it, its notification when restate-server has made its result
-// durable (a log append with fsync), so the gaps between phases are Restate's own waits.
+// entry was appended, to the millisecond) and prints the median and mean of each phase. A step's
+// command is appended when the endpoint starts it, its notification when restate-server proposes
+// its result to the log; the next phase starts once that result is durable (a log append with
+// fsync), so the gaps between phases are Restate's own waits. Per phase of steps it also shows how
+// many notifications it had, in how many distinct ms they were proposed, and how long each result
+// took from the step finishing in the service to its proposal; with BENCH_TIMELINE_PERF=1, how many
+// fsyncs restate-server made in each phase (Linux perf, bench/fsync-trace.ts), by file (the log
+// server's RocksDB WAL is log-store/#.log; the threads, tokio's rs:worker-N, say less).
 // Usage: npm run bench:timeline   (BENCH_TIMELINE_ORDERS, default 60, after a warm-up of 300 orders
-// at C=10 so that the processes' code is compiled as in the benchmark; DATABASE_URL: a PostgreSQL
-// server for a scratch database, PGlite without)
+// at C=10 so that the processes' code is compiled as in the benchmark; BENCH_TIMELINE_CENTERS,
+// default 2: one product from each of that many centers per order, up to 8; BENCH_TIMELINE_PERF=1;
+// BENCH_TIMELINE_RAW=file.json: every order's times, journal and the fsyncs, for a closer look;
+// DATABASE_URL: a PostgreSQL server for a scratch database, PGlite without)
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { z } from "zod";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { parseEnv } from "../src/config.ts";
+import { type Fsync, requirePerf, traceFsyncs } from "./fsync-trace.ts";
+import {
+  type JournalRow,
+  type Sample,
+  type StepPhase,
+  stepPhases,
+  summarize,
+  type Timeline,
+  tableOf,
+} from "./timeline-phases.ts";
 
-const CENTERS = [1, 2].map((i) => ({ id: `fc-${i}`, name: `Center ${i}`, leadTimeDays: i }));
-const PRODUCTS = CENTERS.map((c, i) => ({
-  id: `p-${i + 1}`,
-  name: `Product ${i + 1}`,
-  priceCents: 1000,
-  currency: "usd",
-  fulfillmentCenterId: c.id,
-  stock: 1_000_000,
-}));
+const catalog = (n: number) => {
+  const centers = Array.from({ length: n }, (_, i) => ({
+    id: `fc-${i + 1}`,
+    name: `Center ${i + 1}`,
+    leadTimeDays: i + 1,
+  }));
+  const products = centers.map((c, i) => ({
+    id: `p-${i + 1}`,
+    name: `Product ${i + 1}`,
+    priceCents: 1000 + i,
+    currency: "usd",
+    fulfillmentCenterId: c.id,
+    stock: 10_000_000,
+  }));
+  return { centers, products };
+};
 
 export type TimelineOptions = {
   orders: number;
+  /** Centers per order, one product from each (default 2). */
+  centers?: number;
   warmUp: { orders: number; concurrency: number };
   /** A PostgreSQL server for a scratch database; PGlite without one. */
   postgres?: string;
+  /** Count restate-server's fsyncs per phase with Linux perf. */
+  perf?: boolean;
+  /** Write each order's times, journal (without payloads), phases and the fsyncs here, as JSON. */
+  rawFile?: string;
   progress?: (line: string) => void;
 };
-export type Phase = { phase: string; medianMs: number; meanMs: number };
 
-export async function measureTimeline(options: TimelineOptions): Promise<Phase[]> {
+export async function measureTimeline(options: TimelineOptions): Promise<Timeline> {
   const progress = options.progress ?? (() => {});
+  if (options.perf) requirePerf();
+  const { centers, products } = catalog(options.centers ?? 2);
   const h = await startHarness({
     label: "timeline",
-    centers: CENTERS,
-    products: PRODUCTS,
+    centers,
+    products,
     postgres: options.postgres,
     app: options.postgres ? "two-processes" : "one-process",
     progress,
   });
+  const scratch = mkdtempSync(path.join(tmpdir(), "postpay-timeline-"));
   try {
     const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
     const query = async <T>(sql: string): Promise<T[]> => {
@@ -64,7 +99,7 @@ export async function measureTimeline(options: TimelineOptions): Promise<Phase[]
         body: JSON.stringify({
           customerId: "cus_timeline",
           email: "timeline@example.com",
-          items: PRODUCTS.map((p) => ({ productId: p.id, quantity: 1 })),
+          items: products.map((p) => ({ productId: p.id, quantity: 1 })),
         }),
       });
       if (res.status !== 201) throw new Error(`checkout ${res.status}: ${await res.text()}`);
@@ -93,79 +128,103 @@ export async function measureTimeline(options: TimelineOptions): Promise<Phase[]
       }),
     );
     progress(`warm-up: ${options.warmUp.orders} orders at C=${options.warmUp.concurrency}`);
-    const placed = [];
+    const pid = h.restate.child.pid;
+    if (options.perf && pid === undefined) throw new Error("restate-server has no pid");
+    const trace = options.perf ? await traceFsyncs(pid!, scratch) : undefined;
+    const placed: Awaited<ReturnType<typeof placeOrder>>[] = [];
     for (let i = 0; i < options.orders; i++) {
       placed.push(await placeOrder());
       if (i % 10 === 9) progress(`${i + 1}/${options.orders} orders placed one at a time`);
     }
+    const fsyncs = await trace?.stop();
 
-    type Entry = { index: number; entry_type: string; name: string | null; appended_at: string };
-    const phases = new Map<string, number[]>();
-    const note = (phase: string, ms: number) => phases.set(phase, [...(phases.get(phase) ?? []), ms]);
+    const rows = new Map<string, Sample[]>();
+    const note = (phase: string, sample: Sample) => rows.set(phase, [...(rows.get(phase) ?? []), sample]);
+    const raw: unknown[] = [];
+    let labels: string | undefined;
     for (const order of placed) {
       const [run] = await query<{ id: string; created_at: string; completed_at: string }>(
         `SELECT id, created_at, completed_at FROM sys_invocation WHERE target_service_key = '${order.orderId}' AND target_handler_name = 'run'`,
       );
       if (!run) throw new Error(`no run for ${order.orderId}`);
-      const journal = await query<Entry>(
-        `SELECT index, entry_type, name, appended_at FROM sys_journal WHERE id = '${run.id}' ORDER BY index`,
+      const journal = await query<JournalRow>(
+        `SELECT index, entry_type, appended_at, entry_json FROM sys_journal WHERE id = '${run.id}' ORDER BY index`,
       );
-      const at = (e: Entry | undefined) => {
-        if (!e)
-          throw new Error(
-            `the journal of ${order.orderId} is not a two-center order's: ${journal.map((j) => j.entry_type).join(", ")}`,
-          );
-        return Date.parse(e.appended_at);
-      };
-      const command = (name: string) => journal.find((e) => e.entry_type === "Command: Run" && e.name === name);
-      const lastNotificationBefore = (e: Entry | undefined) =>
-        e && journal.filter((j) => j.index < e.index && j.entry_type === "Notification: Run").at(-1);
-      const created = Date.parse(run.created_at);
-      const fanOut = command("update inventory fc-1");
-      const pair = command("email confirmation");
+      const phases = stepPhases(
+        journal,
+        centers.map((c) => c.id),
+      );
       const output = journal.find((e) => e.entry_type === "Command: Output");
-      const loaded = lastNotificationBefore(fanOut);
-      const shipped = lastNotificationBefore(pair);
-      const told = lastNotificationBefore(output);
-      note("webhook delivered → run created (app: signature, session read, submit)", created - order.webhookAt);
-      note(
-        "run created → first step started (restate-server → endpoint)",
-        at(command("load payment session")) - created,
+      if (!output || phases.length === 0) throw new Error(`${order.orderId}: no steps or no output in its journal`);
+      const these = phases.map((p) => p.label).join(" / ");
+      labels ??= these;
+      if (labels !== these) throw new Error(`${order.orderId}: phases ${these}, not ${labels}`);
+      // Other invocations of the order (Shipments.watch) append to the same log meanwhile.
+      const others = await query<{ appended_at: string; entry_type: string }>(
+        `SELECT j.appended_at, j.entry_type FROM sys_journal j JOIN sys_invocation i ON j.id = i.id WHERE i.target_service_key = '${order.orderId}' AND i.id != '${run.id}'`,
       );
-      note("load ‖ verify (until durable)", at(loaded) - at(command("load payment session")));
-      note("wait: acknowledgement → fan-out starts", at(fanOut) - at(loaded));
-      note("fan-out: 2 × (stock ‖ center) (until durable)", at(shipped) - at(fanOut));
-      note("wait: acknowledgement → email ‖ history starts", at(pair) - at(shipped));
-      note("email ‖ history (until durable)", at(told) - at(pair));
-      note("final status write, view, output", at(output) - at(told));
-      note("output → run completed", Date.parse(run.completed_at) - at(output));
-      note("run completed → the driver's attach returns", order.doneAt - Date.parse(run.completed_at));
-      note("total: webhook delivered → done", order.doneAt - order.webhookAt);
-      note("(beside it) webhook delivered → webhook's 200", order.answeredAt - order.webhookAt);
+      raw.push({ ...order, run, phases, journal: journal.map(({ entry_json, ...e }) => e), others });
+      // The rows follow each other, each until the next one's start. A phase of steps starts when its
+      // first step starts in the service (its commands reach restate-server after that) and lasts
+      // until the next phase's first step starts (after its results are durable and acknowledged).
+      const firstStart = (p: StepPhase) => Math.min(...p.steps.map((s) => s.startedAt));
+      const edges: [string, number, Partial<Sample>?][] = [
+        ["webhook delivered → run created (app: signature, session read, submit)", order.webhookAt],
+        ["run created → first step started (restate-server → endpoint)", Date.parse(run.created_at)],
+        ...phases.map((p, i): [string, number, Partial<Sample>] => {
+          const next = phases[i + 1];
+          const label = `${p.label} → ${next ? "next phase" : "output"}`;
+          return [label, firstStart(p), { phase: p, nextStartedAt: next && firstStart(next) }];
+        }),
+        ["output → run completed", Date.parse(output.appended_at)],
+        ["run completed → the driver's attach returns", Date.parse(run.completed_at)],
+      ];
+      const otherAt = others.map((e) => Date.parse(e.appended_at));
+      const sample = (from: number, to: number) => ({
+        from,
+        to,
+        others: otherAt.filter((t) => t >= from && t < to).length,
+      });
+      for (const [i, [phase, from, extra]] of edges.entries())
+        note(phase, { ...extra, ...sample(from, edges[i + 1]?.[1] ?? order.doneAt) });
+      note("total: webhook delivered → done", sample(order.webhookAt, order.doneAt));
+      note("(beside it) webhook delivered → webhook's 200", sample(order.webhookAt, order.answeredAt));
     }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    if (options.rawFile) writeFileSync(options.rawFile, JSON.stringify({ orders: raw, fsyncs }));
+    const inOrder = (f: Fsync) => placed.some((o) => f.at >= o.webhookAt && f.at < o.doneAt);
+    const threads: Record<string, number> = {};
+    for (const f of fsyncs ?? []) threads[f.thread] = (threads[f.thread] ?? 0) + 1 / placed.length;
+    return {
+      phases: [...rows].map(([phase, samples]) =>
+        summarize(phase, samples, phase.startsWith("(beside") ? undefined : fsyncs),
+      ),
+      stepPhases: labels!.split(" / ").length,
+      fsyncsBetweenOrders: fsyncs && fsyncs.filter((f) => !inOrder(f)).length / placed.length,
+      fsyncThreads: fsyncs && threads,
     };
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    return [...phases].map(([phase, xs]) => ({ phase, medianMs: median(xs), meanMs: mean(xs) }));
   } finally {
+    rmSync(scratch, { recursive: true, force: true });
     await h.close();
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const orders = z.coerce.number().int().positive().default(60).parse(process.env.BENCH_TIMELINE_ORDERS);
-  const phases = await measureTimeline({
-    orders,
+  const env = z
+    .object({
+      BENCH_TIMELINE_ORDERS: z.coerce.number().int().positive().default(60),
+      BENCH_TIMELINE_CENTERS: z.coerce.number().int().min(1).max(8).default(2),
+      BENCH_TIMELINE_PERF: z.enum(["0", "1"]).default("0"),
+      BENCH_TIMELINE_RAW: z.string().optional(),
+    })
+    .parse(process.env);
+  const timeline = await measureTimeline({
+    orders: env.BENCH_TIMELINE_ORDERS,
+    centers: env.BENCH_TIMELINE_CENTERS,
     warmUp: { orders: 300, concurrency: 10 },
     postgres: parseEnv().DATABASE_URL,
+    perf: env.BENCH_TIMELINE_PERF === "1",
+    rawFile: env.BENCH_TIMELINE_RAW,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
-  console.log(
-    `One two-center order at a time, ${orders} orders; ms (journal timestamps are whole ms, so means say more than medians):`,
-  );
-  console.log(`${"median".padStart(7)}${"mean".padStart(7)}  phase`);
-  for (const p of phases)
-    console.log(`${p.medianMs.toFixed(1).padStart(7)}${p.meanMs.toFixed(1).padStart(7)}  ${p.phase}`);
+  for (const line of tableOf(timeline, env.BENCH_TIMELINE_CENTERS, env.BENCH_TIMELINE_ORDERS)) console.log(line);
 }
