@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { Agent, request } from "undici";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { startOtlpReceiver } from "../dev/otlp-receiver.ts";
+import { benchCatalog } from "./catalog.ts";
 import { httpReady, nodeProcess, workerPids, type NodeProcess } from "../dev/node-process.ts";
 import type { OrderResult } from "../src/domain/order-view.ts";
 import {
@@ -25,19 +26,7 @@ import {
 } from "./metrics.ts";
 
 const MAX_CENTERS = 8;
-const CENTERS = Array.from({ length: MAX_CENTERS }, (_, i) => ({
-  id: `fc-${i + 1}`,
-  name: `Center ${i + 1}`,
-  leadTimeDays: i + 1,
-}));
-const PRODUCTS = CENTERS.map((c, i) => ({
-  id: `p-${i + 1}`,
-  name: `Product ${i + 1}`,
-  priceCents: 1000 + i,
-  currency: "usd",
-  fulfillmentCenterId: c.id,
-  stock: 10_000_000,
-}));
+const { centers: CENTERS, products: PRODUCTS } = benchCatalog(MAX_CENTERS);
 const WARM_UP = { orders: 30, concurrency: 5 };
 const DRIVER = "bench driver + stand-ins";
 

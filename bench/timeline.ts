@@ -22,6 +22,7 @@ import { Agent, request } from "undici";
 import { z } from "zod";
 import { CHILD_SECRETS, startHarness } from "../dev/harness.ts";
 import { parseEnv } from "../src/config.ts";
+import { benchCatalog } from "./catalog.ts";
 import { type Fsync, requirePerf, traceFsyncs } from "./fsync-trace.ts";
 import {
   type JournalRow,
@@ -32,23 +33,6 @@ import {
   type Timeline,
   tableOf,
 } from "./timeline-phases.ts";
-
-const catalog = (n: number) => {
-  const centers = Array.from({ length: n }, (_, i) => ({
-    id: `fc-${i + 1}`,
-    name: `Center ${i + 1}`,
-    leadTimeDays: i + 1,
-  }));
-  const products = centers.map((c, i) => ({
-    id: `p-${i + 1}`,
-    name: `Product ${i + 1}`,
-    priceCents: 1000 + i,
-    currency: "usd",
-    fulfillmentCenterId: c.id,
-    stock: 10_000_000,
-  }));
-  return { centers, products };
-};
 
 export type TimelineOptions = {
   orders: number;
@@ -67,7 +51,7 @@ export type TimelineOptions = {
 export async function measureTimeline(options: TimelineOptions): Promise<Timeline> {
   const progress = options.progress ?? (() => {});
   if (options.perf) requirePerf();
-  const { centers, products } = catalog(options.centers ?? 2);
+  const { centers, products } = benchCatalog(options.centers ?? 2);
   const h = await startHarness({
     label: "timeline",
     centers,
